@@ -1,0 +1,260 @@
+"""Clean stage: read a document in any common encoding and turn it into clean one-line blocks."""
+
+# ruff: noqa: RUF001  (full-width CJK punctuation in patterns is the point of this module)
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from aligner.errors import AlignerError
+
+_BINARY_MAGIC = (b"\x89PNG", b"\x1f\x8b", b"%PDF-", b"PK\x03\x04", b"\xff\xd8\xff", b"GIF8")
+_UTF16_32_BOMS = {
+    b"\xff\xfe\x00\x00": "utf-32",
+    b"\x00\x00\xfe\xff": "utf-32",
+    b"\xff\xfe": "utf-16",
+    b"\xfe\xff": "utf-16",
+}
+
+
+def read_text(path: Path) -> str:
+    """Read a text file in whatever encoding it uses; line ends come back as LF."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise AlignerError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise AlignerError(f"{path}: is a directory, expected a text file") from None
+    except OSError as exc:
+        raise AlignerError(f"{path}: cannot read ({exc.strerror})") from None
+    text = _decode(data, path)
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _decode(data: bytes, path: Path) -> str:
+    # UTF-16/32 are full of NUL bytes, so their BOM must be honoured before the binary check.
+    for bom, codec in _UTF16_32_BOMS.items():
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                raise AlignerError(f"{path}: invalid {codec.upper()} text") from None
+    if data.startswith(_BINARY_MAGIC) or b"\x00" in data:
+        raise AlignerError(f"{path}: looks like a binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None:
+        raise AlignerError(f"{path}: cannot detect the text encoding (undecodable bytes)")
+    return str(best)
+
+
+# --- character level -------------------------------------------------------------------------------
+
+# ZWJ/ZWNJ (U+200C/D) are kept: they are spelling in Persian and Indic scripts and glue emoji.
+_DELETE = "\u00ad\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\ufeff"
+_DELETE += "\u2066\u2067\u2068\u2069"
+_SPACES = "\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+_SPACES += "\u202f\u205f\u3000"
+_CHAR_MAP = {
+    **{c: None for c in range(0x20) if c not in (0x09, 0x0A, 0x0B, 0x0C)},
+    **{c: None for c in range(0x7F, 0xA0) if c != 0x85},
+    **dict.fromkeys(map(ord, _DELETE)),
+    **dict.fromkeys(map(ord, _SPACES), " "),
+    0x0B: "\n",
+    0x85: "\n",
+    0x2028: "\n",
+    0x0C: "\n\n",
+    0x2029: "\n\n",
+}
+
+# Full-width punctuation carries its own spacing, so spaces beside it are layout noise.
+_CJK_PUNCT = "，。、；：！？「」『』（）《》〈〉【】〔〕"
+_SPACE_BY_CJK_PUNCT = re.compile(rf"\s*([{_CJK_PUNCT}])\s*")
+
+# --- HTML ------------------------------------------------------------------------------------------
+
+_HTML_DROP = re.compile(r"<!--.*?-->|<(script|style)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+_HTML_BREAK = re.compile(r"<br\s*/?>", re.I)
+_HTML_BLOCK = re.compile(
+    r"</?(?:p|div|h[1-6]|li|ul|ol|dl|dt|dd|tr|table|thead|tbody|blockquote|section|article|header|footer"
+    r"|aside|nav|main|pre|hr|figure|figcaption)\b[^<>]*>",
+    re.I,
+)
+_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]+|[^\s<>@]+@[^\s<>@]+\.\w+)>")
+_HTML_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
+
+# --- Markdown, line level ------------------------------------------------------------------------
+
+_IMAGE = re.compile(r"!\[[^\[\]]*\](?:\([^()]*\)|\[[^\[\]]*\])")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_RULE = re.compile(r"^\s*(?:[-*_=]\s*){3,}$")
+_LINK_DEF = re.compile(r"^\s*\[[^\]]+\]:\s*\S+")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+(.*?))?(?:\s+#+)?\s*$")
+_QUOTE = re.compile(r"^\s*(?:>\s?)+")
+_BULLET = re.compile(r"^\s*(?:[-*+•·▪‣◦]|\d{1,3}[.)])\s+")
+_CJK_ENUM = re.compile(r"^\s*(?:\d{1,3}[、．]|[一二三四五六七八九十]{1,3}、|[（(]\d{1,3}[）)])")
+_TABLE_SEP = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$")
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+
+# Page furniture and metadata: short "key: value" lines, bylines, copyright, bare URLs, dates. Kept short
+# so that the first line of a wrapped paragraph is never taken for one.
+_META = re.compile(
+    r"""^(?:
+      [^\s:：,，。.!?！？;；「」“"]{1,12}(?:\ [^\s:：,，。.!?！？;；「」“"]{1,12}){0,2}\s*[:：]\s*
+          (?:.{0,40}|(?:https?|ftp)://\S+|\S+@\S+)
+    | (?i:published|posted|updated|last\ updated|written)\b.{0,30}
+    | By(?:\ [A-Z][\w.'-]*){1,4}
+    | (?:©|(?i:copyright)\ (?:©|\(c\)|\d{4})).{0,80}
+    | .{0,40}\bTHE\ END\b.{0,40}
+    | (?:https?|ftp)://\S+ | www\.\S+ | [\w.+-]+@[\w-]+\.[\w.-]+
+    | [\d\s:./\-年月日时分秒時]*\d[\d\s:./\-年月日时分秒時]*
+    )$""",
+    re.X,
+)
+
+# --- Markdown, inline -----------------------------------------------------------------------------
+
+# Contents exclude the delimiter so that an unclosed one costs a short scan, not one to the end.
+_INLINE = [
+    (re.compile(r"\[([^\[\]]*)\]\([^()\s]*(?:\s+\"[^\"]*\")?\)"), r"\1"),
+    (re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]"), r"\1"),
+    (re.compile(r"(`+)([^`]+?)\1"), r"\2"),
+    (re.compile(r"\*\*(?=\S)((?:[^*]|\*(?!\*))+?)(?<=\S)\*\*"), r"\1"),
+    (re.compile(r"__(?=\S)((?:[^_]|_(?!_))+?)(?<=\S)__"), r"\1"),
+    (re.compile(r"~~((?:[^~]|~(?!~))+?)~~"), r"\1"),
+    (re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])"), r"\1"),
+    # Underscores inside words (snake_case, file_name.pdf) are not emphasis markers.
+    (re.compile(r"(?<!\w)_(?=\S)((?:[^_]|(?<=\w)_(?=\w))+?)(?<=\S)_(?!\w)"), r"\1"),
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])"), r"\1"),
+]
+_MARKUP_ONLY = re.compile(r"^[\s_*~`>|]*$")
+
+_TERMINAL = re.compile(r"[.!?。！？｡…][\s\"'”’」』）)》〉】〕\]»›]*$")
+_HYPHEN_END = re.compile(r"[^\W\d_]-$")
+_OPENERS = "\"'“‘«‹(["
+
+
+def _is_cjk_char(ch: str) -> bool:
+    # Scripts written without spaces between words (Han, kana) and full-width punctuation.
+    o = ord(ch)
+    return (
+        0x2E80 <= o <= 0x9FFF
+        or 0xF900 <= o <= 0xFAFF
+        or 0xFF00 <= o <= 0xFF60
+        or 0x20000 <= o <= 0x3FFFF
+        or ch in _CJK_PUNCT
+    )
+
+
+def _inline(s: str) -> str:
+    for pattern, repl in _INLINE:
+        s = pattern.sub(repl, s)
+    return s
+
+
+def _tidy(s: str) -> str:
+    s = " ".join(_inline(s).split())
+    return _SPACE_BY_CJK_PUNCT.sub(r"\1", s).strip()
+
+
+def _glue(last: str, line: str) -> str:
+    """What goes between a hard-wrapped line and its continuation."""
+    tight = _HYPHEN_END.search(last) or (_is_cjk_char(last[-1]) and _is_cjk_char(line[0]))
+    return "" if tight else " "
+
+
+def _prepare(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _HTML_DROP.sub("", text)
+    text = _HTML_BREAK.sub("\n", text)
+    text = _HTML_BLOCK.sub("\n\n", text)
+    text = _AUTOLINK.sub(r"\1", text)
+    text = html.unescape(_HTML_TAG.sub("", text))
+    return unicodedata.normalize("NFC", text.translate(_CHAR_MAP))
+
+
+def _classify(lines: list[str]) -> list[tuple[str, str, int]]:
+    """Tag each line as (kind, text, quote depth).
+
+    Kinds: blank (a paragraph break), text, item (starts a list item), meta (furniture, kept apart),
+    own (heading, table row or code line: a block by itself).
+    """
+    out: list[tuple[str, str, int]] = []
+    in_code = False
+    for raw in lines:
+        if _FENCE.match(raw):
+            in_code = not in_code
+            out.append(("blank", "", 0))
+            continue
+        if in_code:
+            out.append(("own" if raw.strip() else "blank", raw.strip(), 0))
+            continue
+        line = _IMAGE.sub("", raw)
+        quote = _QUOTE.match(line)
+        depth = quote.group().count(">") if quote else 0
+        line = line[quote.end() :].strip() if quote else line.strip()
+        bullet = _BULLET.match(line)
+        if bullet:
+            line = line[bullet.end() :]
+        if _MARKUP_ONLY.match(line) or _RULE.match(line) or _LINK_DEF.match(line) or _TABLE_SEP.match(line):
+            out.append(("blank", "", depth))
+        elif heading := _HEADING.match(line):
+            out.append(("own", heading.group(1) or "", depth))
+        elif _TABLE_ROW.match(line):
+            out.append(("own", line.replace("|", " "), depth))
+        elif _META.match(_tidy(line).strip("_*")):
+            out.append(("meta", line, depth))
+        elif bullet or _CJK_ENUM.match(line):
+            out.append(("item", line, depth))
+        else:
+            out.append(("text", line, depth))
+    return out
+
+
+def _continues(last: str, line: str, group_kind: str, width: int) -> bool:
+    """Whether `line` is the hard-wrapped continuation of a group whose last line is `last`."""
+    # Wrapping tools count characters, not columns, and move a word down only when it does not fit;
+    # a line shorter than that is a heading or a label, not the first half of a sentence.
+    is_full = len(last) >= 0.3 * width and (
+        len(last) >= 0.6 * width or len(last) + 1 + len(line.split()[0]) > width
+    )
+    if is_full and _HYPHEN_END.search(last) and " " not in line:
+        return True
+    if group_kind == "meta" or _TERMINAL.search(last):
+        return False
+    # Latin, Cyrillic or Greek text never starts a paragraph in lower case.
+    return is_full or line.lstrip(_OPENERS)[:1].islower()
+
+
+def clean_text(text: str) -> list[str]:
+    """Split a document into cleaned one-line blocks (paragraphs, headings, metadata lines), in order."""
+    lines = _classify(_prepare(text).split("\n"))
+    lengths = sorted(len(line) for kind, line, _ in lines if kind in ("text", "item"))
+    width = lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
+
+    groups: list[list[str]] = []
+    group_kind, group_depth, last = "blank", 0, ""
+    for kind, line, depth in lines:
+        if (
+            kind == "text"
+            and group_kind in ("text", "item", "meta")
+            and depth == group_depth
+            and _continues(last, line, group_kind, width)
+        ):
+            groups[-1] += (_glue(last, line), line)
+        else:
+            if kind != "blank":
+                groups.append([line])
+            group_kind, group_depth = kind, depth
+        last = line
+    blocks = (_tidy("".join(group)) for group in groups)
+    return [block for block in blocks if any(c.isalnum() for c in block)]

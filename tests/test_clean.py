@@ -1,0 +1,189 @@
+# ruff: noqa: RUF001  (full-width CJK punctuation in test data is deliberate)
+import gzip
+from pathlib import Path
+
+import pytest
+
+from aligner.clean import clean_text, read_text
+from aligner.errors import AlignerError
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def seed(prefix: str) -> str:
+    return next(SEEDS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def web_page() -> list[str]:
+    return clean_text(seed("002"))
+
+
+# --- clean_text on the seeds -------------------------------------------------------------------------
+
+
+def test_markdown_images_and_markup_vanish(web_page):
+    text = "\n".join(web_page)
+    assert "![" not in text and "wx_fmt=png" not in text
+    assert "**" not in text and "# " not in text
+    assert not any(block.startswith("_") or block.endswith("_") for block in web_page)
+    assert web_page[0] == "刚刚，OpenAI元老级研究员Alec Radford离职，他主导了GPT-1、GPT-2的研发"
+    assert "编辑：杜伟、陈陈" in web_page
+    assert "OpenAI 连续 12 天发布会还剩最后一天，期待中的「重磅」迟迟没来，反而失去了一位核心研究人员。" in (
+        web_page
+    )
+
+
+def test_hard_wraps_are_rejoined(web_page):
+    assert any("表示：「我们对 Alec 及其贡献有着深深的敬意和感激" in block for block in web_page)
+    assert any("「Radford 显然是影响力最大但知名度最低的人。" in block for block in web_page)
+    assert any("GPT-2 的被引数为 14828。" in block for block in web_page)
+    assert any("提出「半监督（semi-supervised）」" in block for block in web_page)
+    # URLs that the wrapping tool broke at a hyphen come back whole.
+    assert "https://www.theinformation.com/briefings/senior-openai-researcher-radford-departs" in web_page
+    assert (
+        "GPT-1 论文：https://cdn.openai.com/research-covers/language-unsupervised/language_understanding_paper.pdf"
+        in web_page
+    )
+
+
+def test_metadata_lines_stay_apart(web_page):
+    furniture = ["文章作者: 机器之心", "发布时间: 2024-12-20 11:08", "发布地: 未知地区", "© THE END"]
+    furniture += [
+        "机器之心报道",
+        "参考链接：",
+        "转载请联系本公众号获得授权",
+        "https://x.com/jeffclune/status/1841167663252615634",
+    ]
+    assert all(line in web_page for line in furniture)
+    assert sum(block.startswith("原文链接: http://mp.weixin.qq.com/") for block in web_page) == 1
+
+
+def test_plain_seeds_keep_their_paragraphs():
+    for prefix in ("000", "001"):
+        blocks = clean_text(seed(prefix))
+        assert blocks == [line.strip() for line in seed(prefix).splitlines() if line.strip()]
+
+
+def test_headings_are_not_glued_to_the_next_line():
+    blocks = clean_text(seed("004"))
+    assert blocks[:3] == [
+        "Published on",
+        "博士号を持たないOpenAIの先駆者アレック・ラドフォード、GPT時代を革命的に変える",
+        "アレック・ラドフォード:GPTの知られざる立役者",
+    ]
+    assert "学術的業績" in blocks and "驚くべき背景" in blocks
+
+
+def test_numbered_questions_and_nbsp():
+    blocks = clean_text(seed("003"))
+    assert "© THE END" in blocks
+    numbered = [b for b in blocks if b[:2] in ("1、", "2、", "3、")]
+    assert [b[:2] for b in numbered] == ["1、", "2、", "3、"]
+    assert "\u00a0" not in "".join(blocks)
+
+
+# --- clean_text on small inputs ----------------------------------------------------------------------
+
+
+def test_markdown_to_text():
+    text = (
+        '# Title #\n\nSome **bold**, *em*, _em_, `code` and a [link](http://x.com "t").\n'
+        "![alt](img.png)\n\n> quoted line\n> continues here\n\n- item one\n* item two\n1. first\n2) second\n"
+        "\n---\n\nsnake_case_name and 2*3*4 stay.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\nx = 1\n```"
+    )
+    blocks = ["Title", "Some bold, em, em, code and a link.", "quoted line continues here", "item one"]
+    blocks += ["item two", "first", "second", "snake_case_name and 2*3*4 stay.", "a b", "1 2", "x = 1"]
+    assert clean_text(text) == blocks
+
+
+def test_html_tags_and_entities():
+    html = "<p>Hello&nbsp;<b>world</b> &amp; friends &lt;3.</p><div>Next</div><script>x;</script><!-- c -->"
+    assert clean_text(html) == ["Hello world & friends <3.", "Next"]
+
+
+def test_wrapped_latin_paragraph_gets_one_space_and_short_lines_stay():
+    text = (
+        "The quick brown fox jumps over the lazy dog and keeps running until it\n"
+        "reaches the river, where it finally stops to drink some of the cold water.\n"
+        "A heading\n"
+        "Another line that is about as long as the others, so it looks wrapped, and\n"
+        "ends here."
+    )
+    assert clean_text(text) == [
+        "The quick brown fox jumps over the lazy dog and keeps running until it reaches the river, "
+        "where it finally stops to drink some of the cold water.",
+        "A heading",
+        "Another line that is about as long as the others, so it looks wrapped, and ends here.",
+    ]
+
+
+def test_wrapped_cjk_paragraph_gets_no_space():
+    first = "这是一个很长的句子，它被硬换行分成了两行，" * 3
+    assert clean_text(f"{first}\n这里是后半句。\n\n下一段。") == [f"{first}这里是后半句。", "下一段。"]
+
+
+def test_characters_are_normalised():
+    assert clean_text("e\u0301te\u0301") == ["été"]
+    assert clean_text("ab\u200bc\u00add\x07e\ufeff f") == ["abcde f"]
+    assert clean_text("a\u00a0b\u2009c\u3000d\te") == ["a b c d e"]
+    assert clean_text("\u3000\u3000第一段。\n\n\u3000\u3000第二段。") == ["第一段。", "第二段。"]
+    # Full-width forms are content, not compatibility noise: no NFKC.
+    assert clean_text("ＧＰＴ１２３，「你好」！") == ["ＧＰＴ１２３，「你好」！"]
+    assert clean_text("共同一作 ，其中 Radford、 Dario") == ["共同一作，其中 Radford、Dario"]
+
+
+def test_whitespace_only_input_has_no_blocks():
+    assert clean_text("") == []
+    assert clean_text(" \n\u3000\n\t\n\u200b\n---\n") == []
+
+
+# --- read_text ---------------------------------------------------------------------------------------
+
+CHINESE = "\n\n".join(seed("003").split("\n\n")[:12])
+JAPANESE = seed("004")
+FRENCH = seed("001")
+
+
+ENCODED = [(CHINESE, encoding) for encoding in ("gb18030", "gbk", "big5", "utf-16")]
+ENCODED += [(JAPANESE, encoding) for encoding in ("shift_jis", "euc_jp", "utf-8")]
+ENCODED += [(FRENCH, encoding) for encoding in ("cp1252", "utf-16", "utf-8-sig")]
+
+
+@pytest.mark.parametrize(("text", "encoding"), ENCODED)
+def test_encodings_round_trip(tmp_path, text, encoding):
+    # Big5 has no simplified characters; keep what it can spell.
+    text = "".join(c for c in text if c.encode(encoding, "ignore"))
+    path = tmp_path / "doc.txt"
+    path.write_bytes(text.encode(encoding))
+    assert read_text(path) == text
+
+
+def test_line_ends_become_lf(tmp_path):
+    path = tmp_path / "doc.txt"
+    path.write_bytes(b"one\r\ntwo\rthree\n")
+    assert read_text(path) == "one\ntwo\nthree\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(32), "binary"),
+        (gzip.compress(b"hello"), "binary"),
+        (b"text with a \x00 byte", "binary"),
+        (bytes(range(0x80, 0x100)) * 3, "encoding"),
+    ],
+)
+def test_unreadable_files_raise(tmp_path, content, message):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    with pytest.raises(AlignerError, match=message) as err:
+        read_text(path)
+    assert str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_missing_file_and_directory_raise(tmp_path):
+    with pytest.raises(AlignerError, match="no such file"):
+        read_text(tmp_path / "missing.txt")
+    with pytest.raises(AlignerError, match="directory"):
+        read_text(tmp_path)

@@ -1,0 +1,158 @@
+# ruff: noqa: RUF001  (full-width CJK punctuation in test data is deliberate)
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aligner.clean import clean_text
+from aligner.errors import AlignerError
+from aligner.segment import detect_language, is_cjk, split_sentences
+
+SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+SEED_LANGS = ["id", "fr", "zh", "zh", "ja"]
+
+# Each case is the expected sentences; the input is them joined as is_cjk says (with "" or one space).
+CASES = [
+    ("fr", ["M. Dupont a payé 3,14 €.", "Il est parti."]),
+    ("fr", ["GPT-4.5 est sorti."]),
+    ("fr", ["Mme. Durand et Dr. Martin sont là.", "MM. Dupont et Durand aussi."]),
+    ("fr", ["« Bonjour ! » dit-il.", "Puis il est parti."]),
+    ("fr", ["Voir p. 5 etc. et la suite.", "C'est tout."]),
+    ("fr", ["Est-ce vrai ?", "Oui !", "Il l'a dit : « Nous verrons. »", "Fin."]),
+    ("fr", ["Il a dit : « Nous verrons.", "Peut-être demain. »", "Puis il est parti."]),
+    ("fr", ["La version 3.14 coûte 800 $ le 2024-12-20 à 11:08.", "Super."]),
+    ("fr", ["Il a vu Franklin W. Olin.", "Les É.-U. sont grands.", "Il est né au XIXe s. dans le Nord."]),
+    ("id", ["Dr. Budi pergi ke Jl. Sudirman No. 5 kemarin.", "Dia membeli buku, pena, dll. lalu pulang."]),
+    ("id", ["Harga sahamnya $800 juta.", "Versi GPT-4.5 keluar pada 2024-12-20 11:08."]),
+    ("id", ["Bpk. Ahmad datang.", "Mereka membawa kue dsb. untuk acara.", "Harganya Rp. 5.000 per buah."]),
+    ("id", ['"Bapak GPT" Alec Radford meninggalkan OpenAI.', "Itu mengejutkan."]),
+    ("en", ["Mr. Smith went to Washington D.C. on Monday.", "He met Dr. Jones."]),
+    ("en", ["The U.S. economy grew 3.5% in Q2.", "Visit https://example.com/a.b?c=d now."]),
+    ("en", ['"We did it!" she said.', "The results (see Fig. 3) were clear.", "What?!", "No way..."]),
+    ("de", ["Herr Dr. Müller kam am 3. Mai nach Berlin.", "Er blieb z. B. drei Tage."]),
+    ("es", ["¿Dónde está el Sr. García?", "Llegó a las 3 p. m. del lunes."]),
+    ("ru", ["Он приехал в 1999 г. в Москву.", "Это т.е. пример."]),
+    ("ar", ["هل أنت هنا؟", "نعم أنا هنا."]),
+    ("hi", ["यह एक वाक्य है।", "यह दूसरा है।"]),
+    ("ko", ["서울에 살아요.", "부산도 좋아요!"]),
+    ("el", ["Τι κάνεις;", "Είμαι καλά."]),
+    ("zh", ["他说：「也许他想完成手头的项目。", "这并非完全不可能。」", "对此，有人赞同。"]),
+    ("zh", ["会不会是去搞 AGI 了?", "GPT-4.5 很可能就是明天发布（毕竟是最后一天）。", "是 AGI?", "对。"]),
+    ("zh", ["Hello world.", "你好……我不知道。", "版本 3.14 发布于 2024-12-20 11:08。"]),
+    ("ja", ["彼は言った。", "「大学院に入学するようなものだ。」", "次の文です！"]),
+    ("ja", ["彼は「大学院に入学するようなものだ。」と表現した。", "本当ですか？"]),
+]
+
+
+@pytest.mark.parametrize(("lang", "sentences"), CASES, ids=[lang for lang, _ in CASES])
+def test_sentence_boundaries(lang, sentences):
+    joiner = "" if is_cjk(lang) else " "
+    assert split_sentences(joiner.join(sentences), lang) == sentences
+
+
+@pytest.fixture(scope="module")
+def seed_sentences() -> list[list[str]]:
+    texts = [path.read_text(encoding="utf-8") for path in SEEDS]
+    return [split_sentences(text, lang) for text, lang in zip(texts, SEED_LANGS, strict=True)]
+
+
+def test_translations_split_alike(seed_sentences):
+    indonesian, french = seed_sentences[0], seed_sentences[1]
+    assert len(indonesian) == len(french) == 21
+    assert indonesian[0].startswith('"Bapak GPT" Alec Radford meninggalkan OpenAI')
+    assert french[12].startswith('"Nous avons un profond respect')
+
+
+def test_chinese_web_page(seed_sentences):
+    sentences = seed_sentences[2]
+    assert (
+        "OpenAI 研究主管 Mark Chen 在一份声明中表示：「我们对 Alec 及其贡献有着深深的敬意和感激，"
+        "并期待在他探索独立研究的同时，继续与他合作开展项目。」" in sentences
+    )
+    assert "有人猜测，Radford 的离职预示着 GPT-4.5 就要来了。" in sentences
+    for line in ["文章作者: 机器之心", "发布时间: 2024-12-20 11:08", "© THE END", "编辑：杜伟、陈陈"]:
+        assert line in sentences
+
+
+def test_numbered_questions_are_sentences(seed_sentences):
+    sentences = seed_sentences[3]
+    questions = [s for s in sentences if re.match(r"\d、", s)]
+    assert len(questions) == 3 and all(q.endswith("?") for q in questions)
+    assert "会不会是去搞 AGI 了?" in sentences
+
+
+def test_japanese_lines_and_headings(seed_sentences):
+    sentences = seed_sentences[4]
+    assert sentences[:3] == [
+        "Published on",
+        "博士号を持たないOpenAIの先駆者アレック・ラドフォード、GPT時代を革命的に変える",
+        "アレック・ラドフォード:GPTの知られざる立役者",
+    ]
+    assert "学術的業績" in sentences
+    assert "ラドフォードの論文は19万回以上引用されています。" in sentences
+    assert (
+        "彼はこの新しい仕事を「大学院に入学するようなものだ」と表現し、"
+        "オープンで低ストレスなAI研究環境を享受しました。" in sentences
+    )
+
+
+def test_sentences_stay_inside_blocks(seed_sentences):
+    for path, sentences in zip(SEEDS, seed_sentences, strict=True):
+        blocks = clean_text(path.read_text(encoding="utf-8"))
+        assert all(s == s.strip() and s for s in sentences)
+        assert all(any(s in block for block in blocks) for s in sentences)
+
+
+def test_detect_language_on_seeds():
+    assert [detect_language(path.read_text(encoding="utf-8")) for path in SEEDS] == SEED_LANGS
+
+
+def test_detect_chinese_with_katakana_and_japanese():
+    assert detect_language("我们都喜欢玩ポケモン游戏，这个游戏在中国也很流行，很多人每天都在玩。") == "zh"
+    assert detect_language("富兰克林・W・奥林工程学院非常重视实用教育。") == "zh"
+    assert detect_language("日本語の文章です。東京大学で研究しています。") == "ja"
+    assert detect_language("コンピュータサイエンス") == "ja"
+
+
+@pytest.mark.parametrize("text", ["", "12345 !!! 3.14", "https://example.com/a_b", "🙂🙂"])
+def test_detect_language_refuses_text_without_words(text):
+    with pytest.raises(AlignerError):
+        detect_language(text)
+
+
+def test_is_cjk():
+    assert all(map(is_cjk, ["zh", "ja", "ZH", "zh-TW", "zh_Hans", "yue"]))
+    assert not any(map(is_cjk, ["ko", "fr", "id", "th", "en"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(), st.sampled_from(["id", "fr", "zh", "ja", "en", "ko", "xx"]))
+def test_split_never_raises_and_loses_nothing(text, lang):
+    sentences = split_sentences(text, lang)
+    assert all(s and s == s.strip() for s in sentences)
+    squeeze = "".join("".join(sentences).split())
+    assert squeeze == "".join("".join(clean_text(text)).split())
+
+
+# Words start with a letter so that no line starts like a list marker ("1. "), which cleaning removes.
+LETTER = st.sampled_from("abcXYZéжя中日かカ한")
+WORD = st.builds(str.__add__, LETTER, st.text(st.sampled_from("abdeXYZéøßжя中文字日本かなカナ한국0123")))
+SEPARATORS = [" ", ", ", ". ", "! ", "? ", "。", "！", "？", "、", "… ", ": ", " « ", " » ", "「", "」"]
+SEPARATORS += ["“", "” ", " (", ") ", "\n", "\n\n"]
+
+
+def glue(first: str, rest: list[tuple[str, str]]) -> str:
+    return first + "".join(separator + word for separator, word in rest)
+
+
+TEXT = st.builds(glue, WORD, st.lists(st.tuples(st.sampled_from(SEPARATORS), WORD)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(TEXT, st.sampled_from(["id", "fr", "zh", "ja", "en"]))
+def test_plain_text_keeps_every_character(text, lang):
+    squeeze = "".join("".join(split_sentences(text, lang)).split())
+    assert squeeze == "".join(unicodedata.normalize("NFC", text).split())
