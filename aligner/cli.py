@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     align.add_argument(
         "--cache-dir",
         type=Path,
-        help="where embeddings and converted models are kept (default: $ALIGNER_CACHE_DIR or ~/.cache/aligner)",
+        help="embeddings and converted models (default: $ALIGNER_CACHE_DIR or ~/.cache/aligner)",
     )
     align.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
     align.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")

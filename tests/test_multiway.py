@@ -1,0 +1,55 @@
+import numpy as np
+
+from aligner.multiway import Version, align_versions
+
+
+def unit(v):
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def versions_of(content: np.ndarray, drops: dict[str, set[int]], seed: int = 0) -> list[Version]:
+    """Noisy copies of ``content`` (one row per sentence), each dropping some sentences."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for lang, dropped in drops.items():
+        keep = [i for i in range(len(content)) if i not in dropped]
+        vectors = unit(content[keep] + 0.3 * rng.normal(size=(len(keep), content.shape[1])) / 8)
+        out.append(Version(lang, [f"{lang}-{i}" for i in keep], vectors))
+    return out
+
+
+def test_rows_are_consistent_across_all_languages():
+    content = unit(np.random.default_rng(1).normal(size=(20, 64)))
+    versions = versions_of(content, {"id": set(), "fr": {4}, "zh": {10, 11}, "ja": {4, 15}})
+    alignment = align_versions(versions)
+    assert alignment.groups == [["id", "fr", "zh", "ja"]]
+    for row in alignment.rows:
+        originals = {int(versions[c].sentences[i].split("-")[1]) for c, ids in enumerate(row) for i in ids}
+        assert len(originals) == 1  # every sentence in a row renders the same source sentence
+    for c, version in enumerate(versions):
+        assert [i for row in alignment.rows for i in row[c]] == list(range(len(version.sentences)))
+    frame = alignment.to_pandas()
+    assert list(frame.columns[:8]) == ["id", "id_ids", "fr", "fr_ids", "zh", "zh_ids", "ja", "ja_ids"]
+    assert {"score", "score_id_fr", "score_zh_ja", "score_id_ja"} <= set(frame.columns)
+    assert frame["score"].between(0, 1).all()
+
+
+def test_unrelated_versions_are_not_forced_together():
+    rng = np.random.default_rng(2)
+    first = versions_of(unit(rng.normal(size=(15, 64))), {"id": set(), "fr": {3}}, seed=3)
+    second = versions_of(unit(rng.normal(size=(12, 64))), {"zh": set(), "ja": {0}}, seed=4)
+    alignment = align_versions([first[0], second[0], first[1], second[1]])
+    assert alignment.groups == [["id", "fr"], ["zh", "ja"]]
+    for row in alignment.rows:
+        present = {alignment.langs[c] for c, ids in enumerate(row) if ids}
+        assert present <= {"id", "fr"} or present <= {"zh", "ja"}
+    assert len(alignment.rows) == 15 + 12
+
+
+def test_cjk_sentences_join_without_space():
+    content = unit(np.random.default_rng(5).normal(size=(6, 32)))
+    versions = versions_of(content, {"zh": set(), "fr": set()})
+    alignment = align_versions(versions)
+    alignment.rows[0] = ((0, 1), (0, 1))
+    assert alignment.text(0, 0) == "zh-0zh-1"
+    assert alignment.text(0, 1) == "fr-0 fr-1"
