@@ -17,7 +17,8 @@ from aligner.evaluate import (
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 TEXTBERG = SHARED / "bench" / "textberg"
 needs_textberg = pytest.mark.skipif(
-    not (TEXTBERG / "test0.defr").is_file(), reason=f"Text+Berg gold alignments not found in {TEXTBERG}")
+    not (TEXTBERG / "test0.defr").is_file(), reason=f"Text+Berg gold alignments not found in {TEXTBERG}"
+)
 
 
 def beads(text: str) -> list[Bead]:
@@ -35,9 +36,16 @@ def test_hand_computed_case_with_null_beads() -> None:
     # F1 strict = 2 * 3/7 * 1/3 / (3/7 + 1/3) = (2/7) / (16/21) = 3/8; F1 lax = (10/7) / (12/7) = 5/6.
     s = score([gold], [test])
     assert (s.test_beads, s.gold_beads, s.strict_correct, s.lax_correct, s.strict_found, s.lax_found) == (
-        7, 3, 3, 5, 1, 3)
+        7,
+        3,
+        3,
+        5,
+        1,
+        3,
+    )
     assert (s.strict_precision, s.strict_recall, s.strict_f1, s.lax_precision, s.lax_recall, s.lax_f1) == (
-        pytest.approx((3 / 7, 1 / 3, 3 / 8, 5 / 7, 1.0, 5 / 6)))
+        pytest.approx((3 / 7, 1 / 3, 3 / 8, 5 / 7, 1.0, 5 / 6))
+    )
 
 
 def test_counts_are_pooled_over_documents_not_averaged() -> None:
@@ -89,8 +97,21 @@ def test_parse_and_format_round_trip() -> None:
         format_alignment(parsed, [0.5])
 
 
-@pytest.mark.parametrize("line", ["[0]:[0", "[0]-[1]", "[a]:[1]", "[0]:[1]:x", "[0]:[1]:0.5:7", "[-1]:[0]",
-                                  "[0,]:[1]", "0:1", "[0]", "[0]:[1]:"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[0]:[0",
+        "[0]-[1]",
+        "[a]:[1]",
+        "[0]:[1]:x",
+        "[0]:[1]:0.5:7",
+        "[-1]:[0]",
+        "[0,]:[1]",
+        "0:1",
+        "[0]",
+        "[0]:[1]:",
+    ],
+)
 def test_malformed_line_raises_aligner_error_naming_file_and_line(tmp_path: Path, line: str) -> None:
     path = tmp_path / "doc.align"
     path.write_text(f"[0]:[0]\n{line}\n", encoding="utf-8")
@@ -105,8 +126,10 @@ def test_unreadable_file_raises_aligner_error(tmp_path: Path) -> None:
 
 
 def test_directories_are_paired_by_file_name(tmp_path: Path) -> None:
-    docs = {"a.align": ("[0]:[0]\n[1]:[1]\n", "[0]:[0]\n[1]:[2]\n"),
-            "b.align": ("[0, 1]:[0]\n", "[0, 1]:[0]\n")}
+    docs = {
+        "a.align": ("[0]:[0]\n[1]:[1]\n", "[0]:[0]\n[1]:[2]\n"),
+        "b.align": ("[0, 1]:[0]\n", "[0, 1]:[0]\n"),
+    }
     (gold_dir := tmp_path / "gold").mkdir()
     (test_dir := tmp_path / "test").mkdir()
     for name, (gold, test) in docs.items():

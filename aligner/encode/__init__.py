@@ -84,7 +84,12 @@ def encode(
     cache: EmbeddingCache | None = None,
     progress: bool = False,
 ) -> np.ndarray:
-    """Embed ``sentences``, each distinct text once, reusing and filling ``cache``."""
+    """Embed ``sentences``, each distinct text once, reusing and filling ``cache``.
+
+    Surrounding whitespace is not embedded: tokenizers disagree about trailing spaces, and
+    verbatim (``--presplit``) lines may carry them.
+    """
+    sentences = [s.strip() for s in sentences]
     unique = list(dict.fromkeys(sentences))
     vectors: dict[str, np.ndarray] = cache.get_many(encoder.name, encoder.dim, unique) if cache else {}
     missing = [s for s in unique if s not in vectors]

@@ -1,0 +1,70 @@
+"""Any sentence-transformers model, run on CPU in float32, never touching the network."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from aligner.errors import AlignerError
+
+
+class SentenceTransformerEncoder:
+    """Wraps ``SentenceTransformer``; the model's default prompt (if any) is applied by it."""
+
+    def __init__(self, name_or_path: str, name: str | None = None, batch_size: int = 32) -> None:
+        path = Path(name_or_path).expanduser()
+        local = path.exists()
+        if not local and (path.is_absolute() or name_or_path.startswith((".", "~"))):
+            raise AlignerError(f"model directory {str(path)!r} does not exist")
+        if not local:
+            # Read by huggingface_hub at import time: a hub name must come from the local cache,
+            # and fail at once instead of retrying a network we do not have.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        # Loading bars and prompt notices would drown the CLI's own one-line messages.
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+        logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
+
+        try:
+            self._model = SentenceTransformer(
+                str(path) if local else name_or_path,
+                device="cpu",
+                local_files_only=True,  # also holds if huggingface_hub was imported before us
+            )
+        except Exception as exc:  # the loaders raise OSError, ValueError, hub errors, ...
+            reason = next(iter(str(exc).strip().splitlines()), type(exc).__name__)
+            if local:
+                raise AlignerError(
+                    f"{str(path)!r} is not a sentence-transformers or transformers model directory ({reason})"
+                ) from exc
+            raise AlignerError(
+                f"model {name_or_path!r} is not available offline; download it on a machine with "
+                f"network access and use a local directory: --model st:/path/to/model_dir"
+            ) from exc
+        # transformers 5 keeps a checkpoint's own dtype, often fp16: several times slower on CPU.
+        self._model.float()
+        self.batch_size = batch_size
+        self.name = name or f"st:{path.resolve() if local else name_or_path}"
+        dimension = getattr(self._model, "get_embedding_dimension", None)
+        self.dim = int((dimension or self._model.get_sentence_embedding_dimension)())
+
+    def encode(self, sentences: Sequence[str]) -> np.ndarray:
+        if not sentences:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            list(sentences),
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(sentences), self.dim)
