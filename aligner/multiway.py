@@ -19,6 +19,7 @@ import pandas as pd
 
 from aligner.align import (
     AlignParams,
+    PairAlignment,
     Units,
     align_units,
     nearest_neighbour_similarity,
@@ -109,21 +110,31 @@ def _group_units(versions: list[Version], members: list[int], rows: list[Row]) -
     return Units(vectors, lengths)
 
 
-def parallelism(a: Version, b: Version, params: AlignParams) -> float:
+MARGIN_SAMPLE = 400
+"""1-1 matches sampled to rate a pair of versions: enough for a stable median, cheap on a Bible."""
+
+
+def parallelism(a: Version, b: Version, pair: PairAlignment) -> float:
     """How much two versions translate each other: the median margin of their 1-1 matches.
 
     The margin (as in bitext mining) compares a pair with the nearest neighbours of both
     sentences: translations stand out from them, sentences that merely share a topic do not.
     """
-    pair = align_units(Units(a.vectors, a.relative_lengths), Units(b.vectors, b.relative_lengths), params)
+    ones = [(x[0], y[0]) for x, y in pair.beads if len(x) == 1 and len(y) == 1]
+    if not ones:
+        return 0.0
+    step = max(1, len(ones) // MARGIN_SAMPLE)
+    src_ids, tgt_ids = map(list, zip(*ones[::step], strict=True))
     va, vb = unit_rows(a.vectors), unit_rows(b.vectors)
-    near_a, near_b = nearest_neighbour_similarity(va, vb)
-    margins = []
-    for x, y in pair.beads:
-        if len(x) == 1 and len(y) == 1:
-            floor = (near_a[x[0]] + near_b[y[0]]) / 2
-            margins.append((float(va[x[0]] @ vb[y[0]]) - floor) / (1.0 - floor))
-    return float(np.median(margins)) if margins else 0.0
+    floor = (
+        nearest_neighbour_similarity(va[src_ids], vb) + nearest_neighbour_similarity(vb[tgt_ids], va)
+    ) / 2
+    cos = np.einsum("ij,ij->i", va[src_ids], vb[tgt_ids])
+    return float(np.median((cos - floor) / (1.0 - floor)))
+
+
+def _units(version: Version) -> Units:
+    return Units(version.vectors, version.relative_lengths)
 
 
 def align_versions(versions: list[Version], params: AlignParams | None = None) -> Alignment:
@@ -132,10 +143,11 @@ def align_versions(versions: list[Version], params: AlignParams | None = None) -
     groups: list[tuple[list[int], list[Row]]] = [
         ([k], [((i,),) for i in range(len(v.sentences))]) for k, v in enumerate(versions)
     ]
-    closeness = {
-        (a, b): parallelism(versions[a], versions[b], params)
+    pairs = {
+        (a, b): align_units(_units(versions[a]), _units(versions[b]), params)
         for a, b in combinations(range(len(versions)), 2)
     }
+    closeness = {(a, b): parallelism(versions[a], versions[b], pair) for (a, b), pair in pairs.items()}
 
     def group_closeness(x: int, y: int) -> float:
         # UPGMA: the average over member pairs
@@ -146,9 +158,12 @@ def align_versions(versions: list[Version], params: AlignParams | None = None) -
         if group_closeness(x, y) < MIN_PARALLELISM:
             break
         (members_x, rows_x), (members_y, rows_y) = groups[x], groups[y]
-        pair = align_units(
-            _group_units(versions, members_x, rows_x), _group_units(versions, members_y, rows_y), params
-        )
+        if len(members_x) == len(members_y) == 1 and members_x[0] < members_y[0]:
+            pair = pairs[members_x[0], members_y[0]]  # two single versions: aligned already
+        else:
+            pair = align_units(
+                _group_units(versions, members_x, rows_x), _group_units(versions, members_y, rows_y), params
+            )
         merged_rows = [
             _concat_rows([rows_x[i] for i in src], len(members_x))
             + _concat_rows([rows_y[j] for j in tgt], len(members_y))

@@ -14,6 +14,12 @@ import numpy as np
 
 from aligner.align.dp import BeadGains, Path, best_path
 
+FULL_SEARCH_CELLS = 250_000
+"""Documents up to this many sentence pairs are searched in full; longer ones in a band."""
+
+BAND_MARGIN = 12
+"""Units on either side of the coarse path that the fine search may move."""
+
 NEIGHBOURS = 4
 """Nearest neighbours averaged for the margin: the usual choice in bitext mining."""
 
@@ -87,21 +93,16 @@ def unrelated_similarity(src: np.ndarray, tgt: np.ndarray) -> float:
     return min(floor, 0.95)
 
 
-def nearest_neighbour_similarity(
-    src: np.ndarray, tgt: np.ndarray, k: int = NEIGHBOURS
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mean cosine of each unit with its ``k`` most similar units on the other side."""
-    if len(src) == 0 or len(tgt) == 0:
-        return np.zeros(len(src)), np.zeros(len(tgt))
-    src_best = np.empty(len(src))
-    tgt_top = np.full((min(k, len(src)), len(tgt)), -np.inf)
-    for start in range(0, len(src), 1024):
-        block = src[start : start + 1024] @ tgt.T
-        kk = min(k, block.shape[1])
-        src_best[start : start + len(block)] = np.partition(block, -kk, axis=1)[:, -kk:].mean(axis=1)
-        merged = np.concatenate([tgt_top, block], axis=0)
-        tgt_top = np.partition(merged, -len(tgt_top), axis=0)[-len(tgt_top) :]
-    return src_best, tgt_top.mean(axis=0)
+def nearest_neighbour_similarity(queries: np.ndarray, pool: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray:
+    """Mean cosine of each query with its ``k`` most similar vectors in ``pool`` (unit rows)."""
+    if len(queries) == 0 or len(pool) == 0:
+        return np.zeros(len(queries))
+    k = min(k, len(pool))
+    out = np.empty(len(queries))
+    for start in range(0, len(queries), 1024):
+        block = queries[start : start + 1024] @ pool.T
+        out[start : start + len(block)] = np.partition(block, -k, axis=1)[:, -k:].mean(axis=1)
+    return out
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -136,7 +137,8 @@ def align_units(src: Units, tgt: Units, params: AlignParams | None = None) -> Pa
         length_log_ratio=0.0,
         size_exponent=params.size_exponent,
     )
-    path = best_path(gains)
+    windows = _search_windows(src, tgt, params)
+    path = best_path(gains, windows)
     if params.length_weight:
         # The length ratio of a language pair varies with the pair and the text, so it is
         # measured on this document's first-pass matches rather than assumed.
@@ -145,8 +147,45 @@ def align_units(src: Units, tgt: Units, params: AlignParams | None = None) -> Pa
             gains = BeadGains(
                 **{**gains.__dict__, "length_weight": params.length_weight, "length_log_ratio": ratio}
             )
-            path = best_path(gains)
+            path = best_path(gains, windows)
     return _to_pair_alignment(path, gains.similarity_floor[1, 1])
+
+
+def _halve(units: Units) -> Units:
+    """Merge consecutive pairs of units: half the length, same content."""
+    n = len(units)
+    pairs = units.vectors[: n - n % 2].reshape(n // 2, 2, -1).sum(axis=1)
+    lengths = units.lengths[: n - n % 2].reshape(n // 2, 2).sum(axis=1)
+    if n % 2:
+        pairs = np.vstack([pairs, units.vectors[-1:]])
+        lengths = np.r_[lengths, units.lengths[-1]]
+    return Units(unit_rows(pairs), lengths)
+
+
+def _search_windows(src: Units, tgt: Units, params: AlignParams) -> np.ndarray | None:
+    """Per source row, the target columns worth searching; None for a full search.
+
+    Long documents are aligned at half resolution first (recursively, as in Vecalign) and the
+    fine search keeps to a band around the projected coarse path, so time and memory grow
+    linearly with length.
+    """
+    n, m = len(src), len(tgt)
+    if n * m <= FULL_SEARCH_CELLS or min(n, m) < 2:
+        return None
+    coarse = align_units(_halve(src), _halve(tgt), params)
+    lo = np.full(n + 1, m, dtype=np.int64)
+    hi = np.zeros(n + 1, dtype=np.int64)
+    s0 = t0 = 0
+    for src_ids, tgt_ids in coarse.beads:
+        s1, t1 = s0 + len(src_ids), t0 + len(tgt_ids)
+        rows = slice(2 * s0, min(2 * s1, n) + 1)
+        lo[rows] = np.minimum(lo[rows], 2 * t0)
+        hi[rows] = np.maximum(hi[rows], min(2 * t1, m))
+        s0, t0 = s1, t1
+    lo = np.minimum.accumulate(np.clip(lo - BAND_MARGIN, 0, m)[::-1])[::-1]
+    hi = np.maximum.accumulate(np.clip(hi + BAND_MARGIN, 0, m))
+    lo[0], hi[n] = 0, m
+    return np.stack([lo, hi], axis=1)
 
 
 def _matched_length_log_ratio(path: Path, gains: BeadGains) -> float | None:
