@@ -23,7 +23,7 @@ test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/.installed
-	$(BIN)/python bench/textberg.py
+	$(BIN)/python bench/alignment.py textberg-test
 
 clean:
 	rm -rf $(VENV) outputs/*.tsv
