@@ -121,15 +121,17 @@ def align_units(src: Units, tgt: Units, params: AlignParams | None = None) -> Pa
     )
     sizes = range(1, params.max_bead)
     src_vectors, tgt_vectors = unit_rows(src.vectors), unit_rows(tgt.vectors)
-    src_spans = {a: span_vectors(src_vectors, a, np.sqrt(src.lengths)) for a in sizes}
-    tgt_spans = {b: span_vectors(tgt_vectors, b, np.sqrt(tgt.lengths)) for b in sizes}
-    floor = {(a, b): unrelated_similarity(src_spans[a][a:], tgt_spans[b][b:]) for a, b in bead_types}
+    src_spans = np.stack([span_vectors(src_vectors, a, np.sqrt(src.lengths)) for a in sizes])
+    tgt_spans = np.stack([span_vectors(tgt_vectors, b, np.sqrt(tgt.lengths)) for b in sizes])
+    floor = np.zeros((params.max_bead, params.max_bead))
+    for a, b in bead_types:
+        floor[a, b] = unrelated_similarity(src_spans[a - 1, a:], tgt_spans[b - 1, b:])
     gains = BeadGains(
         src_spans=src_spans,
         tgt_spans=tgt_spans,
         src_len=np.r_[0.0, np.cumsum(src.lengths, dtype=np.float64)],
         tgt_len=np.r_[0.0, np.cumsum(tgt.lengths, dtype=np.float64)],
-        bead_types=bead_types,
+        bead_types=np.array(bead_types, dtype=np.int64).reshape(-1, 2),
         similarity_floor=floor,
         threshold=params.threshold,
         merge_penalty=params.merge_penalty,
