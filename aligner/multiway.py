@@ -208,35 +208,59 @@ def _pair_scores(versions: list[Version], rows: list[Row]) -> dict[tuple[str, st
     return scores
 
 
-def score_rows(
-    versions: list[Version], rows: list[Row], pair_scores: dict[tuple[str, str], np.ndarray]
-) -> np.ndarray:
-    """Row score in [0, 1], higher is surer.
+ROW_KINDS = ("one-to-one", "merge", "unaligned")
 
-    A row with two or more languages scores the mean normalised similarity of its language
-    pairs. A row with one language claims that the unit has no counterpart; it scores 1 minus
-    the best normalised similarity the unit has with any sentence of another language within
-    ``NEIGHBOUR_ROWS`` rows, so a near-translation left unaligned scores low.
+CALIBRATION = {"one-to-one": (0.535, 2.295), "merge": (-1.916, 4.772), "unaligned": (-27.509, 32.671)}
+"""Per row kind, logistic ``(intercept, slope)`` turning the row's evidence into the chance
+that it is right; fitted on Text+Berg dev by ``bench/alignment.py textberg-dev --fit-calibration``."""
+
+
+def row_evidence(
+    versions: list[Version], rows: list[Row], pair_scores: dict[tuple[str, str], np.ndarray]
+) -> tuple[list[str], np.ndarray]:
+    """Each row's kind and the similarity evidence for it.
+
+    A row with two or more languages is a ``one-to-one`` or ``merge`` row; its evidence is the
+    mean normalised similarity of its language pairs. A row with one language claims that the
+    unit has no counterpart (``unaligned``); its evidence is 1 minus the best normalised
+    similarity the unit has with any sentence of another language within ``NEIGHBOUR_ROWS``
+    rows, so a near-translation left unaligned has weak evidence.
     """
     stacked = np.stack(list(pair_scores.values())) if pair_scores else np.full((1, len(rows)), np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # rows with one language: all NaN
-        scores = np.nanmean(stacked, axis=0)
+        evidence = np.nanmean(stacked, axis=0)
+    floors = {
+        (a, b): unrelated_similarity(versions[a].vectors, versions[b].vectors)
+        for a in range(len(versions))
+        for b in range(len(versions))
+        if a != b
+    }
+    kinds = []
     for r, row in enumerate(rows):
         present = [k for k, ids in enumerate(row) if ids]
-        if len(present) != 1:
+        if len(present) > 1:
+            kinds.append("merge" if any(len(ids) > 1 for ids in row) else "one-to-one")
             continue
+        kinds.append("unaligned")
         k = present[0]
         unit = unit_rows(_span(versions[k], row[k])[None])[0]
         best = 0.0
+        window = rows[max(0, r - NEIGHBOUR_ROWS) : r + NEIGHBOUR_ROWS + 1]
         for other, version in enumerate(versions):
-            if other == k:
-                continue
-            near = sorted(
-                {i for nb in rows[max(0, r - NEIGHBOUR_ROWS) : r + NEIGHBOUR_ROWS + 1] for i in nb[other]}
-            )
+            near = sorted({i for nb in window for i in nb[other]}) if other != k else []
             if near:
-                floor = unrelated_similarity(versions[k].vectors, version.vectors)
+                floor = floors[k, other]
                 best = max(best, (float((version.vectors[near] @ unit).max()) - floor) / (1.0 - floor))
-        scores[r] = 1.0 - min(max(best, 0.0), 1.0)
-    return np.clip(np.nan_to_num(scores, nan=0.0), 0.0, 1.0)
+        evidence[r] = 1.0 - min(max(best, 0.0), 1.0)
+    return kinds, np.nan_to_num(evidence, nan=0.0)
+
+
+def score_rows(
+    versions: list[Version], rows: list[Row], pair_scores: dict[tuple[str, str], np.ndarray]
+) -> np.ndarray:
+    """Row score in [0, 1]: the calibrated chance that the row is right (see ``row_evidence``)."""
+    kinds, evidence = row_evidence(versions, rows, pair_scores)
+    intercept = np.array([CALIBRATION[kind][0] for kind in kinds])
+    slope = np.array([CALIBRATION[kind][1] for kind in kinds])
+    return 1.0 / (1.0 + np.exp(-(intercept + slope * evidence)))

@@ -24,7 +24,7 @@ import numpy as np
 from aligner.encode import DEFAULT_MODEL, default_cache_dir, encode, load_encoder
 from aligner.encode.cache import EmbeddingCache
 from aligner.evaluate import Bead, format_alignment, read_alignment, score
-from aligner.multiway import Version, align_versions
+from aligner.multiway import ROW_KINDS, Version, align_versions, row_evidence
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT.parent / "shared" / "bench"
@@ -52,7 +52,7 @@ def documents(dataset: str) -> Iterator[Document]:
 
 def calibration(gold_docs: list[list[Bead]], test_docs: list[list[Bead]], scores: list[np.ndarray]) -> str:
     """Share of test beads that are exactly right, per score bucket."""
-    edges = [0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 1.01]
+    edges = [0.0, 0.2, 0.4, 0.6, 0.7, 0.8, 0.9, 1.01]
     right: list[list[bool]] = [[] for _ in edges[:-1]]
     for gold, test, values in zip(gold_docs, test_docs, scores, strict=True):
         gold_set = set(gold)
@@ -66,12 +66,27 @@ def calibration(gold_docs: list[list[Bead]], test_docs: list[list[Bead]], scores
     return "\n".join(lines)
 
 
+def fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Intercept and slope of a logistic regression of ``y`` on ``x`` (Newton steps, light L2)."""
+    design = np.stack([np.ones_like(x), x], axis=1)
+    weights = np.zeros(2)
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-design @ weights))
+        gradient = design.T @ (y - p) - 1e-3 * weights
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + 1e-3 * np.eye(2)
+        weights += np.linalg.solve(hessian, gradient)
+    return float(weights[0]), float(weights[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dataset", help="textberg-test, textberg-dev, bible-001, bible-006 or seeds-id-fr")
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--no-cache", action="store_true", help="embed from scratch (for timing)")
     parser.add_argument("--calibration", action="store_true", help="precision of beads by score bucket")
+    parser.add_argument(
+        "--fit-calibration", action="store_true", help="fit and print the row-score calibration (on dev)"
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -81,6 +96,7 @@ def main() -> None:
     out_dir = ROOT / "outputs" / "bench" / args.dataset
     out_dir.mkdir(parents=True, exist_ok=True)
     gold_docs, test_docs, scores = [], [], []
+    evidence: dict[str, list[tuple[float, bool]]] = {kind: [] for kind in ROW_KINDS}
     encode_seconds = align_seconds = 0.0
     peak = sentences = 0
     for name, src, tgt, gold, langs in documents(args.dataset):
@@ -105,6 +121,10 @@ def main() -> None:
         scores.append(alignment.scores)
         n = len(versions[0].sentences)
         gold_docs.append(read_alignment(gold) if gold.is_file() else [((k,), (k,)) for k in range(n)])
+        right = set(gold_docs[-1])
+        kinds, values = row_evidence(versions, alignment.rows, alignment.pair_scores)
+        for bead, kind, value in zip(beads, kinds, values, strict=True):
+            evidence[kind].append((value, bead in right))
     print(f"{args.dataset}: {len(test_docs)} documents, {sentences} sentences, model {encoder.name}")
     print(score(gold_docs, test_docs))
     print(
@@ -114,6 +134,13 @@ def main() -> None:
     )
     if args.calibration:
         print(calibration(gold_docs, test_docs, scores))
+    if args.fit_calibration:
+        fitted = {}
+        for kind, pairs in evidence.items():
+            x, y = (np.array(column, dtype=float) for column in zip(*pairs, strict=True))
+            fitted[kind] = tuple(round(w, 3) for w in fit_logistic(x, y))
+            print(f"{kind}: {len(pairs)} rows, {y.mean():.3f} right")
+        print(f"CALIBRATION = {fitted}")
 
 
 if __name__ == "__main__":
