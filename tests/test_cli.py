@@ -105,3 +105,26 @@ def test_console_script_version():
         [sys.executable, "-m", "aligner.cli", "--version"], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == f"aligner {__version__}"
+
+
+def test_four_seed_versions_make_one_table(tmp_path, capsys):
+    seeds = ROOT / "seeds"
+    names = ["000_af736beb5cc60a9b", "001_8a577d695bc7522b", "003_35f4e80f8e795006", "004_1498df30161089c1"]
+    out = tmp_path / "seeds.tsv"
+    code, _, err = run(["align", *(seeds / f"{n}.txt" for n in names), "-o", out], capsys)
+    assert code == 0, err
+    assert "aligned apart (not translations of each other): id,fr | zh,ja" in err
+    frame = pd.read_csv(out, sep="\t", keep_default_na=False, dtype=str)
+    assert list(frame.columns[:8]) == ["id", "id_ids", "fr", "fr_ids", "zh", "zh_ids", "ja", "ja_ids"]
+    # the two articles never share a row
+    assert not ((frame["id"] != "") & (frame["zh"] != "")).any()
+    # Indonesian and French translate each other sentence by sentence
+    both = frame[frame["id"] != ""]
+    assert (both["id_ids"] == both["fr_ids"]).all() and len(both) == 21
+    # the Japanese drops the Chinese summary, reader questions and comments
+    dropped = frame[(frame["zh"] != "") & (frame["ja"] == "")]["zh"]
+    for text in ("冷月清谈", "怜星夜思", "1、Alec Radford", "学位代表的是过去", "英雄不问出处"):
+        assert dropped.str.contains(text, regex=False).any(), text
+    kept = frame[(frame["zh"] != "") & (frame["ja"] != "")]
+    ja_aligned = sum(len(ids.split(",")) for ids in kept["ja_ids"])
+    assert ja_aligned >= 45 and kept["ja"].str.contains("Reddit").any()
