@@ -45,8 +45,15 @@ def _decode(data: bytes, path: Path) -> str:
                 return data.decode(codec)
             except UnicodeDecodeError:
                 raise AlignerError(f"{path}: invalid {codec.upper()} text") from None
-    if data.startswith(_BINARY_MAGIC) or b"\x00" in data:
-        raise AlignerError(f"{path}: looks like a binary file, not text")
+    binary = AlignerError(f"{path}: looks like a binary file, not text")
+    if data.startswith(_BINARY_MAGIC):
+        raise binary
+    if b"\x00" in data:
+        # Outside UTF-16 and UTF-32 (with a BOM above, or without one here) a NUL byte means binary data.
+        text = _bomless_utf16(data)
+        if text is None:
+            raise binary
+        return text
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -55,6 +62,31 @@ def _decode(data: bytes, path: Path) -> str:
     if best is None:
         raise AlignerError(f"{path}: cannot detect the text encoding (undecodable bytes)")
     return str(best)
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """The text of UTF-16 without a byte-order mark, or None when `data` is not that.
+
+    Its NUL bytes are the high bytes of ASCII characters (half the bytes of Latin text, the line ends of
+    CJK text), so nearly all sit at odd offsets (little-endian) or at even ones (big-endian). Few NULs in
+    bytes that are valid UTF-8 without them are stray NULs in 8-bit text; binary data does not decode to
+    printable text.
+    """
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    if len(data) % 2 or min(even, odd) > 0.25 * max(even, odd):
+        return None
+    if even + odd < 0.1 * len(data):
+        try:
+            data.replace(b"\x00", b"").decode("utf-8")
+            return None
+        except UnicodeDecodeError:
+            pass
+    try:
+        text = data.decode("utf-16-le" if odd > even else "utf-16-be")
+    except UnicodeDecodeError:
+        return None
+    printable = sum(c.isprintable() or c in "\t\n\r" for c in text)
+    return text if printable >= 0.99 * len(text) else None
 
 
 # --- character level -------------------------------------------------------------------------------
@@ -78,19 +110,27 @@ _CHAR_MAP = {
 
 # Full-width punctuation carries its own spacing, so spaces beside it are layout noise.
 _CJK_PUNCT = "，。、；：！？「」『』（）《》〈〉【】〔〕"
-_SPACE_BY_CJK_PUNCT = re.compile(rf"\s*([{_CJK_PUNCT}])\s*")
+_SPACE_BY_CJK_PUNCT = re.compile(rf"\s+(?=[{_CJK_PUNCT}])|(?<=[{_CJK_PUNCT}])\s+")
 
 # --- HTML ------------------------------------------------------------------------------------------
 
 _HTML_DROP = re.compile(r"<!--.*?-->|<(script|style)\b[^>]*>.*?</\1\s*>", re.S | re.I)
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.I)
+# Only real element names with well-formed attributes: "<Basislager>" or "<Du kannst ... >" are quotation
+# marks in OCR'd or plain text, and taking them for tags would delete the words between them.
+_ATTRS = r"""(?:\s+[\w:-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>=`]+))?)*\s*/?>"""
 _HTML_BLOCK = re.compile(
     r"</?(?:p|div|h[1-6]|li|ul|ol|dl|dt|dd|tr|table|thead|tbody|blockquote|section|article|header|footer"
-    r"|aside|nav|main|pre|hr|figure|figcaption)\b[^<>]*>",
+    r"|aside|nav|main|pre|hr|figure|figcaption)" + _ATTRS,
     re.I,
 )
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]+|[^\s<>@]+@[^\s<>@]+\.\w+)>")
-_HTML_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
+_HTML_TAG = re.compile(
+    r"</?(?:a|abbr|b|bdi|bdo|big|body|center|cite|code|col|colgroup|del|dfn|em|font|form|head|html|i|img"
+    r"|input|ins|kbd|label|link|mark|meta|picture|q|s|samp|small|source|span|strike|strong|sub|sup|svg"
+    r"|td|tfoot|th|time|title|tt|u|var|wbr)" + _ATTRS,
+    re.I,
+)
 
 # --- Markdown, line level ------------------------------------------------------------------------
 
@@ -100,8 +140,9 @@ _RULE = re.compile(r"^\s*(?:[-*_=]\s*){3,}$")
 _LINK_DEF = re.compile(r"^\s*\[[^\]]+\]:\s*\S+")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+(.*?))?(?:\s+#+)?\s*$")
 _QUOTE = re.compile(r"^\s*(?:>\s?)+")
-_BULLET = re.compile(r"^\s*(?:[-*+•·▪‣◦]|\d{1,3}[.)])\s+")
-_CJK_ENUM = re.compile(r"^\s*(?:\d{1,3}[、．]|[一二三四五六七八九十]{1,3}、|[（(]\d{1,3}[）)])")
+_BULLET = re.compile(r"^\s*[-*+•·▪‣◦]\s+")
+# Numbers of an ordered list are content ("step 2"), so they stay; the line starts a new block.
+_ENUM = re.compile(r"^\s*(?:\d{1,3}[.)]\s|\d{1,3}[、．]|[一二三四五六七八九十]{1,3}、|[（(]\d{1,3}[）)])")
 _TABLE_SEP = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 
@@ -124,17 +165,18 @@ _META = re.compile(
 # --- Markdown, inline -----------------------------------------------------------------------------
 
 # Contents exclude the delimiter so that an unclosed one costs a short scan, not one to the end.
+# Each pattern comes with the character it needs, so that plain text skips it: (needed, pattern, replacement).
 _INLINE = [
-    (re.compile(r"\[([^\[\]]*)\]\([^()\s]*(?:\s+\"[^\"]*\")?\)"), r"\1"),
-    (re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]"), r"\1"),
-    (re.compile(r"(`+)([^`]+?)\1"), r"\2"),
-    (re.compile(r"\*\*(?=\S)((?:[^*]|\*(?!\*))+?)(?<=\S)\*\*"), r"\1"),
-    (re.compile(r"__(?=\S)((?:[^_]|_(?!_))+?)(?<=\S)__"), r"\1"),
-    (re.compile(r"~~((?:[^~]|~(?!~))+?)~~"), r"\1"),
-    (re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])"), r"\1"),
+    ("[", re.compile(r"\[([^\[\]]*)\]\([^()\s]*(?:\s+\"[^\"]*\")?\)"), r"\1"),
+    ("[", re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]"), r"\1"),
+    ("`", re.compile(r"(`+)([^`]+?)\1"), r"\2"),
+    ("*", re.compile(r"\*\*(?=\S)((?:[^*]|\*(?!\*))+?)(?<=\S)\*\*"), r"\1"),
+    ("_", re.compile(r"__(?=\S)((?:[^_]|_(?!_))+?)(?<=\S)__"), r"\1"),
+    ("~", re.compile(r"~~((?:[^~]|~(?!~))+?)~~"), r"\1"),
+    ("*", re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])"), r"\1"),
     # Underscores inside words (snake_case, file_name.pdf) are not emphasis markers.
-    (re.compile(r"(?<!\w)_(?=\S)((?:[^_]|(?<=\w)_(?=\w))+?)(?<=\S)_(?!\w)"), r"\1"),
-    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])"), r"\1"),
+    ("_", re.compile(r"(?<!\w)_(?=\S)((?:[^_]|(?<=\w)_(?=\w))+?)(?<=\S)_(?!\w)"), r"\1"),
+    ("\\", re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])"), r"\1"),
 ]
 _MARKUP_ONLY = re.compile(r"^[\s_*~`>|]*$")
 
@@ -156,14 +198,15 @@ def _is_cjk_char(ch: str) -> bool:
 
 
 def _inline(s: str) -> str:
-    for pattern, repl in _INLINE:
-        s = pattern.sub(repl, s)
+    for needed, pattern, repl in _INLINE:
+        if needed in s:
+            s = pattern.sub(repl, s)
     return s
 
 
 def _tidy(s: str) -> str:
     s = " ".join(_inline(s).split())
-    return _SPACE_BY_CJK_PUNCT.sub(r"\1", s).strip()
+    return _SPACE_BY_CJK_PUNCT.sub("", s).strip()
 
 
 def _glue(last: str, line: str) -> str:
@@ -213,7 +256,7 @@ def _classify(lines: list[str]) -> list[tuple[str, str, int]]:
             out.append(("own", line.replace("|", " "), depth))
         elif _META.match(_tidy(line).strip("_*")):
             out.append(("meta", line, depth))
-        elif bullet or _CJK_ENUM.match(line):
+        elif bullet or _ENUM.match(line):
             out.append(("item", line, depth))
         else:
             out.append(("text", line, depth))

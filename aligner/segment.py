@@ -23,21 +23,49 @@ _DETECTABLE = "id fr zh ja en de es pt it nl ru ko ar vi th ms tr pl uk cs sv da
 # A full stop after one of these never ends a sentence: titles, and words that precede a name or number.
 _TITLE = re.compile(
     r"Mr|Mrs|Ms|Messrs|Dr|Prof|Sr|Sra|Srta|Jr|St|Mt|Sig|Ing|Gen|Col|Capt|Lt|Sgt|Rev|Hon|Dhr|Mevr"
-    r"|vs|No|Nos|Nr|Vol|Figs?|Refs?|ca|cf|al|approx|e\.g|i\.e"
-    r"|M|MM|Mmes?|Mlles?|Me|Mgr|Pr|Ste|pp?|chap|éd"  # French
+    r"|vs|No|Nos|Nr|Vol|Figs?|Refs?|ca|cf|al|approx|e\.g|i\.e|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
+    r"|M|MM|Mmes?|Mlles?|Me|Mgr|Pr|Ste|pp?|chap|éd|env|janv|févr|avr|juil|oct|nov|déc"  # French
     r"|Bpk|Bp|Sdri?|Jln?|Ir|Drs|Dra|Hj|KH|Rp|Tn|Ny|hlm|th|tgl"  # Indonesian
+    r"|Bd|Kap|Abb|Tab|Anm|Jg|Okt|Dez"  # German
 )
 _ENUMERATOR = re.compile(r"^(?:\(?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]|\(\d{1,3}\))$")
 _LAST_TOKEN = re.compile(r"([^\s(«\"'“‘]+)\.$")
 _INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")
+# sentencex takes these for abbreviations, but they end sentences: "Here am I.", "serve me.", "thou art.";
+# "etc." and "usw." end a list, and a capital after them starts a new sentence.
+_NOT_ABBREVIATIONS = {
+    "en": {"I", "me", "no", "art", "etc"},
+    "fr": {"etc"},
+    "de": {"etc", "usw"},
+    "id": {"ia"},
+}
+# "ce jour : 1. 1950 : Annapurna": a list number after a colon; "à 15 h. 30", "p. 261": a one-letter
+# abbreviation before a number.
+_LIST_NUMBER = re.compile(r"[:;]\s+\(?\d{1,3}[.)]$")
+_LETTER_BEFORE_NUMBER = re.compile(r"(?:^|\s)[^\W\d_]\.$")
+_NUMBER_GOES_ON = re.compile(r"\d(?!\d{0,2}\.\s)")  # a number, but not a list number ("7200 m. 21. Nördlich")
+_INITIALISM = re.compile(r"(?:^|[\s(«\"'“‘])(?:[^\W\d_]\.){2,}(?:\s*[»\"'”’)])?$")
 _OPENERS = "\"'“‘«‹([¿¡"
 _CLOSERS = re.escape("\"'”’」』）)》〉】〕]］»›")
 # Sentence-final marks of the scripts sentencex knows; ";" is the Greek question mark.
 _FINAL = re.compile(rf"[.!?…。！？｡‼⁇⁈⁉।॥؟۔።။։;](?:\s*[{_CLOSERS}])*$")
-_QUOTED = re.compile(r'“[^“”]*”|‘[^‘’]*’|«[^«»]*»|„[^„“”]*[“”]|"[^"]*"|「[^「」]*」|『[^『』]*』')
-_INNER_STOP = re.compile(rf"[.!?…](?:\s*[{_CLOSERS}])*\s+(?=[^\s{_CLOSERS}])")
-_NEXT_WORD = re.compile(r"\s+(?=\S)")
-_ASCII_QUOTED = re.compile(r'"[^"]*"')
+# Where a sentence may end in Latin-like scripts: a final mark, closing quotes and brackets, a space. ASCII
+# quotes close only when a space follows, since in `said. "Next` the quote opens the next sentence.
+_CANDIDATE = re.compile(r"""[.!?…‼⁇⁈⁉।॥؟۔።။։]+(?:\s*[”’」』）)》〉】〕\]］»›]|["'](?=\s))*\s+(?=\S)""")
+_OPENING_TAIL = re.compile(r"""\s[«‹„“‘"'(\[¿¡]+\s*$""")
+_WORD_BEFORE = re.compile(r"([^\s(«‹„“‘\"'\[¿¡]+)$")
+# Metric units take no full stop, so "8481 m. Am" ends a sentence although sentencex knows "m." as short.
+_UNIT_END = re.compile(r"\d\s?(?:km|cm|mm|m|kg|g|min)$")
+# Languages that write ordinals as "12." ("am 12. Juni", "der 8. und 9. Platz").
+_DOT_ORDINALS = {
+    *("de", "da", "no", "nb", "nn", "fi", "is", "et", "lv"),
+    *("cs", "sk", "pl", "sl", "hr", "sr", "bs", "hu", "tr"),
+}
+_ORDINAL_END = re.compile(r"\S\s+\d{1,3}\.$")
+
+_URL = r"(?:(?:https?|ftp)://|www\.)[^\s<>\"“”「」]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_URL_START = re.compile(rf"[(<\[]?(?:{_URL})")
+_BARE_URL = re.compile(rf"[(<\[]?(?:{_URL})[)>\]]?[.,;]?")
 
 _CJK_STOP = re.compile(
     r"[!?]*[。！？｡][。！？｡!?]*"  # full-width stops always end a sentence
@@ -47,6 +75,7 @@ _CJK_STOP = re.compile(
     # before a space, since 我……我不知道 trails off mid-sentence
     r"|\.+(?=\s|$|[^\x00-\x7f])|…+(?=\s|$)"
 )
+_ASCII_QUOTED = re.compile(r'"[^"]*"')
 _CJK_CLOSERS = "」』”’）)》〉】〕]］»›"
 _QUOTATIVE = "とっ"  # Japanese 「…。」と言った: the quote is part of the sentence around it
 _NOT_A_START = "，、；：,;:"
@@ -61,23 +90,43 @@ def is_cjk(lang: str) -> bool:
     return _base(lang) in _CJK
 
 
+@lru_cache(maxsize=4096)
+def _is_abbreviation(lang: str, word: str) -> bool:
+    """Whether sentencex reads a full stop after `word` as part of an abbreviation ("Nov.", "z.B.")."""
+    if word in _NOT_ABBREVIATIONS.get(lang, ()):
+        return False
+    return len(sentencex.segment(lang, f"x {word}. Xyz abc")) == 1
+
+
 def _library_cuts(block: str, lang: str) -> list[int]:
-    """Cut offsets from sentencex, plus sentence ends inside quotations, which it never splits."""
-    cuts, pos = set(), 0
+    """Cut offsets from sentencex, plus sentence ends that it passes over.
+
+    sentencex never cuts inside quotes or brackets, nor before a digit, so one unbalanced quotation mark
+    (common in OCR'd or scraped text) silences the rest of a paragraph. Every final mark followed by a
+    space is therefore a candidate too, unless sentencex takes the word before it for an abbreviation;
+    all candidates then go through the rules of `_continues`. Quoted passages of several sentences are
+    thereby split like any other text, as CJK text is, so that a translation's sentences line up.
+    """
+    library, pos = set(), 0
     # sentencex returns sentence strings; map them back to offsets so the block is cut, never rewritten.
     for sentence in map(str.strip, sentencex.segment(lang, block)):
         start = block.find(sentence, pos) if sentence else -1
         if start >= 0:
-            cuts.add(start)
+            library.add(start)
             pos = start + len(sentence)
-    # A quoted passage of several sentences is split like any other text, as it is in CJK text, so
-    # that a translation's sentences line up one to one; so is a quoted sentence followed by another.
-    for quote in _QUOTED.finditer(block):
-        start, end = quote.span()
-        cuts.update(stop.end() for stop in _INNER_STOP.finditer(block, start, end))
-        if _FINAL.search(block, start, end) and (gap := _NEXT_WORD.match(block, end)):
-            cuts.add(gap.end())
-    return sorted(cuts - {0})
+    cuts = set(library)
+    for match in _CANDIDATE.finditer(block):
+        stop = match.start()
+        if match.end() in library:
+            continue
+        # Searches look back a bounded window, or a long block would cost time quadratic in its length.
+        word = _WORD_BEFORE.search(block, max(0, stop - 64), stop)
+        unit = _UNIT_END.search(block, max(0, stop - 8), stop)
+        if block[stop] != "." or not word or unit or not _is_abbreviation(lang, word.group(1)):
+            cuts.add(match.end())
+    # sentencex may cut after the opening quote of the next sentence ("lourd. « | Pendant"); cut before it.
+    openers = ((cut, _OPENING_TAIL.search(block, max(0, cut - 8), cut)) for cut in cuts)
+    return sorted({m.start() + 1 if m else cut for cut, m in openers} - {0})
 
 
 def _cjk_cuts(block: str) -> list[int]:
@@ -95,37 +144,65 @@ def _cjk_cuts(block: str) -> list[int]:
     return cuts
 
 
-def _continues(previous: str, piece: str, cjk: bool) -> bool:
+def _continues(previous: str, piece: str, lang: str) -> bool:
     """Whether the cut between two consecutive pieces of a block is a false sentence break."""
+    cjk = lang in _CJK
     if not cjk and not previous[-1:].isspace():
         return True  # a cut with no space after it is inside a word: "É.-U."
     tail, piece = previous.rstrip()[-64:], piece.lstrip()
     if _ENUMERATOR.match(tail) or not _FINAL.search(tail) or not any(c.isalnum() for c in piece):
         return True
     token = _LAST_TOKEN.search(tail)
-    if token and (_TITLE.fullmatch(token.group(1)) or _INITIAL.search(tail)):
+    word = token.group(1) if token else ""
+    if word not in _NOT_ABBREVIATIONS.get(lang, ()) and (_TITLE.fullmatch(word) or _INITIAL.search(tail)):
         return True
-    # A Latin-script sentence never starts in lower case: "dll. lalu", "etc. et la suite".
-    return not cjk and piece.lstrip(_OPENERS)[:1].islower()
+    start = piece.lstrip(_OPENERS)[:1]
+    if cjk:
+        return False
+    if _LIST_NUMBER.search(tail) or (_LETTER_BEFORE_NUMBER.search(tail) and _NUMBER_GOES_ON.match(piece)):
+        return True
+    # "I.H.E. 1934", "«I.H.E.» (Internationale ...)": an initialism before a number or a bracket.
+    if _INITIALISM.search(tail) and (start.isdigit() or piece[:1] in "(["):
+        return True
+    if lang in _DOT_ORDINALS and _ORDINAL_END.search(tail) and not start.isdigit():
+        return True
+    if _URL_START.match(piece):
+        return False  # a bare address after a sentence is boilerplate of its own, never the sentence's end
+    # A Latin-script sentence never starts in lower case ("dll. lalu", "etc. et la suite"), nor with a colon
+    # or a semicolon ("etc. ; peine perdue"); a comma may be a German opening quote in OCR'd text (",Yeti'").
+    return start.islower() or start in ";:"
 
 
 def _split_block(block: str, lang: str) -> list[str]:
-    cjk = lang in _CJK
-    cuts = _cjk_cuts(block) if cjk else _library_cuts(block, lang)
-    sentences: list[list[str]] = []
+    cuts = _cjk_cuts(block) if lang in _CJK else _library_cuts(block, lang)
+    spans: list[list[int]] = []  # [start, end] of each sentence in the block
     for a, b in pairwise([0, *cuts, len(block)]):
-        piece = block[a:b]
-        if sentences and _continues(sentences[-1][-1], piece, cjk):
-            sentences[-1].append(piece)
-        elif piece.strip():
-            sentences.append([piece])
-    return [s for s in ("".join(pieces).strip() for pieces in sentences) if s]
+        # The rules look at the end of the sentence so far, which may span several pieces ("aufwiesen... » ").
+        if spans and _continues(block[max(spans[-1][0], a - 80) : a], block[a:b], lang):
+            spans[-1][1] = b
+        elif block[a:b].strip():
+            spans.append([a, b])
+    out = []
+    for sentence in (block[a:b].strip() for a, b in spans):
+        # A bare address before a sentence ("https://x.org/a It is long.") is a segment of its own.
+        url = _BARE_URL.match(sentence)
+        rest = sentence[url.end() :] if url else ""
+        if url and rest[:1].isspace() and (rest.lstrip()[:1].isupper() or rest.lstrip()[:1] in _OPENERS):
+            out += [sentence[: url.end()], rest.strip()]
+        elif sentence:
+            out.append(sentence)
+    return out
 
 
-def split_sentences(text: str, lang: str) -> list[str]:
-    """Clean `text` and split it into sentences; a sentence never spans two blocks."""
+def split_sentences(text: str, lang: str, *, keep_urls: bool = True) -> list[str]:
+    """Clean `text` and split it into sentences; a sentence never spans two blocks.
+
+    Bare URLs and e-mail addresses (a line or sentence of their own) are kept as segments of their own,
+    or dropped with ``keep_urls=False``; an address inside a sentence always stays.
+    """
     base = _base(lang)
-    return [sentence for block in clean_text(text) for sentence in _split_block(block, base)]
+    sentences = (sentence for block in clean_text(text) for sentence in _split_block(block, base))
+    return [s for s in sentences if keep_urls or not _BARE_URL.fullmatch(s)]
 
 
 @lru_cache(maxsize=1)

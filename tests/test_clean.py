@@ -93,13 +93,26 @@ def test_markdown_to_text():
         "\n---\n\nsnake_case_name and 2*3*4 stay.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\nx = 1\n```"
     )
     blocks = ["Title", "Some bold, em, em, code and a link.", "quoted line continues here", "item one"]
-    blocks += ["item two", "first", "second", "snake_case_name and 2*3*4 stay.", "a b", "1 2", "x = 1"]
+    # Bullets are markup; the numbers of an ordered list are content ("step 2").
+    blocks += ["item two", "1. first", "2) second", "snake_case_name and 2*3*4 stay.", "a b", "1 2", "x = 1"]
     assert clean_text(text) == blocks
 
 
 def test_html_tags_and_entities():
     html = "<p>Hello&nbsp;<b>world</b> &amp; friends &lt;3.</p><div>Next</div><script>x;</script><!-- c -->"
     assert clean_text(html) == ["Hello world & friends <3.", "Next"]
+
+
+def test_angle_brackets_that_are_not_tags_keep_their_words():
+    # OCR'd and plain text use < > as quotation marks; only real HTML elements are tags.
+    words = "Er nannte es <Basislager> und rief <Du kannst es versuchen!) zurück > gut."
+    assert clean_text(f"{words} <span class=x>Ja</span>") == [f"{words} Ja"]
+
+
+def test_urls_and_addresses_on_their_own_line_stay_apart():
+    text = "A sentence that goes on\nhttps://example.com/a-b\nmail@example.org\nand text."
+    blocks = ["A sentence that goes on", "https://example.com/a-b", "mail@example.org", "and text."]
+    assert clean_text(text) == blocks
 
 
 def test_wrapped_latin_paragraph_gets_one_space_and_short_lines_stay():
@@ -145,9 +158,10 @@ JAPANESE = seed("004")
 FRENCH = seed("001")
 
 
-ENCODED = [(CHINESE, encoding) for encoding in ("gb18030", "gbk", "big5", "utf-16")]
-ENCODED += [(JAPANESE, encoding) for encoding in ("shift_jis", "euc_jp", "utf-8")]
-ENCODED += [(FRENCH, encoding) for encoding in ("cp1252", "utf-16", "utf-8-sig")]
+# "utf-16-le" and "utf-16-be" write no byte-order mark.
+ENCODED = [(CHINESE, encoding) for encoding in ("gb18030", "gbk", "big5", "utf-16", "utf-16-le")]
+ENCODED += [(JAPANESE, encoding) for encoding in ("shift_jis", "euc_jp", "utf-8", "utf-16-be")]
+ENCODED += [(FRENCH, encoding) for encoding in ("cp1252", "utf-16", "utf-8-sig", "utf-16-le")]
 
 
 @pytest.mark.parametrize(("text", "encoding"), ENCODED)

@@ -1,6 +1,7 @@
 # ruff: noqa: RUF001  (full-width CJK punctuation in test data is deliberate)
 import re
 import unicodedata
+from itertools import accumulate
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from aligner.clean import clean_text
 from aligner.errors import AlignerError
 from aligner.segment import detect_language, is_cjk, split_sentences
 
-SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+GOLD = ROOT / "bench" / "gold" / "seeds"
 SEED_LANGS = ["id", "fr", "zh", "zh", "ja"]
 
 # Each case is the expected sentences; the input is them joined as is_cjk says (with "" or one space).
@@ -39,6 +42,18 @@ CASES = [
     ("hi", ["यह एक वाक्य है।", "यह दूसरा है।"]),
     ("ko", ["서울에 살아요.", "부산도 좋아요!"]),
     ("el", ["Τι κάνεις;", "Είμαι καλά."]),
+    ("fr", ["Un poids lourd.", "« Pendant des heures, nous suivîmes ces pas.", "La bête a fui. »", "Fin."]),
+    ("fr", ["Ont été gravis : 1. 1950 : Annapurna, 8078 m.", "Vers 15 h. 30, nous étions là.", "Oui, etc."]),
+    ("fr", ["Il a des pommes, des poires, etc.", "Puis il part.", "Voir la p. 5, etc. ; c'est tout."]),
+    # German ordinals ("am 6. Juli"); a year or a list number starting a sentence; metric units, which take
+    # no full stop, so "m." ends a sentence.
+    ("de", ["Am 6. Juli und am 12. Juni stand er an der 8. Stelle.", "Er ist 8481 m.", "Am Ende kam er."]),
+    ("de", ["Sie musste umkehren.", "1955 hatte der Berg Ruhe.", "2. Dasselbe gilt für den Makalu."]),
+    # An unclosed quotation mark does not stop the splitting for the rest of the paragraph.
+    ("de", ["Er sprach vom „Yeti und lachte.", "Jetzt änderte sich das.", "Niemand lachte mehr."]),
+    ("en", ["And he said, Here am I.", "Let my people go, that they may serve me.", "Else, if thou refuse."]),
+    ("en", ['He said: "We will see.', 'Maybe tomorrow."', "The I.H.E. 1934 reached the top.", "See above."]),
+    ("en", ["Read the paper.", "https://arxiv.org/pdf/2005.14165", "It is long."]),
     ("zh", ["他说：「也许他想完成手头的项目。", "这并非完全不可能。」", "对此，有人赞同。"]),
     ("zh", ["会不会是去搞 AGI 了?", "GPT-4.5 很可能就是明天发布（毕竟是最后一天）。", "是 AGI?", "对。"]),
     ("zh", ["Hello world.", "你好……我不知道。", "版本 3.14 发布于 2024-12-20 11:08。"]),
@@ -104,6 +119,39 @@ def test_sentences_stay_inside_blocks(seed_sentences):
         blocks = clean_text(path.read_text(encoding="utf-8"))
         assert all(s == s.strip() and s for s in sentences)
         assert all(any(s in block for block in blocks) for s in sentences)
+        assert squeeze("".join(sentences)) == squeeze("".join(blocks))  # nothing lost, nothing reordered
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def spans(sentences: list[str]) -> set[tuple[int, int]]:
+    ends = list(accumulate(len(squeeze(s)) for s in sentences))
+    return set(zip([0, *ends], ends, strict=False))
+
+
+def test_seeds_match_the_human_gold(seed_sentences):
+    # bench/gold/seeds holds a careful human segmentation; the target is F1 >= 0.95 on every seed.
+    for path, lang, sentences in zip(SEEDS, SEED_LANGS, seed_sentences, strict=True):
+        gold = (GOLD / f"{path.name[:3]}.{lang}.txt").read_text(encoding="utf-8").splitlines()
+        right = len(spans(gold) & spans(sentences))
+        assert 2 * right / (len(gold) + len(sentences)) >= 0.95, path.name
+
+
+def test_bare_urls_can_be_dropped():
+    text = next(path for path in SEEDS if path.name.startswith("002")).read_text(encoding="utf-8")
+    kept, dropped = split_sentences(text, "zh"), split_sentences(text, "zh", keep_urls=False)
+    assert [s for s in kept if s not in dropped] == [
+        "https://www.theinformation.com/briefings/senior-openai-researcher-radford-departs",
+        "https://x.com/jeffclune/status/1841167663252615634",
+        "https://www.reddit.com/r/singularity/comments/1hi3tth/alec_radford_the_lead_author_of_openais_original/",
+    ]
+    # Addresses inside a sentence or after a label stay.
+    assert "投稿或寻求报道：liyazhou@jiqizhixin.com" in dropped
+    assert split_sentences("Mail bob@x.org today. bob@x.org\n\nwww.x.org", "en", keep_urls=False) == [
+        "Mail bob@x.org today."
+    ]
 
 
 def test_detect_language_on_seeds():
