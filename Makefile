@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SEEDS := seeds/000_af736beb5cc60a9b.txt seeds/001_8a577d695bc7522b.txt seeds/003_35f4e80f8e795006.txt seeds/004_1498df30161089c1.txt
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test bench clean
 
 # torch goes in first and pinned: the CPU build on this machine's disk; left to the resolver,
 # sentence-transformers would pull a multi-GB CUDA build.
@@ -23,7 +23,9 @@ test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/.installed
-	$(BIN)/python bench/alignment.py textberg-test
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/alignment.py textberg-test --calibration
+	$(BIN)/python bench/segmentation.py
 
 clean:
 	rm -rf $(VENV) outputs/*.tsv
