@@ -20,9 +20,6 @@ FULL_SEARCH_CELLS = 250_000
 BAND_MARGIN = 12
 """Units on either side of the coarse path that the fine search may move."""
 
-NEIGHBOURS = 4
-"""Nearest neighbours averaged for the margin: the usual choice in bitext mining."""
-
 Bead = tuple[tuple[int, ...], tuple[int, ...]]
 
 
@@ -93,8 +90,9 @@ def unrelated_similarity(src: np.ndarray, tgt: np.ndarray) -> float:
     return min(floor, 0.95)
 
 
-def nearest_neighbour_similarity(queries: np.ndarray, pool: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray:
-    """Mean cosine of each query with its ``k`` most similar vectors in ``pool`` (unit rows)."""
+def nearest_neighbour_similarity(queries: np.ndarray, pool: np.ndarray, k: int = 4) -> np.ndarray:
+    """Mean cosine of each query with its ``k`` most similar vectors in ``pool`` (unit rows):
+    the denominator of the margin used in bitext mining."""
     if len(queries) == 0 or len(pool) == 0:
         return np.zeros(len(queries))
     k = min(k, len(pool))

@@ -105,7 +105,7 @@ def encode(
 
 
 def _encode_in_batches(encoder: Encoder, texts: list[str], progress: bool) -> list[np.ndarray]:
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     # Large chunks let sentence-transformers sort by length inside them, which cuts padding:
     # 1.8x faster than chunks of 64 on Text+Berg.
