@@ -1,16 +1,21 @@
 """Command-line interface: ``aligner align | split | evaluate``, over the same functions as the API.
 
-Problems with the input are reported as one line on stderr with exit status 1; nothing is
-written unless the whole run succeeds.
+Problems with the input are reported as one line on stderr with exit status 1, warnings as
+one line each; nothing is written unless the whole run succeeds, and an output file is
+replaced atomically.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import langcodes
@@ -20,12 +25,12 @@ from aligner.clean import read_text
 from aligner.encode import DEFAULT_MODEL
 from aligner.errors import AlignerError
 from aligner.evaluate import evaluate_paths
-from aligner.export import format_for, render, write_atomic
+from aligner.export import check_writable, format_for, render, write_atomic
 from aligner.segment import detect_language, split_sentences
 
 
 def parse_langs(value: str | None, count: int) -> list[str] | None:
-    """Validate a ``--langs`` list: one known, distinct IETF code per input file."""
+    """Validate a ``--langs`` list: one known, distinct IETF code per input file, standardised."""
     if value is None:
         return None
     langs = [code.strip() for code in value.split(",")]
@@ -36,8 +41,10 @@ def parse_langs(value: str | None, count: int) -> list[str] | None:
             raise AlignerError(
                 f"unknown language code {code!r} in --langs (use ISO 639 codes such as id, fr, zh)"
             )
+    # Compared once standardised, so that fr and FR or fra are caught as the same language.
+    langs = [langcodes.standardize_tag(code) for code in langs]
     check_distinct(langs)
-    return [langcodes.standardize_tag(code) for code in langs]
+    return langs
 
 
 def check_distinct(langs: Sequence[str]) -> None:
@@ -48,10 +55,40 @@ def check_distinct(langs: Sequence[str]) -> None:
         seen.add(lang)
 
 
+def identify_languages(paths: Sequence[Path], texts: Sequence[str | list[str]]) -> list[str]:
+    """The language of each file, which must be distinct and have words."""
+    langs: list[str] = []
+    for path, text in zip(paths, texts, strict=True):
+        if not _has_text(text):
+            raise AlignerError(
+                f"{path} is empty, so its language cannot be identified: give --langs to align the "
+                "other files without it"
+            )
+        try:
+            lang = detect_language(text if isinstance(text, str) else "\n".join(text))
+        except AlignerError as err:
+            raise AlignerError(f"{path}: {err} with --langs") from None
+        if lang in langs:
+            other = paths[langs.index(lang)]
+            raise AlignerError(
+                f"{other} and {path} are both identified as {lang!r}: pass one version per language, "
+                "or give --langs if that is wrong"
+            )
+        langs.append(lang)
+    return langs
+
+
+def _has_text(text: str | list[str]) -> bool:
+    return bool(text if isinstance(text, list) else text.strip())
+
+
 def read_presplit(path: Path) -> list[str]:
-    """One sentence per line, verbatim; line ``k`` (0-based) is sentence ``k``."""
-    lines = read_text(path).split("\n")
-    if lines and lines[-1] == "":
+    """One sentence per line, verbatim; line ``k`` (0-based) is sentence ``k``. A blank file has none."""
+    text = read_text(path)
+    if not text.strip():
+        return []
+    lines = text.split("\n")
+    if lines[-1] == "":
         lines.pop()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -66,23 +103,25 @@ def _align(args: argparse.Namespace) -> None:
     paths = [Path(p) for p in args.files]
     if len(paths) < 2:
         raise AlignerError("align needs at least two files, one per language")
+    # Everything that can be checked without reading the files is, so that no mistake costs a run.
     fmt = format_for(args.output) if args.output else "tsv"
     if fmt == "align" and len(paths) != 2:
         raise AlignerError(f".align output needs exactly two inputs, got {len(paths)}")
-    texts = [read_presplit(p) if args.presplit else read_text(p) for p in paths]
     langs = parse_langs(args.langs, len(paths))
+    if args.output:
+        check_writable(args.output)
+    texts = [read_presplit(p) if args.presplit else read_text(p) for p in paths]
+    empty = [str(p) for p, text in zip(paths, texts, strict=True) if not _has_text(text)]
+    if len(paths) - len(empty) < 2:
+        raise AlignerError(
+            f"nothing to align: {' and '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty"
+        )
     if langs is None:
-        langs = [detect_language(t if isinstance(t, str) else "\n".join(t)) for t in texts]
-        check_distinct(langs)
+        langs = identify_languages(paths, texts)
     versions = {
         lang: text if args.presplit else split_sentences(text, lang)
         for lang, text in zip(langs, texts, strict=True)
     }
-    for lang, path in zip(langs, paths, strict=True):
-        if not versions[lang]:
-            print(
-                f"aligner: warning: {path} ({lang}) has no sentences; its column stays empty", file=sys.stderr
-            )
     alignment = aligner.align(
         versions,
         model=args.model,
@@ -117,6 +156,8 @@ def summary(alignment: aligner.Alignment, seconds: float) -> str:
 
 
 def _split(args: argparse.Namespace) -> None:
+    if args.output:
+        check_writable(args.output)
     sentences = split_sentences(read_text(Path(args.file)), args.lang)
     content = "".join(s + "\n" for s in sentences)
     if args.output:
@@ -191,21 +232,60 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """Warnings as ``aligner: warning: ...``, one line each, like errors."""
+
+    def show(message: Warning | str, *_: object, **__: object) -> None:
+        print(f"aligner: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """``kill`` (SIGTERM) unwinds like Ctrl-C, so that temporary files are removed on the way out."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        args.run(args)
+        with _one_line_warnings(), _terminate_as_interrupt():
+            args.run(args)
     except AlignerError as err:
-        print(f"aligner: error: {err}", file=sys.stderr)
+        print(f"aligner: error: {' '.join(str(err).split())}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("aligner: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("aligner: error: out of memory: the inputs are too long for this machine", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader of stdout left (as `| head` does): stop quietly, and point stdout at
+        # /dev/null so that Python's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as err:
         if os.environ.get("ALIGNER_DEBUG"):
             raise
         print(
-            f"aligner: internal error: {type(err).__name__}: {err} (set ALIGNER_DEBUG=1 for details)",
+            f"aligner: internal error: {type(err).__name__}: {' '.join(str(err).split())} "
+            "(set ALIGNER_DEBUG=1 for details)",
             file=sys.stderr,
         )
         return 2

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
+import re
+import secrets
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +25,8 @@ from aligner.evaluate import format_alignment
 from aligner.multiway import Alignment
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# What XML 1.0 cannot hold, even escaped: most C0 controls, surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def to_tsv(alignment: Alignment) -> str:
@@ -32,18 +38,23 @@ def to_tsv(alignment: Alignment) -> str:
 
 
 def to_jsonl(alignment: Alignment) -> str:
-    """One JSON object per row, the TSV's columns as keys; ids as integer lists."""
+    """One JSON object per row, the TSV's columns as keys; ids as integer lists, absent scores null."""
     frame = alignment.to_pandas()
     lines = []
     for r, record in enumerate(frame.to_dict(orient="records")):
+        for key, value in record.items():
+            if isinstance(value, float) and math.isnan(value):
+                record[key] = None  # pandas turns a pair score's None into NaN, which is not JSON
         for column, lang in enumerate(alignment.langs):
             record[f"{lang}_ids"] = list(alignment.rows[r][column])
-        lines.append(json.dumps(record, ensure_ascii=False))
+        lines.append(json.dumps(record, ensure_ascii=False, allow_nan=False))
     return "".join(line + "\n" for line in lines)
 
 
 def to_tmx(alignment: Alignment) -> str:
-    """TMX 1.4: one ``tu`` per row with a ``tuv`` per language present; the score as a prop."""
+    """TMX 1.4: one ``tu`` per row with a ``tuv`` per language present; the score as a prop.
+
+    Characters that XML cannot hold (possible in ``--presplit`` lines) become U+FFFD."""
     root = etree.Element("tmx", version="1.4")
     etree.SubElement(
         root,
@@ -63,7 +74,7 @@ def to_tmx(alignment: Alignment) -> str:
         for column, lang in enumerate(alignment.langs):
             if row[column]:
                 variant = etree.SubElement(unit, "tuv", {XML_LANG: lang})
-                etree.SubElement(variant, "seg").text = alignment.text(r, column)
+                etree.SubElement(variant, "seg").text = _NOT_XML.sub("\ufffd", alignment.text(r, column))
     return etree.tostring(
         root,
         xml_declaration=True,
@@ -102,25 +113,74 @@ def render(alignment: Alignment, fmt: str) -> str:
     return FORMATS[fmt](alignment)
 
 
-def write_atomic(path: str | Path, content: str) -> None:
-    """Write ``content`` to ``path`` through a temporary file in the same directory."""
+def check_writable(path: str | Path) -> None:
+    """Fail before the work, not after it, when ``path`` cannot be written."""
     path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
+    directory = path.parent
+    if path.is_dir():
+        raise AlignerError(f"cannot write {path}: it is a directory")
     if not directory.is_dir():
-        raise AlignerError(f"cannot write {path}: directory {directory} does not exist")
+        problem = "is not a directory" if directory.exists() else "does not exist"
+        raise AlignerError(f"cannot write {path}: {directory} {problem}")
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        # An unnamed file (O_TMPFILE on Linux) proves the directory writable, even for root on a
+        # read-only file system, and vanishes whatever happens to this process.
+        with tempfile.TemporaryFile(dir=directory):
+            pass
     except OSError as err:
         raise AlignerError(f"cannot write {path}: {err.strerror}") from None
+
+
+def write_atomic(path: str | Path, content: str) -> None:
+    """Replace ``path`` with ``content``: readers and interrupted runs see the old file or the new one.
+
+    The content goes to a temporary file in the same directory, flushed to disk, then renamed
+    over ``path``; on any exception (Ctrl-C and ``kill`` included) the temporary file is removed.
+    An existing file keeps its permissions; a new one gets the umask's, as with ``open``.
+    """
+    path = Path(path)
+    check_writable(path)
+    data = content.encode("utf-8")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(content)
+        try:
+            _write_unnamed(temporary, data)
+        except (AttributeError, OSError):  # no O_TMPFILE (not Linux, or NFS and the like) or no /proc
+            _write_new(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666), data)
+        if path.exists():
+            os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
         os.replace(temporary, path)
     except BaseException as err:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         if isinstance(err, OSError):
             raise AlignerError(f"cannot write {path}: {err.strerror}") from None
         raise
+
+
+def _write_unnamed(temporary: Path, data: bytes) -> None:
+    """Write ``data`` into a file without a name, and only then name it ``temporary``.
+
+    A process killed while writing (even by SIGKILL, which no handler sees) leaves nothing.
+    """
+    directory = os.open(temporary.parent, os.O_RDONLY)
+    try:
+        handle = os.open(temporary.parent, os.O_TMPFILE | os.O_WRONLY, 0o666)
+        try:
+            _write_new(handle, data, close=False)
+            # With a directory descriptor, os.link calls linkat with AT_SYMLINK_FOLLOW, which
+            # links the open file itself rather than the /proc symlink.
+            os.link(f"/proc/self/fd/{handle}", temporary.name, dst_dir_fd=directory)
+        finally:
+            os.close(handle)
+    finally:
+        os.close(directory)
+
+
+def _write_new(handle: int, data: bytes, close: bool = True) -> None:
+    with os.fdopen(handle, "wb", closefd=close) as out:
+        out.write(data)
+        out.flush()
+        os.fsync(handle)
 
 
 def write(alignment: Alignment, path: str | Path, fmt: str | None = None) -> None:

