@@ -28,7 +28,7 @@ from aligner.clean import read_text
 from aligner.encode import DEFAULT_MODEL
 from aligner.errors import AlignerError
 from aligner.evaluate import evaluate_paths
-from aligner.export import check_writable, format_for, render, write_atomic
+from aligner.export import FORMATS, check_writable, format_for, moses_paths, render, write_atomic, write_moses
 from aligner.segment import detect_language, split_sentences
 
 
@@ -154,19 +154,25 @@ def _align(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     paths = _input_paths(args)
     # Everything that can be checked without reading the files is, so that no mistake costs a run.
-    fmt = format_for(args.output) if args.output else "tsv"
+    fmt = args.format or (format_for(args.output) if args.output else "tsv")
     if fmt == "align" and len(paths) != 2:
         raise AlignerError(f".align output needs exactly two inputs, got {len(paths)}")
+    if fmt == "moses" and not args.output:
+        raise AlignerError("--format moses needs -o PREFIX (it writes PREFIX.L for each language L)")
     langs = parse_langs(args.langs, len(paths))
-    if args.output:
+    if fmt == "moses" and langs:
+        for path in moses_paths(args.output, langs):
+            check_writable(path)
+    elif args.output:
         check_writable(args.output)
     _check_plots(args.plots)
     alignment = _align_files(args, paths, langs)
-    content = render(alignment, fmt)
-    if args.output:
-        write_atomic(args.output, content)
+    if fmt == "moses":
+        write_moses(alignment, args.output)
+    elif args.output:
+        write_atomic(args.output, render(alignment, fmt))
     else:
-        sys.stdout.write(content)
+        sys.stdout.write(render(alignment, fmt))
     _save_plots(alignment, args.plots, args.quiet)
     if not args.quiet:
         print(summary(alignment, time.perf_counter() - started), file=sys.stderr)
@@ -271,6 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         help="output file; the suffix picks the format: .tsv, .jsonl, .tmx, or .align (two inputs, "
         "Vecalign format). Default: TSV on stdout",
+    )
+    align.add_argument(
+        "--format",
+        choices=[*FORMATS, "moses"],
+        help="output format, instead of the suffix of -o; moses writes one plain-text file per "
+        "language, OUT.L, a line per row",
     )
     align.add_argument("--plots", type=Path, metavar="DIR", help="also save PNG plots into DIR")
     align.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")

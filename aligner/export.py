@@ -99,6 +99,27 @@ FORMATS: dict[str, Callable[[Alignment], str]] = {
 }
 
 
+def to_moses(alignment: Alignment) -> dict[str, str]:
+    """Moses-style plain text, the usual input of MT training: one text per language, a line per
+    row (empty where the language has nothing), so every file has the same line count."""
+    return {
+        lang: "".join(" ".join(alignment.text(r, column).split()) + "\n" for r in range(len(alignment.rows)))
+        for column, lang in enumerate(alignment.langs)
+    }
+
+
+def moses_paths(prefix: str | Path, langs: list[str]) -> list[Path]:
+    """``PREFIX.L`` for each language L."""
+    return [Path(f"{prefix}.{lang}") for lang in langs]
+
+
+def write_moses(alignment: Alignment, prefix: str | Path) -> list[Path]:
+    paths = moses_paths(prefix, alignment.langs)
+    for path, content in zip(paths, to_moses(alignment).values(), strict=True):
+        write_atomic(path, content)
+    return paths
+
+
 def format_for(path: str | Path) -> str:
     """The format named by a path's suffix."""
     suffix = Path(path).suffix.lstrip(".").lower()

