@@ -210,8 +210,14 @@ def align_versions(versions: list[Version], params: AlignParams | None = None) -
         ]
         groups = [g for k, g in enumerate(groups) if k not in (x, y)]
         groups.append((members_x + members_y, merged_rows))
-    groups.sort(key=lambda group: min(group[0]))
-    rows = [_widen(row, members, len(versions)) for members, group_rows in groups for row in group_rows]
+    # Orders that do not depend on the order of the inputs, so that A with B mirrors B with A.
+    langs = [v.lang for v in versions]
+    groups.sort(key=lambda group: min(langs[k] for k in group[0]))
+    rows = [
+        row
+        for members, group_rows in groups
+        for row in _order_gaps([_widen(r, members, len(versions)) for r in group_rows], langs)
+    ]
     pair_scores = _pair_scores(versions, rows)
     return Alignment(
         versions,
@@ -220,6 +226,32 @@ def align_versions(versions: list[Version], params: AlignParams | None = None) -
         pair_scores,
         [[versions[k].lang for k in sorted(members)] for members, _ in groups],
     )
+
+
+def _order_gaps(rows: list[Row], langs: list[str]) -> list[Row]:
+    """Each run of unaligned units between two links, interleaved by relative position.
+
+    A unit a third of the way through its language's part of the gap comes before one halfway
+    through the other's; ties go by language code.
+    """
+    out: list[Row] = []
+    gap: list[Row] = []
+    for row in [*rows, None]:
+        if row is not None and sum(map(bool, row)) == 1:
+            gap.append(row)
+            continue
+        column = [next(c for c, ids in enumerate(r) if ids) for r in gap]
+        count = {c: column.count(c) for c in set(column)}
+        seen = dict.fromkeys(count, 0)
+        keys = []
+        for c in column:
+            keys.append(((seen[c] + 0.5) / count[c], langs[c]))
+            seen[c] += 1
+        out += [r for _, r in sorted(zip(keys, gap, strict=True), key=lambda pair: pair[0])]
+        gap = []
+        if row is not None:
+            out.append(row)
+    return out
 
 
 def _widen(row: Row, members: list[int], width: int) -> Row:
