@@ -28,7 +28,8 @@ from aligner.align import (
 from aligner.segment import is_cjk
 
 MIN_PARALLELISM = 0.4
-"""Share of sentences with a clear counterpart below which two versions are different texts."""
+"""Share of sentences with a clear counterpart below which two of three or more versions are
+taken for different texts."""
 
 NEIGHBOUR_ROWS = 5
 """How far (in rows) to look for a counterpart when judging an unaligned unit."""
@@ -194,7 +195,8 @@ def align_versions(versions: list[Version], params: AlignParams | None = None) -
 
     while len(groups) > 1:
         x, y = max(combinations(range(len(groups)), 2), key=lambda p: group_closeness(*p))
-        if group_closeness(x, y) < MIN_PARALLELISM:
+        # Two inputs are versions of one text by the user's word; among more, some may not be.
+        if len(versions) > 2 and group_closeness(x, y) < MIN_PARALLELISM:
             break
         (members_x, rows_x), (members_y, rows_y) = groups[x], groups[y]
         if len(members_x) == len(members_y) == 1 and members_x[0] < members_y[0]:

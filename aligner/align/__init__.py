@@ -8,6 +8,7 @@ of their sentence vectors, so no sentence is ever embedded twice.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,10 @@ from aligner.align.dp import BeadGains, Path, best_path
 
 FULL_SEARCH_CELLS = 250_000
 """Documents up to this many sentence pairs are searched in full; longer ones in a band."""
+
+COARSE_THRESHOLD = -0.2
+"""The coarse passes only have to find the way: they take weak matches rather than skip
+stretches, which on the Bible (006) kept the band on the true path (strict F1 0.38 -> 0.70)."""
 
 BAND_MARGIN = 12
 """Units on either side of the coarse path that the fine search may move."""
@@ -172,7 +177,7 @@ def _search_windows(src: Units, tgt: Units, params: AlignParams) -> np.ndarray |
     n, m = len(src), len(tgt)
     if n * m <= FULL_SEARCH_CELLS or min(n, m) < 2:
         return None
-    coarse = align_units(_halve(src), _halve(tgt), params)
+    coarse = align_units(_halve(src), _halve(tgt), dataclasses.replace(params, threshold=COARSE_THRESHOLD))
     lo = np.full(n + 1, m, dtype=np.int64)
     hi = np.zeros(n + 1, dtype=np.int64)
     s0 = t0 = 0
