@@ -61,8 +61,6 @@ class PairAlignment:
     """Per bead, in [0, 1]: for a match, its normalised similarity (0 as alike as unrelated
     sentences of these documents, 1 identical); for an insertion or deletion, 1 minus the best
     normalised similarity the unit had with any unit of the other side."""
-    similarity_floor: float
-    """Mean cosine between unrelated units of the two sides (the 0 of the normalised scale)."""
 
 
 def span_vectors(vectors: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -153,7 +151,7 @@ def align_units(src: Units, tgt: Units, params: AlignParams | None = None) -> Pa
                 **{**gains.__dict__, "length_weight": params.length_weight, "length_log_ratio": ratio}
             )
             path = best_path(gains, windows)
-    return _to_pair_alignment(path, gains.similarity_floor[1, 1])
+    return _to_pair_alignment(path)
 
 
 def _halve(units: Units) -> Units:
@@ -204,7 +202,7 @@ def _matched_length_log_ratio(path: Path, gains: BeadGains) -> float | None:
     return float(np.log(tgt_total / src_total))
 
 
-def _to_pair_alignment(path: Path, floor: float) -> PairAlignment:
+def _to_pair_alignment(path: Path) -> PairAlignment:
     beads: list[Bead] = []
     scores = np.empty(len(path.beads))
     for k, (s0, s1, t0, t1) in enumerate(path.beads):
@@ -216,4 +214,4 @@ def _to_pair_alignment(path: Path, floor: float) -> PairAlignment:
         else:
             scores[k] = 1.0 - path.best_tgt[t0]
     scores = np.clip(np.nan_to_num(scores, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
-    return PairAlignment(beads, scores, floor)
+    return PairAlignment(beads, scores)
