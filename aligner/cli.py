@@ -201,10 +201,8 @@ def _report(args: argparse.Namespace) -> None:
 def summary(alignment: aligner.Alignment, seconds: float) -> str:
     """Rows, coverage per language (share of sentences in rows with another language), mean score."""
     parts = [f"{len(alignment.rows)} rows"]
-    for column, version in enumerate(alignment.versions):
-        total = len(version.sentences)
-        linked = sum(len(row[column]) for row in alignment.rows if sum(bool(ids) for ids in row) > 1)
-        parts.append(f"{version.lang} {linked}/{total} aligned")
+    for version, aligned in zip(alignment.versions, aligner.report.aligned_counts(alignment), strict=True):
+        parts.append(f"{version.lang} {aligned}/{len(version.sentences)} aligned")
     mean = float(alignment.scores.mean()) if len(alignment.scores) else 0.0
     parts.append(f"mean score {mean:.3f}")
     if len(alignment.groups) > 1:

@@ -22,7 +22,7 @@ import numpy as np
 
 from aligner.align import unit_rows, unrelated_similarity
 from aligner.multiway import Alignment
-from aligner.report import MIN_SCORE, aligned_pairs, column, linked
+from aligner.report import MIN_SCORE, aligned_counts, aligned_pairs, column, linked
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -144,12 +144,10 @@ def to_html(
         raise ValueError(f"page {page} does not exist: there {'is' if pages == 1 else 'are'} {pages}")
     first = (page - 1) * page_rows
     shown = selected[first : first + page_rows]
-    is_linked = linked(alignment)
     head = ['<col style="width:3em">']
     head += ["<col>"] * len(alignment.versions)
     head += ['<col style="width:7em">', "<thead><tr><th>#</th>"]
-    for c, version in enumerate(alignment.versions):
-        aligned = sum(len(row[c]) for row, on in zip(alignment.rows, is_linked, strict=True) if on)
+    for version, aligned in zip(alignment.versions, aligned_counts(alignment), strict=True):
         head.append(
             f"<th>{escape(version.lang)} <small>{aligned}/{len(version.sentences)} aligned</small></th>"
         )

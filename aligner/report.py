@@ -70,6 +70,15 @@ def linked(alignment: Alignment) -> np.ndarray:
     return np.array([sum(bool(ids) for ids in row) > 1 for row in alignment.rows], dtype=bool)
 
 
+def aligned_counts(alignment: Alignment) -> list[int]:
+    """Per language, in column order, how many of its sentences share a row with another language."""
+    is_linked = linked(alignment)
+    return [
+        sum(len(row[c]) for row, on in zip(alignment.rows, is_linked, strict=True) if on)
+        for c in range(len(alignment.versions))
+    ]
+
+
 def _chars(version: Version, ids: tuple[int, ...]) -> int:
     return sum(len(version.sentences[i]) for i in ids)
 
@@ -202,10 +211,8 @@ def summary(
     """
     if units is None:
         units = quality(alignment, min_score=min_score, max_length_z=max_length_z)
-    is_linked = linked(alignment)
     languages = {}
-    for c, version in enumerate(alignment.versions):
-        aligned = sum(len(row[c]) for row, on in zip(alignment.rows, is_linked, strict=True) if on)
+    for version, aligned in zip(alignment.versions, aligned_counts(alignment), strict=True):
         total = len(version.sentences)
         languages[version.lang] = {
             "sentences": total,
