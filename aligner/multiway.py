@@ -19,6 +19,7 @@ import pandas as pd
 
 from aligner.align import (
     AlignParams,
+    Bead,
     PairAlignment,
     Units,
     align_units,
@@ -66,6 +67,8 @@ class Alignment:
     """Per language pair, per row: normalised similarity where both are present, else NaN."""
     groups: list[list[str]] = field(default_factory=list)
     """Languages aligned with each other; versions in different groups were too far apart."""
+    pair_beads: dict[tuple[str, str], list[Bead]] = field(default_factory=dict)
+    """Per language pair (in column order), its alignment at its own resolution; see ``pair``."""
 
     def __repr__(self) -> str:
         # the default repr would print every sentence (Jupyter stores it beside the HTML table)
@@ -81,6 +84,22 @@ class Alignment:
         version = self.versions[column]
         joiner = "" if is_cjk(version.lang) else " "
         return joiner.join(version.sentences[i] for i in self.rows[row][column])
+
+    def pair(self, lang_a: str, lang_b: str) -> list[Bead]:
+        """The alignment of two languages at their own resolution, in document order.
+
+        A row holds what all its languages share, so where a third language joins two sentences
+        into one, the row holds both sentences of the other languages too. Here such a row is
+        split again by the pair's own alignment, where that lies inside the row and covers it;
+        so no pair ever joins sentences of different rows, and pairs can disagree only inside a
+        row. A sentence with no counterpart in the other language is a null bead of its own.
+        """
+        a, b = self.langs.index(lang_a), self.langs.index(lang_b)
+        if (lang_a, lang_b) in self.pair_beads:
+            return self.pair_beads[lang_a, lang_b]
+        if (lang_b, lang_a) in self.pair_beads:
+            return [(tgt, src) for src, tgt in self.pair_beads[lang_b, lang_a]]
+        return [bead for row in self.rows for bead in _pair_bead(row[a], row[b])]
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per aligned unit: ``L`` and ``L_ids`` per language, ``score``, ``score_L1_L2``."""
@@ -221,13 +240,42 @@ def align_versions(versions: list[Version], params: AlignParams | None = None) -
         for row in _order_gaps([_widen(r, members, len(versions)) for r in group_rows], langs)
     ]
     pair_scores = _pair_scores(versions, rows)
+    pair_beads = {
+        (versions[a].lang, versions[b].lang): _split_rows(rows, a, b, pair.beads)
+        for (a, b), pair in pairs.items()
+    }
     return Alignment(
         versions,
         rows,
         score_rows(versions, rows, pair_scores),
         pair_scores,
         [[versions[k].lang for k in sorted(members)] for members, _ in groups],
+        pair_beads,
     )
+
+
+def _split_rows(rows: list[Row], a: int, b: int, own: list[Bead]) -> list[Bead]:
+    """Languages ``a`` and ``b`` read off the rows, each row split by the pair's own beads where
+    those lie inside it and cover it."""
+    bead_of = {(0, i): k for k, (src, _) in enumerate(own) for i in src}
+    bead_of |= {(1, j): k for k, (_, tgt) in enumerate(own) for j in tgt}
+    out: list[Bead] = []
+    for row in rows:
+        ids_a, ids_b = row[a], row[b]
+        inside = sorted({bead_of[0, i] for i in ids_a} | {bead_of[1, j] for j in ids_b})
+        covered = all(set(own[k][0]) <= set(ids_a) and set(own[k][1]) <= set(ids_b) for k in inside)
+        if ids_a and ids_b and covered:
+            out += [bead for k in inside for bead in _pair_bead(*own[k])]
+        else:
+            out += _pair_bead(ids_a, ids_b)
+    return out
+
+
+def _pair_bead(ids_a: tuple[int, ...], ids_b: tuple[int, ...]) -> list[Bead]:
+    """Two languages' sentences of one row: a bead, or a null bead per sentence."""
+    if ids_a and ids_b:
+        return [(ids_a, ids_b)]
+    return [((i,), ()) for i in ids_a] + [((), (j,)) for j in ids_b]
 
 
 def _order_gaps(rows: list[Row], langs: list[str]) -> list[Row]:

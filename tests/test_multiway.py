@@ -53,3 +53,22 @@ def test_cjk_sentences_join_without_space():
     alignment.rows[0] = ((0, 1), (0, 1))
     assert alignment.text(0, 0) == "zh-0zh-1"
     assert alignment.text(0, 1) == "fr-0 fr-1"
+
+
+def test_a_pair_keeps_apart_what_a_third_language_joins():
+    content = unit(np.random.default_rng(6).normal(size=(12, 64)))
+    fr, ja = versions_of(content, {"fr": set(), "ja": {9}}, seed=7)
+    # English renders meanings 4 and 5 as one sentence
+    en_content = np.vstack([content[:4], unit(content[4] + content[5]), content[6:]])
+    en = Version("en", [f"en-{i}" for i in range(11)], en_content)
+    alignment = align_versions([en, fr, ja])
+    joined = next(row for row in alignment.rows if row[0] == (4,))
+    assert joined[1:] == ((4, 5), (4, 5))  # the row holds what all three share
+    fr_ja = alignment.pair("fr", "ja")
+    assert ((4,), (4,)) in fr_ja and ((5,), (5,)) in fr_ja  # the pair keeps its own sentences
+    assert ((9,), ()) in fr_ja  # Japanese leaves out meaning 9: a null bead of one sentence
+    assert alignment.pair("ja", "fr") == [(b, a) for a, b in fr_ja]
+    assert ((4,), (4, 5)) in alignment.pair("en", "fr")
+    for a, b in [("en", "fr"), ("en", "ja"), ("fr", "ja")]:
+        ids_a = sorted(i for bead in alignment.pair(a, b) for i in bead[0])
+        assert ids_a == list(range(len(alignment.versions[alignment.langs.index(a)].sentences)))
