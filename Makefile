@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SEEDS := seeds/000_af736beb5cc60a9b.txt seeds/001_8a577d695bc7522b.txt seeds/003_35f4e80f8e795006.txt seeds/004_1498df30161089c1.txt
 
 .PHONY: demo test bench clean
 
@@ -15,8 +14,12 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[st,dev]'
 	touch $@
 
+# The whole seeds folder as a collection: the two translation groups aligned N-way, the other
+# Chinese article (002) reported unmatched; one corpus with a doc column, a summary on stderr.
+# TODO(aligner mine): link 002 to the others by mining once that command lands, e.g.
+#	$(BIN)/aligner mine seeds/002_b23cc098f190fb18.txt seeds/003_35f4e80f8e795006.txt -o outputs/seeds-002-003.tsv
 demo: $(BIN)/.installed
-	$(BIN)/aligner align $(SEEDS) --langs id,fr,zh,ja -o outputs/seeds.tsv
+	$(BIN)/aligner align seeds/ -o outputs/seeds.tsv
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check aligner tests bench

@@ -13,7 +13,10 @@ import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from aligner.align import AlignParams
+from aligner.collection import Corpus, Document, assemble, group_documents, link_documents
 from aligner.encode import DEFAULT_MODEL, Encoder, default_cache_dir, load_encoder
 from aligner.encode import encode as embed_sentences
 from aligner.encode.cache import EmbeddingCache
@@ -28,9 +31,11 @@ __all__ = [
     "AlignParams",
     "AlignerError",
     "Alignment",
+    "Corpus",
     "Version",
     "__version__",
     "align",
+    "align_collection",
 ]
 
 MAX_SENTENCE_CHARS = 10_000
@@ -68,16 +73,65 @@ def align(
         raise AlignerError(f"nothing to align: no sentences in {' and '.join(map(repr, empty))}")
     for lang in empty:
         warnings.warn(f"no sentences in {lang!r}: its column stays empty", stacklevel=2)
+    vectors = _embed(list(sentences.values()), model, cache_dir, use_cache, progress)
+    embedded = [
+        Version(lang, lang_sentences, lang_vectors)
+        for (lang, lang_sentences), lang_vectors in zip(sentences.items(), vectors, strict=True)
+    ]
+    return align_versions(embedded, params)
+
+
+def align_collection(
+    documents: Mapping[str, tuple[str, str | Sequence[str]]],
+    *,
+    model: str | Encoder = DEFAULT_MODEL,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    params: AlignParams | None = None,
+    progress: bool = False,
+) -> Corpus:
+    """Find which documents are versions of one text, align each such group N-way, and stack
+    the tables into one corpus (see ``aligner.collection``).
+
+    ``documents`` maps a unique name to ``(language, text or sentences)``; a language may
+    recur. Every sentence is embedded once, for grouping and aligning alike.
+    """
+    sentences = {
+        name: (lang, split_sentences(value, lang) if isinstance(value, str) else list(value))
+        for name, (lang, value) in documents.items()
+    }
+    for name, (_, doc_sentences) in sentences.items():
+        _check_sentences(name, doc_sentences)
+    for name in [name for name, (_, doc_sentences) in sentences.items() if not doc_sentences]:
+        warnings.warn(f"no sentences in {name!r}: left out of the corpus", stacklevel=2)
+        del sentences[name]
+    if len(sentences) < 2:
+        raise AlignerError(f"a collection needs at least two documents with sentences, got {len(sentences)}")
+    if len(langs := {lang for lang, _ in sentences.values()}) == 1:
+        raise AlignerError(
+            f"the documents are all in {langs.pop()!r}: versions of one text come in two or more languages"
+        )
+    vectors = _embed(
+        [doc_sentences for _, doc_sentences in sentences.values()], model, cache_dir, use_cache, progress
+    )
+    embedded = [
+        Document(name, Version(lang, doc_sentences, doc_vectors))
+        for (name, (lang, doc_sentences)), doc_vectors in zip(sentences.items(), vectors, strict=True)
+    ]
+    links = link_documents(embedded, params)
+    return assemble(embedded, group_documents(embedded, links), params)
+
+
+def _embed(
+    texts: list[list[str]], model: str | Encoder, cache_dir: Path | None, use_cache: bool, progress: bool
+) -> list[np.ndarray]:
+    """The vectors of each list of sentences, all encoded in one pass."""
     cache_root = cache_dir or default_cache_dir()
     encoder = load_encoder(model, cache_root) if isinstance(model, str) else model
     cache = EmbeddingCache(cache_root / "embeddings") if use_cache else None
-    everything = [s for lang_sentences in sentences.values() for s in lang_sentences]
-    vectors = embed_sentences(everything, encoder, cache, progress=progress)
-    embedded, start = [], 0
-    for lang, lang_sentences in sentences.items():
-        embedded.append(Version(lang, lang_sentences, vectors[start : start + len(lang_sentences)]))
-        start += len(lang_sentences)
-    return align_versions(embedded, params)
+    vectors = embed_sentences([s for text in texts for s in text], encoder, cache, progress=progress)
+    ends = np.cumsum([len(text) for text in texts])
+    return np.split(vectors, ends[:-1])
 
 
 def _check_sentences(lang: str, sentences: list) -> None:

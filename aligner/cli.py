@@ -1,5 +1,9 @@
 """Command-line interface: ``aligner align | split | evaluate``, over the same functions as the API.
 
+``align`` takes versions of one text, one file per language, or a collection: a folder, or
+three or more files with a language twice, whose documents are grouped into versions of one
+text before they are aligned (``aligner.collection``).
+
 Problems with the input are reported as one line on stderr with exit status 1, warnings as
 one line each; nothing is written unless the whole run succeeds, and an output file is
 replaced atomically.
@@ -11,6 +15,7 @@ import argparse
 import importlib.util
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -25,6 +30,7 @@ import langcodes
 import aligner
 import aligner.report
 from aligner.clean import read_text
+from aligner.collection import MIN_PARALLELISM, Corpus
 from aligner.encode import DEFAULT_MODEL
 from aligner.errors import AlignerError
 from aligner.evaluate import evaluate_paths
@@ -32,8 +38,9 @@ from aligner.export import FORMATS, check_writable, format_for, moses_paths, ren
 from aligner.segment import detect_language, split_sentences
 
 
-def parse_langs(value: str | None, count: int) -> list[str] | None:
-    """Validate a ``--langs`` list: one known, distinct IETF code per input file, standardised."""
+def parse_langs(value: str | None, count: int, distinct: bool = True) -> list[str] | None:
+    """Validate a ``--langs`` list: one known IETF code per input file (distinct unless told
+    otherwise), standardised."""
     if value is None:
         return None
     langs = [code.strip() for code in value.split(",")]
@@ -46,7 +53,8 @@ def parse_langs(value: str | None, count: int) -> list[str] | None:
             )
     # Compared once standardised, so that fr and FR or fra are caught as the same language.
     langs = [langcodes.standardize_tag(code) for code in langs]
-    check_distinct(langs)
+    if distinct:
+        check_distinct(langs)
     return langs
 
 
@@ -58,8 +66,10 @@ def check_distinct(langs: Sequence[str]) -> None:
         seen.add(lang)
 
 
-def identify_languages(paths: Sequence[Path], texts: Sequence[str | list[str]]) -> list[str]:
-    """The language of each file, which must be distinct and have words."""
+def identify_languages(
+    paths: Sequence[Path], texts: Sequence[str | list[str]], distinct: bool = True
+) -> list[str]:
+    """The language of each file, which must have words (and be distinct unless told otherwise)."""
     langs: list[str] = []
     for path, text in zip(paths, texts, strict=True):
         if not _has_text(text):
@@ -71,7 +81,7 @@ def identify_languages(paths: Sequence[Path], texts: Sequence[str | list[str]]) 
             lang = detect_language(text if isinstance(text, str) else "\n".join(text))
         except AlignerError as err:
             raise AlignerError(f"{path}: {err} with --langs") from None
-        if lang in langs:
+        if distinct and lang in langs:
             other = paths[langs.index(lang)]
             raise AlignerError(
                 f"{other} and {path} are both identified as {lang!r}: pass one version per language, "
@@ -101,27 +111,100 @@ def read_presplit(path: Path) -> list[str]:
     return lines
 
 
-def _align_files(args: argparse.Namespace, paths: list[Path], langs: list[str] | None) -> aligner.Alignment:
-    """Read, split and align FILES, as ``align`` and ``report`` take them."""
+def _read_inputs(args: argparse.Namespace, paths: list[Path]) -> list[str | list[str]]:
+    """The text (or, with ``--presplit``, the lines) of each file; at least two must have some."""
     texts = [read_presplit(p) if args.presplit else read_text(p) for p in paths]
     empty = [str(p) for p, text in zip(paths, texts, strict=True) if not _has_text(text)]
     if len(paths) - len(empty) < 2:
         raise AlignerError(
             f"nothing to align: {' and '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty"
         )
-    if langs is None:
-        langs = identify_languages(paths, texts)
-    versions = {
-        lang: text if args.presplit else split_sentences(text, lang, keep_urls=not args.drop_urls)
-        for lang, text in zip(langs, texts, strict=True)
-    }
+    return texts
+
+
+def _sentences(args: argparse.Namespace, text: str | list[str], lang: str) -> list[str]:
+    if isinstance(text, list):  # --presplit
+        return text
+    return split_sentences(text, lang, keep_urls=not args.drop_urls)
+
+
+def _align_files(args: argparse.Namespace, paths: list[Path], langs: list[str] | None) -> aligner.Alignment:
+    """Read, split and align FILES, as ``align`` and ``report`` take them."""
+    texts = _read_inputs(args, paths)
+    return _align_versions(args, texts, langs or identify_languages(paths, texts))
+
+
+def _align_versions(
+    args: argparse.Namespace, texts: list[str | list[str]], langs: list[str]
+) -> aligner.Alignment:
     return aligner.align(
-        versions,
+        {lang: _sentences(args, text, lang) for lang, text in zip(langs, texts, strict=True)},
         model=args.model,
         cache_dir=args.cache_dir,
         use_cache=not args.no_cache,
         progress=not args.quiet and sys.stderr.isatty(),
     )
+
+
+def _align_collection(
+    args: argparse.Namespace, paths: list[Path], texts: list[str | list[str]], langs: list[str]
+) -> Corpus:
+    """Group the documents into versions of one text and align each group; a document is
+    named by its file's stem, or by its path where two stems are the same."""
+    resolved = [path.resolve() for path in paths]
+    for k, path in enumerate(paths):
+        if resolved[k] in resolved[:k]:
+            raise AlignerError(f"{path} is given twice: pass each document once")
+    stems = [path.stem for path in paths]
+    names = [stem if stems.count(stem) == 1 else str(path) for stem, path in zip(stems, paths, strict=True)]
+    return aligner.align_collection(
+        {
+            name: (lang, _sentences(args, text, lang))
+            for name, lang, text in zip(names, langs, texts, strict=True)
+        },
+        model=args.model,
+        cache_dir=args.cache_dir,
+        use_cache=not args.no_cache,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+
+
+def _align_paths(args: argparse.Namespace) -> tuple[list[Path], bool]:
+    """FILES with each folder replaced by its documents, and whether there was a folder."""
+    paths: list[Path] = []
+    folder = False
+    for name in args.files:
+        path = Path(name)
+        if path.is_dir():
+            folder = True
+            paths += _folder_documents(path)
+        else:
+            paths.append(path)
+    if len(paths) < 2:
+        where = "in the folder" if folder else "given"
+        raise AlignerError(f"align needs at least two files, {len(paths)} {where}")
+    return paths, folder
+
+
+def _folder_documents(folder: Path) -> list[Path]:
+    """A folder's documents: its ``*.txt`` files, not hidden ones, by name; so a README or a
+    manifest beside them is not taken for a document."""
+    documents = sorted(
+        path
+        for path in folder.iterdir()
+        if path.suffix.lower() == ".txt" and not path.name.startswith(".") and path.is_file()
+    )
+    if not documents:
+        raise AlignerError(f"{folder}: no .txt files to align")
+    return documents
+
+
+def _skip_empty(paths: list[Path], texts: list[str | list[str]]) -> tuple[list[Path], list[str | list[str]]]:
+    """A folder's empty files are left out with a warning (a listed empty file is an error)."""
+    kept = [(path, text) for path, text in zip(paths, texts, strict=True) if _has_text(text)]
+    for path in sorted(set(paths) - {path for path, _ in kept}):
+        warnings.warn(f"{path} is empty: left out", stacklevel=2)
+    return [path for path, _ in kept], [text for _, text in kept]
 
 
 def _check_plots(directory: Path | None) -> None:
@@ -133,12 +216,22 @@ def _check_plots(directory: Path | None) -> None:
     check_writable(directory / "coverage.png" if directory.is_dir() else directory)
 
 
-def _save_plots(alignment: aligner.Alignment, directory: Path | None, quiet: bool) -> None:
+def _save_plots(result: aligner.Alignment | Corpus, directory: Path | None, quiet: bool) -> None:
+    """Plots of an alignment into DIRECTORY; of a collection, each group's into DIRECTORY/GROUP
+    (a path in the group's name made one folder name)."""
     if directory is None:
         return
     from aligner.inspect import save_plots
 
-    written = save_plots(alignment, directory)
+    if isinstance(result, Corpus):
+        written = [
+            path
+            for name, alignment in result.parts
+            if len(alignment.langs) > 1
+            for path in save_plots(alignment, directory / re.sub(r"[^\w.+-]", "_", name))
+        ]
+    else:
+        written = save_plots(result, directory)
     if not quiet:
         print(f"plots: {', '.join(map(str, written))}", file=sys.stderr)
 
@@ -152,30 +245,52 @@ def _input_paths(args: argparse.Namespace) -> list[Path]:
 
 def _align(args: argparse.Namespace) -> None:
     started = time.perf_counter()
-    paths = _input_paths(args)
+    paths, from_folder = _align_paths(args)
     # Everything that can be checked without reading the files is, so that no mistake costs a run.
     fmt = args.format or (format_for(args.output) if args.output else "tsv")
+    if fmt == "align" and from_folder:
+        raise AlignerError(".align output needs exactly two inputs, not a folder")
     if fmt == "align" and len(paths) != 2:
         raise AlignerError(f".align output needs exactly two inputs, got {len(paths)}")
     if fmt == "moses" and not args.output:
         raise AlignerError("--format moses needs -o PREFIX (it writes PREFIX.L for each language L)")
-    langs = parse_langs(args.langs, len(paths))
+    if from_folder and args.langs:
+        raise AlignerError(
+            "--langs cannot be given with a folder: its files' languages are identified one by one "
+            "(list the files instead to give --langs)"
+        )
+    # Two files are versions of one text by the user's word; a folder, or more files with a
+    # language twice, make a collection to be grouped.
+    distinct = not from_folder and len(paths) == 2
+    langs = parse_langs(args.langs, len(paths), distinct)
     if fmt == "moses" and langs:
-        for path in moses_paths(args.output, langs):
+        for path in moses_paths(args.output, list(dict.fromkeys(langs))):
             check_writable(path)
     elif args.output:
         check_writable(args.output)
     _check_plots(args.plots)
-    alignment = _align_files(args, paths, langs)
-    if fmt == "moses":
-        write_moses(alignment, args.output)
-    elif args.output:
-        write_atomic(args.output, render(alignment, fmt))
+    texts = _read_inputs(args, paths)
+    if from_folder:
+        paths, texts = _skip_empty(paths, texts)
+    langs = langs or identify_languages(paths, texts, distinct)
+    result: aligner.Alignment | Corpus
+    if from_folder or len(set(langs)) < len(langs):
+        result = _align_collection(args, paths, texts, langs)
     else:
-        sys.stdout.write(render(alignment, fmt))
-    _save_plots(alignment, args.plots, args.quiet)
+        result = _align_versions(args, texts, langs)
+    if fmt == "moses":
+        write_moses(result, args.output)
+    elif args.output:
+        write_atomic(args.output, render(result, fmt))
+    else:
+        sys.stdout.write(render(result, fmt))
+    _save_plots(result, args.plots, args.quiet)
     if not args.quiet:
-        print(summary(alignment, time.perf_counter() - started), file=sys.stderr)
+        seconds = time.perf_counter() - started
+        report = (
+            collection_summary(result, seconds) if isinstance(result, Corpus) else summary(result, seconds)
+        )
+        print(report, file=sys.stderr)
 
 
 def _report(args: argparse.Namespace) -> None:
@@ -200,6 +315,10 @@ def _report(args: argparse.Namespace) -> None:
 
 def summary(alignment: aligner.Alignment, seconds: float) -> str:
     """Rows, coverage per language (share of sentences in rows with another language), mean score."""
+    return "; ".join([*_table_summary(alignment), f"{seconds:.1f} s"])
+
+
+def _table_summary(alignment: aligner.Alignment) -> list[str]:
     parts = [f"{len(alignment.rows)} rows"]
     for version, aligned in zip(alignment.versions, aligner.report.aligned_counts(alignment), strict=True):
         parts.append(f"{version.lang} {aligned}/{len(version.sentences)} aligned")
@@ -209,8 +328,29 @@ def summary(alignment: aligner.Alignment, seconds: float) -> str:
         parts.append(
             "aligned apart (not translations of each other): " + " | ".join(map(",".join, alignment.groups))
         )
-    parts.append(f"{seconds:.1f} s")
-    return "; ".join(parts)
+    return parts
+
+
+def collection_summary(corpus: Corpus, seconds: float) -> str:
+    """A line for the collection, one per group, one per unmatched document with its closest match."""
+    grouping = corpus.grouping
+    lines = [
+        f"{len(corpus.rows)} rows; {len(grouping.groups)} groups; {len(grouping.unmatched)} unmatched; "
+        f"{seconds:.1f} s"
+    ]
+    tables = dict(corpus.parts)
+    for group in grouping.groups:
+        details = "; ".join(_table_summary(tables[group.name]))
+        lines.append(f"group {group.name} (parallelism {group.parallelism:.2f}): {details}")
+    for document in grouping.unmatched:
+        line = f"unmatched {document.name} ({document.lang}, {len(document.version.sentences)} sentences)"
+        if (closest := grouping.closest(document.name)) is not None:
+            other = closest.b if closest.a == document.name else closest.a
+            line += f": closest {other} at {closest.parallelism:.2f}"
+            if closest.parallelism >= MIN_PARALLELISM:
+                line += ", but a group takes one document per language"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _split(args: argparse.Namespace) -> None:
@@ -230,7 +370,13 @@ def _evaluate(args: argparse.Namespace) -> None:
 
 def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
     """FILES and how to read, split and embed them: the same for ``align`` and ``report``."""
-    parser.add_argument("files", nargs="+", metavar="FILE", help="one file per language")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="one file per language; for align also a folder (its *.txt files) or several files per "
+        "language: a collection, grouped into versions of one text",
+    )
     parser.add_argument(
         "--langs", help="comma-separated language codes in FILE order, e.g. id,fr,zh,ja (default: identified)"
     )
@@ -327,6 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("gold", metavar="GOLD")
     evaluate.add_argument("test", metavar="TEST")
     evaluate.set_defaults(run=_evaluate)
+
     return parser
 
 

@@ -20,16 +20,20 @@ from pathlib import Path
 from lxml import etree
 
 from aligner import __version__
+from aligner.collection import Corpus
 from aligner.errors import AlignerError
 from aligner.evaluate import format_alignment
 from aligner.multiway import Alignment
+
+Table = Alignment | Corpus
+"""What the writers take: one alignment, or a collection's (which adds a ``doc`` per row)."""
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # What XML 1.0 cannot hold, even escaped: most C0 controls, surrogates, U+FFFE and U+FFFF.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def to_tsv(alignment: Alignment) -> str:
+def to_tsv(alignment: Table) -> str:
     """Tab-separated, header first; fields holding tabs, quotes or line breaks are quoted
     (the csv module's excel-tab dialect, which pandas and spreadsheets read back as is)."""
     buffer = io.StringIO()
@@ -37,7 +41,7 @@ def to_tsv(alignment: Alignment) -> str:
     return buffer.getvalue()
 
 
-def to_jsonl(alignment: Alignment) -> str:
+def to_jsonl(alignment: Table) -> str:
     """One JSON object per row, the TSV's columns as keys; ids as integer lists, absent scores null."""
     frame = alignment.to_pandas()
     lines = []
@@ -51,7 +55,7 @@ def to_jsonl(alignment: Alignment) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def to_tmx(alignment: Alignment) -> str:
+def to_tmx(alignment: Table) -> str:
     """TMX 1.4: one ``tu`` per row with a ``tuv`` per language present; the score as a prop.
 
     Characters that XML cannot hold (possible in ``--presplit`` lines) become U+FFFD."""
@@ -70,7 +74,10 @@ def to_tmx(alignment: Alignment) -> str:
     body = etree.SubElement(root, "body")
     for r, row in enumerate(alignment.rows):
         unit = etree.SubElement(body, "tu", tuid=str(r + 1))
-        etree.SubElement(unit, "prop", type="x-score").text = f"{alignment.scores[r]:.4f}"
+        if isinstance(alignment, Corpus):
+            etree.SubElement(unit, "prop", type="x-doc").text = alignment.docs[r]
+        if not math.isnan(alignment.scores[r]):  # an unmatched document's rows are not scored
+            etree.SubElement(unit, "prop", type="x-score").text = f"{alignment.scores[r]:.4f}"
         for column, lang in enumerate(alignment.langs):
             if row[column]:
                 variant = etree.SubElement(unit, "tuv", {XML_LANG: lang})
@@ -99,7 +106,7 @@ FORMATS: dict[str, Callable[[Alignment], str]] = {
 }
 
 
-def to_moses(alignment: Alignment) -> dict[str, str]:
+def to_moses(alignment: Table) -> dict[str, str]:
     """Moses-style plain text, the usual input of MT training: one text per language, a line per
     row (empty where the language has nothing), so every file has the same line count."""
     return {
@@ -113,7 +120,7 @@ def moses_paths(prefix: str | Path, langs: list[str]) -> list[Path]:
     return [Path(f"{prefix}.{lang}") for lang in langs]
 
 
-def write_moses(alignment: Alignment, prefix: str | Path) -> list[Path]:
+def write_moses(alignment: Table, prefix: str | Path) -> list[Path]:
     paths = moses_paths(prefix, alignment.langs)
     for path, content in zip(paths, to_moses(alignment).values(), strict=True):
         write_atomic(path, content)
@@ -130,7 +137,7 @@ def format_for(path: str | Path) -> str:
     return suffix
 
 
-def render(alignment: Alignment, fmt: str) -> str:
+def render(alignment: Table, fmt: str) -> str:
     return FORMATS[fmt](alignment)
 
 

@@ -52,7 +52,7 @@ FIVE_MB_LINE = "mots " * 999_999 + "finis\n"  # 5,000,000 characters
 Case = Callable[[Path, Path], list]
 MATRIX: dict[str, tuple[Case, str]] = {
     "missing file": (lambda d, o: [d / "nope.txt", FR], "{d}/nope.txt: no such file"),
-    "directory": (lambda d, o: [d, FR], "{d}: is a directory, expected a text file"),
+    "directory without documents": (lambda d, o: [d, FR], "{d}: no .txt files to align"),
     "empty file": (lambda d, o: [put(d, "e.txt", ""), FR], "nothing to align: {d}/e.txt is empty"),
     "only whitespace": (
         lambda d, o: [put(d, "w.txt", " \n\t\r\n\u3000\n"), FR],

@@ -1,0 +1,338 @@
+"""Collections: grouping documents into versions of one text, the corpus, and the CLI on folders."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import shutil
+from contextlib import redirect_stderr
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import DATA, ROOT
+from lxml import etree
+
+import aligner
+from aligner.clean import read_text
+from aligner.cli import main
+from aligner.collection import (
+    CANDIDATE_SHARE,
+    MIN_PARALLELISM,
+    Document,
+    assemble,
+    group_documents,
+    link_documents,
+    mutual_match_share,
+)
+from aligner.export import to_jsonl, to_tmx
+from aligner.multiway import Version
+from aligner.segment import split_sentences
+
+SEEDS = ROOT / "seeds"
+GROUP_A = ("000_af736beb5cc60a9b", "001_8a577d695bc7522b")  # id, fr
+GROUP_B = ("003_35f4e80f8e795006", "004_1498df30161089c1")  # zh, ja
+LONE = "002_b23cc098f190fb18"  # zh: another article, sharing sentences with 003
+SEED_LANGS = {GROUP_A[0]: "id", GROUP_A[1]: "fr", LONE: "zh", GROUP_B[0]: "zh", GROUP_B[1]: "ja"}
+ID = DATA / "seed000.id"
+FR = DATA / "seed001.fr"
+
+
+# --- grouping, on constructed vectors ------------------------------------------------------------
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def document(name: str, lang: str, content: np.ndarray, seed: int, noise: float = 0.02) -> Document:
+    """A version of ``content`` (one row per sentence): each sentence's vector, slightly moved."""
+    rng = np.random.default_rng(1000 + seed)  # apart from the seeds of the contents
+    vectors = unit(content + noise * rng.normal(size=content.shape)).astype(np.float32)
+    return Document(name, Version(lang, [f"{name}-{i}" for i in range(len(content))], vectors))
+
+
+@pytest.fixture
+def texts() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(7)
+    return {
+        name: unit(rng.normal(size=(size, 384))) for name, size in [("a", 20), ("b", 16), ("c", 12), ("d", 6)]
+    }
+
+
+def test_versions_group_and_a_second_document_of_a_language_stays_out(texts):
+    a, b = texts["a"], texts["b"]
+    # Another Chinese article that repeats 10 of b's 16 sentences: as parallel to b's Chinese
+    # and Japanese as a loose translation, so only the one-per-language rule keeps it out.
+    borrowing = np.concatenate([b[:10], texts["d"]])
+    documents = [
+        document("a-id", "id", a, 1),
+        document("b-zh", "zh", b, 2),
+        document("a-fr", "fr", a, 3),
+        document("borrowing-zh", "zh", borrowing, 4),
+        document("b-ja", "ja", b, 5),
+        document("a-de", "de", a, 6),
+        document("c-fr", "fr", texts["c"], 7),
+    ]
+    links = link_documents(documents)
+    grouping = group_documents(documents, links)
+    assert [group.name for group in grouping.groups] == ["a-id+a-fr+a-de", "b-zh+b-ja"]
+    assert [[d.lang for d in group.members] for group in grouping.groups] == [
+        ["id", "fr", "de"],
+        ["zh", "ja"],
+    ]
+    assert [d.name for d in grouping.unmatched] == ["borrowing-zh", "c-fr"]
+    closest = grouping.closest("borrowing-zh")
+    assert {closest.a, closest.b} & {"b-zh", "b-ja"} and closest.parallelism >= MIN_PARALLELISM
+    assert grouping.closest("c-fr").parallelism < CANDIDATE_SHARE
+    assert len(grouping.links) == len(list(combinations(documents, 2)))
+    for group in grouping.groups:
+        assert group.parallelism >= MIN_PARALLELISM
+        assert len(group.links) == len(list(combinations(group.members, 2)))
+
+
+def test_of_two_versions_in_one_language_the_closer_joins(texts):
+    a = texts["a"]
+    documents = [
+        document("a-id", "id", a, 1),
+        document("loose-fr", "fr", a[4:], 2, noise=0.04),  # freer, and without the first sentences
+        document("close-fr", "fr", a, 3),
+    ]
+    grouping = group_documents(documents, link_documents(documents))
+    assert [group.name for group in grouping.groups] == ["a-id+close-fr"]
+    assert [d.name for d in grouping.unmatched] == ["loose-fr"]
+    assert grouping.closest("loose-fr").parallelism >= MIN_PARALLELISM
+
+
+def test_the_threshold_decides(texts):
+    documents = [document("a-id", "id", texts["a"], 1), document("b-fr", "fr", texts["b"], 2)]
+    links = link_documents(documents)
+    assert group_documents(documents, links).groups == []
+    assert len(group_documents(documents, links, min_parallelism=0.0).groups) == 1
+
+
+def test_mutual_match_share(texts):
+    a = document("a-id", "id", texts["a"], 1).version
+    assert mutual_match_share(a, document("a-fr", "fr", texts["a"], 2).version) == 1.0
+    assert mutual_match_share(a, document("b-fr", "fr", texts["b"], 2).version) < CANDIDATE_SHARE
+    part = document("a-de", "de", texts["a"][5:], 3).version  # 15 of a's 20 sentences
+    assert mutual_match_share(a, part) == mutual_match_share(a, part, block=3) == 30 / 35
+
+
+def test_corpus_stacks_groups_and_unmatched_documents_losing_nothing(texts):
+    documents = [
+        document("a-id", "id", texts["a"], 1),
+        document("c-zh", "zh", texts["c"], 2),
+        document(
+            "a-fr", "fr", texts["a"][[0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19]], 3
+        ),
+    ]
+    corpus = assemble(documents, group_documents(documents, link_documents(documents)))
+    frame = corpus.to_pandas()
+    pairs = ["score_id_zh", "score_id_fr", "score_zh_fr"]
+    assert list(frame.columns) == ["doc", "id", "id_ids", "zh", "zh_ids", "fr", "fr_ids", "score", *pairs]
+    assert list(dict.fromkeys(frame["doc"])) == ["a-id+a-fr", "c-zh"]  # by first member's position
+    for d in documents:
+        rows = frame[frame["doc"].str.split("+").map(lambda names, name=d.name: name in names)]
+        ids = [int(i) for cell in rows[f"{d.lang}_ids"] if cell for i in cell.split(",")]
+        assert ids == list(range(len(d.version.sentences)))
+    lone = frame[frame["doc"] == "c-zh"]
+    assert (lone[["id", "fr"]] == "").all().all() and lone["score"].isna().all()
+    grouped = frame[frame["doc"] == "a-id+a-fr"]
+    assert grouped["score"].between(0, 1).all() and (grouped["zh"] == "").all()
+    assert grouped["score_id_fr"].notna().sum() == 18 and frame["score_id_zh"].isna().all()
+    assert corpus.docs == list(frame["doc"]) and len(corpus.rows) == len(frame)
+
+    records = [json.loads(line) for line in to_jsonl(corpus).splitlines()]
+    assert [r["doc"] for r in records] == corpus.docs
+    assert records[-1]["score"] is None and records[-1]["zh_ids"] == [len(texts["c"]) - 1]
+    units = etree.fromstring(to_tmx(corpus).split("\n", 2)[2].encode()).findall("body/tu")
+    assert [u.findtext("prop[@type='x-doc']") for u in units] == corpus.docs
+    assert [u.find("prop[@type='x-score']") is None for u in units] == [math.isnan(s) for s in corpus.scores]
+
+
+class CountingEncoder:
+    """Deterministic vectors, and a count of every sentence it is asked for."""
+
+    name, dim = "counting", 16
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def encode(self, sentences):
+        self.seen += sentences
+        rows = [np.random.default_rng(sum(map(ord, s))).normal(size=self.dim) for s in sentences]
+        return unit(np.array(rows)).astype(np.float32)
+
+
+def test_every_sentence_is_embedded_once_for_grouping_and_aligning():
+    encoder = CountingEncoder()
+    documents = {
+        "one": ("id", ["Satu.", "Dua.", "Tiga."]),
+        "two": ("fr", ["Un.", "Deux.", "Trois.", "Quatre."]),
+        "three": ("fr", ["Un.", "Cinq."]),
+    }
+    corpus = aligner.align_collection(documents, model=encoder, use_cache=False)
+    assert sorted(encoder.seen) == sorted({s for _, sentences in documents.values() for s in sentences})
+    assert sum(len(ids) for row in corpus.rows for ids in row) == 9
+
+
+# --- the CLI on the seeds --------------------------------------------------------------------------
+
+
+def expected_sentences(path: Path, lang: str) -> list[str]:
+    return split_sentences(read_text(path), lang)
+
+
+def run_quietly_captured(args: list) -> tuple[int, str]:
+    err = io.StringIO()
+    with redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return code, err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def seeds_folder(tmp_path_factory) -> tuple[int, pd.DataFrame, str]:
+    out = tmp_path_factory.mktemp("seeds") / "seeds.tsv"
+    code, err = run_quietly_captured(["align", SEEDS, "-o", out])
+    frame = pd.read_csv(out, sep="\t", keep_default_na=False, dtype=str) if code == 0 else pd.DataFrame()
+    return code, frame, err
+
+
+def check_seed_corpus(frame: pd.DataFrame, names: dict[str, str]) -> None:
+    """Groups A and B and the lone article as docs; every seed sentence exactly once, in order."""
+    doc_a, doc_b = "+".join(names[n] for n in GROUP_A), "+".join(names[n] for n in GROUP_B)
+    assert list(dict.fromkeys(frame["doc"])) == [doc_a, names[LONE], doc_b]
+    for stem, lang in SEED_LANGS.items():
+        rows = frame[frame["doc"].str.split("+").map(lambda members, name=names[stem]: name in members)]
+        ids = [int(i) for cell in rows[f"{lang}_ids"] if cell for i in cell.split(",")]
+        assert ids == list(range(len(expected_sentences(SEEDS / f"{stem}.txt", lang))))
+    for doc, present in [(doc_a, {"id", "fr"}), (names[LONE], {"zh"}), (doc_b, {"zh", "ja"})]:
+        rows = frame[frame["doc"] == doc]
+        assert {lang for lang in ("id", "fr", "zh", "ja") if (rows[lang] != "").any()} == present
+    scores = frame["score"]
+    assert scores[frame["doc"] != names[LONE]].astype(float).between(0, 1).all()
+    assert (scores[frame["doc"] == names[LONE]] == "").all()
+    assert (frame.loc[frame["doc"] == doc_a, "score_id_fr"] != "").sum() == 21  # one to one
+    both = (frame["zh"] != "") & (frame["ja"] != "")
+    assert ((frame["score_zh_ja"] != "") == both).all()
+    # The Japanese condenses the Chinese: nearly all of it has a Chinese counterpart.
+    japanese = [int(i) for cell in frame.loc[both, "ja_ids"] for i in cell.split(",")]
+    assert len(japanese) >= 0.9 * len(expected_sentences(SEEDS / f"{GROUP_B[1]}.txt", "ja"))
+
+
+def test_seeds_folder_comes_out_as_two_groups_and_the_other_article(seeds_folder):
+    code, frame, err = seeds_folder
+    assert code == 0, err
+    pairs = [f"score_{a}_{b}" for a, b in combinations(["id", "fr", "zh", "ja"], 2)]
+    texts = ["id", "id_ids", "fr", "fr_ids", "zh", "zh_ids", "ja", "ja_ids"]
+    assert list(frame.columns) == ["doc", *texts, "score", *pairs]
+    check_seed_corpus(frame, {stem: stem for stem in SEED_LANGS})
+
+
+def test_seeds_folder_summary_reports_the_unmatched_article(seeds_folder):
+    _, frame, err = seeds_folder
+    lines = err.splitlines()
+    assert lines[0].startswith(f"{len(frame)} rows; 2 groups; 1 unmatched;")
+    assert lines[1].startswith(f"group {'+'.join(GROUP_A)} (parallelism 1.00): 21 rows; id 21/21 aligned")
+    assert lines[2].startswith(f"group {'+'.join(GROUP_B)} (parallelism 0.")
+    assert lines[3].startswith(f"unmatched {LONE} (zh, ") and f"closest {GROUP_B[0]} at 0." in lines[3]
+    assert "one document per language" not in lines[3]  # the shared sentences do not make it a version
+
+
+def test_several_files_per_language_make_a_collection(tmp_path):
+    # Files named alike in two folders are told apart by their paths.
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    first = shutil.copy(SEEDS / f"{GROUP_A[0]}.txt", tmp_path / "x" / "story.txt")
+    second = shutil.copy(SEEDS / f"{GROUP_A[1]}.txt", tmp_path / "y" / "story.txt")
+    others = [SEEDS / f"{stem}.txt" for stem in (LONE, *GROUP_B)]
+    out = tmp_path / "seeds.jsonl"
+    code, err = run_quietly_captured(["align", first, second, *others, "-o", out, "-q"])
+    assert code == 0, err
+    assert err == ""
+    frame = pd.read_json(out, lines=True, dtype=False)
+    for column in frame.columns:
+        if column.endswith("_ids"):
+            frame[column] = frame[column].map(lambda ids: ",".join(map(str, ids)))
+    frame = frame.astype(object).where(frame.notna(), "").astype(str)
+    names = {stem: stem for stem in SEED_LANGS} | {GROUP_A[0]: str(first), GROUP_A[1]: str(second)}
+    check_seed_corpus(frame, names)
+
+
+def test_a_folders_empty_readme_and_hidden_files_are_left_out(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(ID, folder / "a.txt")
+    shutil.copy(FR, folder / "b.txt")
+    (folder / "empty.txt").write_text("\n", encoding="utf-8")
+    (folder / ".hidden.txt").write_bytes(b"\x89PNG\r\n")
+    (folder / "README.md").write_text("# Not a document\n", encoding="utf-8")
+    out = tmp_path / "o.tsv"
+    code, err = run_quietly_captured(["align", folder, "--presplit", "-q", "-o", out])
+    assert code == 0, err
+    assert err == f"aligner: warning: {folder / 'empty.txt'} is empty: left out\n"
+    frame = pd.read_csv(out, sep="\t", keep_default_na=False, dtype=str)
+    assert set(frame["doc"]) == {"a+b"} and len(frame) == 21
+
+
+# --- errors ------------------------------------------------------------------------------------------
+
+
+FRENCH = "Le chat dort sur le canapé. Il fait beau aujourd'hui.\n"
+OTHER_FRENCH = "Bonjour à tous. Nous partons demain matin.\n"
+
+# name -> (the input folder's files; the arguments of `align` given that folder; the message)
+ERRORS: dict[str, tuple[dict[str, str | bytes], object, str]] = {
+    "an empty folder": ({}, lambda d: [d], "{d}: no .txt files to align"),
+    "a folder of one document": (
+        {"a.txt": FRENCH, "notes.md": OTHER_FRENCH},
+        lambda d: [d],
+        "align needs at least two files, 1 in the folder",
+    ),
+    "a folder with a binary .txt": (
+        {"a.txt": FRENCH, "b.txt": b"\x89PNG\r\n\x1a\n\x00"},
+        lambda d: [d],
+        "{d}/b.txt: looks like a binary file, not text",
+    ),
+    "--langs with a folder": (
+        {"a.txt": FRENCH, "b.txt": OTHER_FRENCH},
+        lambda d: [d, "--langs", "fr,id"],
+        "--langs cannot be given with a folder: its files' languages are identified one by one (list the "
+        "files instead to give --langs)",
+    ),
+    "a collection in one language": (
+        {"a.txt": FRENCH, "b.txt": OTHER_FRENCH},
+        lambda d: [d],
+        "the documents are all in 'fr': versions of one text come in two or more languages",
+    ),
+    "a document given twice": (
+        {},
+        lambda d: [ID, FR, FR, "--presplit", "--langs", "id,fr,fr"],
+        f"{FR} is given twice: pass each document once",
+    ),
+    ".align output for a folder": (
+        {"a.txt": FRENCH, "b.txt": OTHER_FRENCH},
+        lambda d: [d, "-o", d.parent / "out" / "o.align"],
+        ".align output needs exactly two inputs, not a folder",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", ERRORS)
+def test_collection_errors_are_one_line(case, tmp_path, capsys):
+    inputs, outputs = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    outputs.mkdir()
+    files, arguments, message = ERRORS[case]
+    for name, content in files.items():
+        (inputs / name).write_bytes(content.encode() if isinstance(content, str) else content)
+    args = arguments(inputs)
+    code = main([str(a) for a in ["align", *args, *([] if "-o" in args else ["-o", outputs / "o.tsv"])]])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err == f"aligner: error: {message.format(d=inputs)}\n"
+    assert out == "" and list(outputs.iterdir()) == []
