@@ -119,7 +119,7 @@ def align_collection(
         for (name, (lang, doc_sentences)), doc_vectors in zip(sentences.items(), vectors, strict=True)
     ]
     links = link_documents(embedded, params)
-    return assemble(embedded, group_documents(embedded, links), params)
+    return assemble(embedded, group_documents(embedded, links), params, progress=progress)
 
 
 def _embed(

@@ -232,7 +232,12 @@ class Corpus:
         return frame.astype({column: "float64" for column in ["score", *pair_columns]})
 
 
-def assemble(documents: Sequence[Document], grouping: Grouping, params: AlignParams | None = None) -> Corpus:
+def assemble(
+    documents: Sequence[Document],
+    grouping: Grouping,
+    params: AlignParams | None = None,
+    progress: bool = False,
+) -> Corpus:
     """Align each group N-way and stack the tables with the unmatched documents' sentences,
     each group where its first member came in the input."""
     langs = list(dict.fromkeys(d.lang for d in documents))
@@ -243,7 +248,7 @@ def assemble(documents: Sequence[Document], grouping: Grouping, params: AlignPar
     for name, members in tables:
         # Column order follows the collection's, so that pair score keys match its columns.
         versions = sorted((d.version for d in members), key=lambda v: langs.index(v.lang))
-        parts.append((name, align_versions(versions, params) if len(versions) > 1 else _alone(versions[0])))
+        parts.append((name, align_versions(versions, params, progress=progress) if len(versions) > 1 else _alone(versions[0])))
     return Corpus(langs, parts, grouping)
 
 

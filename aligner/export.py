@@ -110,7 +110,7 @@ def to_tmx(alignment: Table) -> str:
         if present[0] != 0:
             unit.set("srclang", codes[present[0]])
         if isinstance(alignment, Corpus):
-            etree.SubElement(unit, "prop", type="x-doc").text = alignment.docs[r]
+            etree.SubElement(unit, "prop", type="x-doc").text = _NOT_XML.sub("\ufffd", alignment.docs[r])
         if not math.isnan(alignment.scores[r]):  # an unmatched document's rows are not scored
             etree.SubElement(unit, "prop", type="x-score").text = f"{alignment.scores[r]:.4f}"
         for column in present:
