@@ -248,7 +248,10 @@ def assemble(
     for name, members in tables:
         # Column order follows the collection's, so that pair score keys match its columns.
         versions = sorted((d.version for d in members), key=lambda v: langs.index(v.lang))
-        parts.append((name, align_versions(versions, params, progress=progress) if len(versions) > 1 else _alone(versions[0])))
+        if len(versions) > 1:
+            parts.append((name, align_versions(versions, params, progress=progress)))
+        else:
+            parts.append((name, _alone(versions[0])))
     return Corpus(langs, parts, grouping)
 
 
