@@ -35,6 +35,7 @@ from aligner.encode import DEFAULT_MODEL
 from aligner.errors import AlignerError
 from aligner.evaluate import evaluate_paths
 from aligner.export import FORMATS, check_writable, format_for, moses_paths, render, write_atomic, write_moses
+from aligner.mine import DEFAULT_K, DEFAULT_THRESHOLD, Mined, mine_texts
 from aligner.segment import detect_language, split_sentences
 
 
@@ -368,6 +369,46 @@ def _evaluate(args: argparse.Namespace) -> None:
     print(evaluate_paths(Path(args.gold), Path(args.test)))
 
 
+def _mine(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    paths = [Path(args.file_a), Path(args.file_b)]
+    # Mining compares any two documents, so both may be in one language.
+    langs = parse_langs(args.langs, len(paths), distinct=False)
+    if args.output:
+        check_writable(args.output)
+    texts = [read_presplit(p) if args.presplit else read_text(p) for p in paths]
+    for path, text in zip(paths, texts, strict=True):
+        if not _has_text(text):
+            raise AlignerError(f"nothing to mine: {path} is empty")
+    langs = langs or identify_languages(paths, texts, distinct=False)
+    mined = mine_texts(
+        *((lang, _sentences(args, text, lang)) for lang, text in zip(langs, texts, strict=True)),
+        threshold=args.threshold,
+        k=args.neighbours,
+        model=args.model,
+        cache_dir=args.cache_dir,
+        use_cache=not args.no_cache,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+    content = mined.to_pandas().to_csv(sep="\t", index=False, lineterminator="\n")
+    if args.output:
+        write_atomic(args.output, content)
+    else:
+        sys.stdout.write(content)
+    if not args.quiet:
+        print(mine_summary(mined, args.threshold, time.perf_counter() - started), file=sys.stderr)
+
+
+def mine_summary(mined: Mined, threshold: float, seconds: float) -> str:
+    """Pairs mined and how many sentences of each document they hold."""
+    name_a, name_b = mined.columns
+    pairs = len(mined.pairs)
+    return (
+        f"{pairs} pairs with score >= {threshold:g}; sentences paired: {name_a} {pairs}/"
+        f"{len(mined.a.sentences)}, {name_b} {pairs}/{len(mined.b.sentences)}; {seconds:.1f} s"
+    )
+
+
 def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
     """FILES and how to read, split and embed them: the same for ``align`` and ``report``."""
     parser.add_argument(
@@ -385,6 +426,11 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="every input line is one sentence, kept verbatim; line k is id k",
     )
+    _add_encoding_arguments(parser)
+
+
+def _add_encoding_arguments(parser: argparse.ArgumentParser) -> None:
+    """How to clean and embed the inputs: the same for every command that embeds."""
     parser.add_argument(
         "--model",
         default=DEFAULT_MODEL,
@@ -474,6 +520,40 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("test", metavar="TEST")
     evaluate.set_defaults(run=_evaluate)
 
+    mine = commands.add_parser(
+        "mine",
+        help="find the sentence pairs that translate each other in two documents that are not parallel",
+        description="Find sentence pairs of FILE_A and FILE_B that are translations (or, in one language, "
+        "copies) of each other, in any order: each sentence's best match by ratio margin over its "
+        "nearest neighbours, best first, each sentence used once. Writes TSV: one row per pair, columns "
+        "A, A_ids, B, B_ids named after the languages, and score (the margin).",
+    )
+    mine.add_argument("file_a", metavar="FILE_A")
+    mine.add_argument("file_b", metavar="FILE_B")
+    mine.add_argument(
+        "--langs", help="language codes of FILE_A and FILE_B, e.g. zh,id; may be equal (default: identified)"
+    )
+    mine.add_argument(
+        "--presplit", action="store_true", help="every input line is one sentence, verbatim; line k is id k"
+    )
+    mine.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help=f"lowest margin of a pair (default {DEFAULT_THRESHOLD}; 1 is as similar as the sentences' "
+        "nearest neighbours; higher is stricter)",
+    )
+    mine.add_argument(
+        "--neighbours",
+        type=int,
+        default=DEFAULT_K,
+        metavar="K",
+        help=f"nearest neighbours in the margin (default {DEFAULT_K})",
+    )
+    _add_encoding_arguments(mine)
+    mine.add_argument("-o", "--output", help="output TSV file (default: stdout)")
+    mine.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    mine.set_defaults(run=_mine)
     return parser
 
 

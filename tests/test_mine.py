@@ -1,0 +1,264 @@
+"""``aligner mine``: the margin on constructed vectors, the CLI, and the shared facts of the seeds."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import DATA, ROOT
+
+from aligner.cli import main
+from aligner.errors import AlignerError
+from aligner.mine import DEFAULT_THRESHOLD, margin_scores, mine, mine_texts
+from aligner.multiway import Version
+
+ID = DATA / "seed000.id"
+FR = DATA / "seed001.fr"
+SEEDS = ROOT / "seeds"
+GOLD = ROOT / "bench" / "gold" / "mining"
+DIM = 128
+
+
+def run(args, capsys):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def unit(rows) -> np.ndarray:
+    rows = np.asarray(rows, dtype=np.float64)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def version(lang: str, vectors: np.ndarray) -> Version:
+    return Version(lang, [f"{lang} sentence {i}" for i in range(len(vectors))], vectors.astype(np.float32))
+
+
+# --- the margin ---------------------------------------------------------------------------
+
+
+def test_margin_is_cosine_over_mean_neighbourhood_similarity():
+    rng = np.random.default_rng(0)
+    a, b = unit(rng.random(size=(5, 8))), unit(rng.random(size=(7, 8)))  # positive cosines, as e5 gives
+    k = 3
+    cos = a @ b.T
+    expected = np.empty_like(cos)
+    for i in range(len(a)):
+        for j in range(len(b)):
+            a_nn = np.sort(cos[i])[-k:].mean()
+            b_nn = np.sort(cos[:, j])[-k:].mean()
+            expected[i, j] = cos[i, j] / ((a_nn + b_nn) / 2)
+    np.testing.assert_allclose(margin_scores(a, b, k), expected, rtol=1e-6)
+
+
+def test_k_beyond_the_document_uses_all_of_it():
+    rng = np.random.default_rng(1)
+    a, b = unit(rng.normal(size=(3, 4)) + 1.0), unit(rng.normal(size=(2, 4)) + 1.0)
+    np.testing.assert_allclose(margin_scores(a, b, k=50), margin_scores(a, b, k=3))
+    assert np.isfinite(margin_scores(a, b, k=50)).all()
+
+
+def test_a_hub_scores_below_a_specific_match_of_the_same_cosine():
+    # x0 and x1 are each as close to y0 as 0.9; x1 is also close to everything else (a hub), so
+    # its match stands out less.
+    y = unit([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]])
+    specific = [0.9, 0.1, 0.1, np.sqrt(1 - 0.81 - 0.02)]
+    hub = [0.9, 0.3, 0.3, np.sqrt(1 - 0.81 - 0.18)]
+    margins = margin_scores(unit([specific, hub]), y, k=2)
+    assert np.isclose((unit([specific, hub]) @ y.T)[:, 0], 0.9).all()
+    assert margins[0, 0] > margins[1, 0]
+
+
+# --- mining ----------------------------------------------------------------------------------
+
+
+def shuffled_translation(seed: int, shared: int = 12, extra: int = 8):
+    """B holds noisy copies of ``shared`` sentences of A, shuffled, among unrelated sentences.
+
+    Like e5's, the vectors share a common direction, so unrelated sentences have cosines
+    around 0.7 and a neighbourhood is a positive baseline."""
+    rng = np.random.default_rng(seed)
+    common = 1.5 * rng.normal(size=DIM)
+    a = unit(common + rng.normal(size=(shared + extra, DIM)))
+    order = rng.permutation(shared)
+    copies = unit(a[order] + rng.normal(scale=0.05, size=(shared, DIM)))
+    b = np.concatenate([copies, unit(common + rng.normal(size=(extra, DIM)))])
+    permutation = rng.permutation(len(b))
+    b = b[permutation]
+    # B row r is a copy of A row order[p] when p = permutation[r] < shared
+    truth = {int(order[p]): r for r, p in enumerate(permutation) if p < shared}
+    return version("en", a), version("fr", b), truth
+
+
+def test_finds_the_shuffled_translations_and_no_unrelated_pair():
+    a, b, truth = shuffled_translation(seed=2)
+    # unrelated random pairs reach margins of 1.04 here, the copies 1.12 and more
+    mined = mine(a, b, threshold=1.08)
+    found = {p.a_id: p.b_id for p in mined.pairs}
+    assert found == truth
+    assert [p.a_id for p in mined.pairs] == sorted(p.a_id for p in mined.pairs)
+
+
+def test_each_sentence_is_used_once():
+    # two A sentences whose best match is the same B sentence
+    a = version("en", unit([[1, 0.05, 0], [1, 0.1, 0], [0, 0, 1]]))
+    b = version("fr", unit([[1, 0, 0], [0, 1, 1]]))
+    mined = mine(a, b, threshold=-np.inf)
+    b_ids = [p.b_id for p in mined.pairs]
+    assert len(b_ids) == len(set(b_ids)) == 2
+    assert (mined.pairs[0].a_id, mined.pairs[0].b_id) == (0, 0)  # the closer one wins
+
+
+def test_a_higher_threshold_keeps_a_subset():
+    a, b, _ = shuffled_translation(seed=3)
+    everything = mine(a, b, threshold=-np.inf)
+    scores = sorted(p.score for p in everything.pairs)
+    middle = scores[len(scores) // 2]
+    kept = mine(a, b, threshold=middle)
+    assert {(p.a_id, p.b_id) for p in kept.pairs} == {
+        (p.a_id, p.b_id) for p in everything.pairs if p.score >= middle
+    }
+    assert mine(a, b, threshold=scores[-1] + 1e-3).pairs == []
+
+
+def test_an_empty_side_mines_nothing():
+    a, _, _ = shuffled_translation(seed=4)
+    assert mine(a, version("fr", np.zeros((0, DIM)))).pairs == []
+
+
+def test_bad_parameters_are_errors():
+    a, b, _ = shuffled_translation(seed=5)
+    with pytest.raises(AlignerError, match="at least 1"):
+        mine(a, b, k=0)
+    with pytest.raises(AlignerError, match="not a number"):
+        mine(a, b, threshold=float("nan"))
+
+
+def test_columns_are_named_after_the_languages():
+    a, b, _ = shuffled_translation(seed=6)
+    assert list(mine(a, b).to_pandas().columns) == ["en", "en_ids", "fr", "fr_ids", "score"]
+    same = mine(a, Version("en", b.sentences, b.vectors)).to_pandas()
+    assert list(same.columns) == ["en_1", "en_1_ids", "en_2", "en_2_ids", "score"]
+
+
+# --- the command line --------------------------------------------------------------------------
+
+
+def comparable_presplit(tmp_path):
+    """French: 8 of the 21 seed sentences, shuffled; Indonesian: 6 of those 8 and 10 others.
+
+    Seeds 000 and 001 translate each other line by line, so the right pairs are known. The
+    seed's two near-paraphrases (lines 0 and 4, 3 and 20) are never split across the files."""
+    indonesian = ID.read_text(encoding="utf-8").splitlines()
+    french = FR.read_text(encoding="utf-8").splitlines()
+    shared = [2, 5, 11, 12, 15, 17]
+    rng = np.random.default_rng(7)
+    fr_lines = [int(i) for i in rng.permutation([*shared, 8, 10])]
+    id_lines = [int(i) for i in rng.permutation([*shared, 0, 1, 6, 9, 13, 14, 16, 18, 19, 20])]
+    fr, id_ = tmp_path / "a.fr", tmp_path / "b.id"
+    fr.write_text("".join(french[i] + "\n" for i in fr_lines), encoding="utf-8")
+    id_.write_text("".join(indonesian[i] + "\n" for i in id_lines), encoding="utf-8")
+    return fr, id_, {(fr_lines.index(i), id_lines.index(i)) for i in shared}
+
+
+def test_cli_mines_presplit_files_with_line_numbers_as_ids(tmp_path, capsys):
+    fr, id_, shared = comparable_presplit(tmp_path)
+    out = tmp_path / "mined.tsv"
+    code, _, err = run(["mine", fr, id_, "--presplit", "--langs", "fr,id", "-o", out], capsys)
+    assert code == 0, err
+    assert "pairs with score >=" in err
+    frame = pd.read_csv(out, sep="\t", keep_default_na=False, dtype=str)
+    assert list(frame.columns) == ["fr", "fr_ids", "id", "id_ids", "score"]
+    mined = {(int(a), int(b)) for a, b in zip(frame["fr_ids"], frame["id_ids"], strict=True)}
+    assert mined == shared
+    fr_lines = fr.read_text(encoding="utf-8").splitlines()
+    assert all(fr_lines[int(i)] == text for i, text in zip(frame["fr_ids"], frame["fr"], strict=True))
+    assert (frame["score"].astype(float) >= DEFAULT_THRESHOLD).all()
+
+
+def test_cli_threshold_and_stdout(tmp_path, capsys):
+    fr, id_, _ = comparable_presplit(tmp_path)
+    default = tmp_path / "default.tsv"
+    args = ["mine", fr, id_, "--presplit", "--langs", "fr,id", "-q"]
+    code, _, _ = run([*args, "-o", default], capsys)
+    assert code == 0
+    code, out, err = run([*args, "--threshold", "-1"], capsys)
+    assert code == 0 and err == ""
+    everything = out.splitlines()
+    assert everything[0] == "fr\tfr_ids\tid\tid_ids\tscore"
+    # more pairs: the unrelated lines' best guesses too
+    assert set(default.read_text(encoding="utf-8").splitlines()) < set(everything)
+
+
+def test_cli_identifies_the_language_which_may_be_the_same_twice(tmp_path, capsys):
+    fr, _, _ = comparable_presplit(tmp_path)
+    code, out, err = run(["mine", fr, FR, "--presplit", "-q"], capsys)
+    assert code == 0, err
+    frame = pd.read_csv(io.StringIO(out), sep="\t", keep_default_na=False, dtype=str)
+    assert list(frame.columns) == ["fr_1", "fr_1_ids", "fr_2", "fr_2_ids", "score"]
+    assert (frame["fr_1"] == frame["fr_2"]).all() and len(frame) == 8  # copies of the same lines
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["mine", ID, FR, "--presplit", "--langs", "id"], "--langs names 1 languages for 2 input files"),
+        (["mine", ID, FR, "--presplit", "--langs", "id,xx"], "unknown language code 'xx'"),
+        (["mine", ID, "missing.txt", "--langs", "id,fr"], "missing.txt"),
+        (["mine", ID, FR, "--presplit", "--langs", "id,fr", "--neighbours", "0"], "at least 1"),
+        (["mine", ID, FR, "--presplit", "--langs", "id,fr", "--threshold", "nan"], "not a number"),
+        (["mine", ID, FR, "--presplit", "--langs", "id,fr", "-o", "no/such/dir/o.tsv"], "no/such/dir"),
+    ],
+)
+def test_cli_bad_input_gets_one_line_and_no_output(args, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(args, capsys)
+    assert code == 1
+    assert err.startswith("aligner: error: ") and message in err
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_empty_file_is_an_error(tmp_path, capsys):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n", encoding="utf-8")
+    out = tmp_path / "o.tsv"
+    code, _, err = run(["mine", ID, empty, "--langs", "id,fr", "-o", out], capsys)
+    assert code == 1 and f"nothing to mine: {empty} is empty" in err
+    assert not out.exists()
+
+
+# --- the seeds -------------------------------------------------------------------------------
+
+
+def seed_text(number: str) -> str:
+    return next(SEEDS.glob(f"{number}_*.txt")).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "langs", "facts_to_find"),
+    [
+        # the three facts the Chinese web page repeats from the Indonesian and French article
+        ("002", "000", ("zh", "id"), {"chen", "sutskever", "keeps-working-with-openai"}),
+        ("002", "001", ("zh", "fr"), {"chen", "sutskever", "keeps-working-with-openai"}),
+        # near-identical sentences of the two Chinese articles
+        ("002", "003", ("zh", "zh"), {"gpt3-gpt4", "citations", "the-end", "reprint-notice", "byline"}),
+    ],
+)
+def test_seeds_shared_facts_are_found_with_few_wrong_pairs(a, b, langs, facts_to_find, encoder):
+    gold = pd.read_csv(GOLD / f"{a}-{b}.tsv", sep="\t", dtype=str, keep_default_na=False)
+    known = {(int(r.a_ids), int(r.b_ids)): r.fact for r in gold.itertuples()}
+    mined = mine_texts((langs[0], seed_text(a)), (langs[1], seed_text(b)), model=encoder)
+    pairs = [(p.a_id, p.b_id) for p in mined.pairs]
+    found = {known[pair] for pair in pairs if pair in known}
+    assert facts_to_find <= found
+    wrong = [pair for pair in pairs if pair not in known]
+    assert len(wrong) <= max(1, len(pairs) // 4), wrong
+
+
+def test_seeds_of_different_articles_share_little(encoder):
+    # 003 (Altman praises Radford) and 000 (Radford leaves) share one fact; at most a few pairs
+    mined = mine_texts(("zh", seed_text("003")), ("id", seed_text("000")), model=encoder)
+    assert len(mined.pairs) <= 3
