@@ -16,10 +16,13 @@ $(BIN)/.installed: pyproject.toml
 
 # The whole seeds folder as a collection: the two translation groups aligned N-way, the other
 # Chinese article (002) reported unmatched; one corpus with a doc column, a summary on stderr.
-# TODO(aligner mine): link 002 to the others by mining once that command lands, e.g.
-#	$(BIN)/aligner mine seeds/002_b23cc098f190fb18.txt seeds/003_35f4e80f8e795006.txt -o outputs/seeds-002-003.tsv
+# Then 002 is linked to the others by mining the sentences it shares with each.
+SEED_002 := seeds/002_b23cc098f190fb18.txt
 demo: $(BIN)/.installed
 	$(BIN)/aligner align seeds/ -o outputs/seeds.tsv
+	$(BIN)/aligner mine $(SEED_002) seeds/000_af736beb5cc60a9b.txt -o outputs/seeds-mined-002-000.tsv
+	$(BIN)/aligner mine $(SEED_002) seeds/001_8a577d695bc7522b.txt -o outputs/seeds-mined-002-001.tsv
+	$(BIN)/aligner mine $(SEED_002) seeds/003_35f4e80f8e795006.txt -o outputs/seeds-mined-002-003.tsv
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check aligner tests bench
