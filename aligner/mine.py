@@ -27,7 +27,7 @@ from aligner.encode import DEFAULT_MODEL, Encoder, default_cache_dir, encode, lo
 from aligner.encode.cache import EmbeddingCache
 from aligner.errors import AlignerError
 from aligner.multiway import Version
-from aligner.segment import split_sentences
+from aligner.segment import check_sentences, split_sentences
 
 DEFAULT_K = 4
 """Nearest neighbours in the margin's denominator, as in the literature (LASER mines with 4)."""
@@ -94,13 +94,11 @@ def mine_texts(
     Text is cleaned and split into sentences, a sequence of sentences is kept verbatim (as in
     ``aligner.align``); every sentence is embedded once.
     """
-    from aligner import _check_sentences  # here: the package imports its stages first
-
     _check_parameters(threshold, k)
     sides = []
     for lang, value in (a, b):
         sentences = split_sentences(value, lang) if isinstance(value, str) else list(value)
-        _check_sentences(lang, sentences)
+        check_sentences(lang, sentences)
         sides.append((lang, sentences))
     for position, (lang, sentences) in zip(("first", "second"), sides, strict=True):
         if not sentences:

