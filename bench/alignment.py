@@ -51,18 +51,27 @@ def documents(dataset: str) -> Iterator[Document]:
 
 
 def calibration(gold_docs: list[list[Bead]], test_docs: list[list[Bead]], scores: list[np.ndarray]) -> str:
-    """Share of test beads that are exactly right, per score bucket."""
+    """Share of test beads that are exactly right, per score bucket, and the expected
+    calibration error (bead-weighted mean gap between a bucket's mean score and its precision)."""
     edges = [0.0, 0.2, 0.4, 0.6, 0.7, 0.8, 0.9, 1.01]
     right: list[list[bool]] = [[] for _ in edges[:-1]]
+    given: list[list[float]] = [[] for _ in edges[:-1]]
     for gold, test, values in zip(gold_docs, test_docs, scores, strict=True):
         gold_set = set(gold)
         for bead, value in zip(test, values, strict=True):
-            bucket = int(np.searchsorted(edges, value, side="right")) - 1
-            right[min(bucket, len(right) - 1)].append(bead in gold_set)
-    lines = ["score bucket   beads  precision"]
-    for low, high, hits in zip(edges, edges[1:], right, strict=False):
-        share = f"{np.mean(hits):.3f}" if hits else "-"
-        lines.append(f"[{low:.1f}, {min(high, 1.0):.1f})  {len(hits):6d}  {share:>9}")
+            bucket = min(int(np.searchsorted(edges, value, side="right")) - 1, len(right) - 1)
+            right[bucket].append(bead in gold_set)
+            given[bucket].append(float(value))
+    lines = ["score bucket   beads  mean score  precision"]
+    gaps = 0.0
+    for low, high, hits, values in zip(edges, edges[1:], right, given, strict=False):
+        bucket = f"[{low:.1f}, {min(high, 1.0):.1f})  {len(hits):6d}"
+        if hits:
+            gaps += len(hits) * abs(np.mean(values) - np.mean(hits))
+            lines.append(f"{bucket}  {np.mean(values):10.3f}  {np.mean(hits):9.3f}")
+        else:
+            lines.append(f"{bucket}  {'-':>10}  {'-':>9}")
+    lines.append(f"expected calibration error {gaps / max(sum(map(len, right)), 1):.3f}")
     return "\n".join(lines)
 
 
