@@ -122,14 +122,16 @@ def to_tmx(alignment: Table) -> str:
     )
 
 
-def to_vecalign(alignment: Alignment) -> str:
+def to_vecalign(alignment: Table) -> str:
     """``[i, j]:[k]:score`` per row, 0-based: the benchmark format, for exactly two languages."""
+    if isinstance(alignment, Corpus):
+        raise AlignerError(".align output takes one document, not a collection: use .tsv or .jsonl")
     if len(alignment.langs) != 2:
         raise AlignerError(f".align output needs exactly two inputs, got {len(alignment.langs)}")
     return format_alignment([(row[0], row[1]) for row in alignment.rows], list(alignment.scores))
 
 
-FORMATS: dict[str, Callable[[Alignment], str]] = {
+FORMATS: dict[str, Callable[[Table], str]] = {
     "tsv": to_tsv,
     "jsonl": to_jsonl,
     "tmx": to_tmx,
@@ -153,8 +155,7 @@ def moses_paths(prefix: str | Path, langs: list[str]) -> list[Path]:
 
 def write_moses(alignment: Table, prefix: str | Path) -> list[Path]:
     paths = moses_paths(prefix, alignment.langs)
-    for path, content in zip(paths, to_moses(alignment).values(), strict=True):
-        write_atomic(path, content)
+    write_atomic_many(dict(zip(paths, to_moses(alignment).values(), strict=True)))
     return paths
 
 
@@ -197,10 +198,33 @@ def write_atomic(path: str | Path, content: str) -> None:
     over ``path``; on any exception (Ctrl-C and ``kill`` included) the temporary file is removed.
     An existing file keeps its permissions; a new one gets the umask's, as with ``open``.
     """
-    path = Path(path)
-    check_writable(path)
-    data = content.encode("utf-8")
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    write_atomic_many({Path(path): content})
+
+
+def write_atomic_many(contents: dict[Path, str]) -> None:
+    """``write_atomic`` for several files that belong together (Moses files, one per language):
+    every file is written in full before any is renamed into place, so a failure leaves none."""
+    for path in contents:
+        check_writable(path)
+    staged: dict[Path, Path] = {}
+    try:
+        for path, content in contents.items():
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+            _stage(temporary, content.encode("utf-8"), path)
+            staged[path] = temporary
+        for path, temporary in staged.items():
+            os.replace(temporary, path)
+    except BaseException as err:
+        for temporary in staged.values():
+            temporary.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            failed = next((p for p in contents if p not in staged), next(iter(contents)))
+            raise AlignerError(f"cannot write {failed}: {err.strerror}") from None
+        raise
+
+
+def _stage(temporary: Path, data: bytes, path: Path) -> None:
+    """Write ``data`` to ``temporary``, with ``path``'s permissions if it exists."""
     try:
         try:
             _write_unnamed(temporary, data)
@@ -208,11 +232,8 @@ def write_atomic(path: str | Path, content: str) -> None:
             _write_new(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666), data)
         if path.exists():
             os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
-        os.replace(temporary, path)
-    except BaseException as err:
+    except BaseException:
         temporary.unlink(missing_ok=True)
-        if isinstance(err, OSError):
-            raise AlignerError(f"cannot write {path}: {err.strerror}") from None
         raise
 
 
@@ -242,6 +263,6 @@ def _write_new(handle: int, data: bytes, close: bool = True) -> None:
         os.fsync(handle)
 
 
-def write(alignment: Alignment, path: str | Path, fmt: str | None = None) -> None:
+def write(alignment: Table, path: str | Path, fmt: str | None = None) -> None:
     """Write ``alignment`` to ``path`` in ``fmt`` (default: from the suffix)."""
     write_atomic(path, render(alignment, fmt or format_for(path)))

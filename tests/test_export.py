@@ -1,4 +1,5 @@
 import json
+import os
 import shutil
 
 import numpy as np
@@ -10,7 +11,7 @@ from lxml import etree
 from aligner.cli import main
 from aligner.errors import AlignerError
 from aligner.evaluate import parse_alignment
-from aligner.export import format_for, render, write
+from aligner.export import format_for, render, write, write_moses
 from aligner.multiway import Alignment, Version
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -178,3 +179,31 @@ def test_failed_write_leaves_old_file_and_no_temporary(alignment, tmp_path):
     write(alignment, path)
     assert path.read_text().startswith("fr\tfr_ids")
     assert [p.name for p in tmp_path.iterdir()] == ["out.tsv"]
+
+
+def test_moses_files_are_written_all_or_none(alignment, tmp_path):
+    (tmp_path / "out.ja").mkdir()  # the second file cannot be written
+    with pytest.raises(AlignerError, match=r"out\.ja"):
+        write_moses(alignment, tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ja"]
+    (tmp_path / "out.ja").rmdir()
+    write_moses(alignment, tmp_path / "out")
+    lines = {lang: (tmp_path / f"out.{lang}").read_text().splitlines() for lang in ("fr", "ja")}
+    assert lines == {"fr": ['Il a dit "oui".', "Puis non. Fin."], "ja": ["はい。", "いいえ。"]}
+
+
+def test_a_failed_rename_leaves_no_temporary_file(alignment, tmp_path, monkeypatch):
+    import aligner.export
+
+    renames = []
+
+    def failing_replace(source, target):
+        if renames:
+            raise PermissionError(13, "Permission denied")
+        renames.append(target)
+        os.rename(source, target)
+
+    monkeypatch.setattr(aligner.export.os, "replace", failing_replace)
+    with pytest.raises(AlignerError, match="cannot write"):
+        write_moses(alignment, tmp_path / "out")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
