@@ -22,6 +22,18 @@ _UTF16_32_BOMS = {
 }
 
 
+_LEGACY_ENCODINGS = (
+    "cp1252", "iso8859_15", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257",
+    "cp1258", "iso8859_2", "iso8859_5", "iso8859_7", "koi8_r", "mac_roman", "tis_620",
+    "gb18030", "big5", "shift_jis", "cp932", "euc_jp", "iso2022_jp", "euc_kr", "cp949",
+)  # fmt: skip
+"""What a text that is not UTF is looked for in: the code pages people still save text in.
+Left to every codec Python knows, short French came out as HP Roman-8."""
+
+_TIE = 0.01
+"""Difference in charset-normalizer's chaos and coherence below which two decodings tie."""
+
+
 def read_text(path: Path) -> str:
     """Read a text file in whatever encoding it uses; line ends come back as LF."""
     path = Path(path)
@@ -58,10 +70,18 @@ def _decode(data: bytes, path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
+    matches = from_bytes(data, cp_isolation=list(_LEGACY_ENCODINGS))
+    best = matches.best()
     if best is None:
         raise AlignerError(f"{path}: cannot detect the text encoding (undecodable bytes)")
-    return str(best)
+    # Short Western text often decodes equally cleanly as several code pages (an à is a ŕ in
+    # cp1250); on a tie, Windows-1252, by far the most used of them, is the likely one.
+    tied = [
+        m
+        for m in matches
+        if m.chaos <= best.chaos + _TIE and m.coherence >= best.coherence - _TIE and m.encoding == "cp1252"
+    ]
+    return str(tied[0] if tied else best)
 
 
 def _bomless_utf16(data: bytes) -> str | None:

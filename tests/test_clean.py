@@ -173,6 +173,21 @@ def test_encodings_round_trip(tmp_path, text, encoding):
     assert read_text(path) == text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Demain nous irons à Paris avec le garçon.",
+        "Le garçon pêche à côté de la rivière. Nous irons à la fête demain, où il y aura des crêpes.",
+        "Señor Müller prend un café crème à Zürich.",
+    ],
+)
+def test_short_western_text_in_cp1252_is_not_read_as_another_code_page(tmp_path, text):
+    # These bytes decode without error in cp1250 and cp1257 too, where à reads ŕ or ą.
+    path = tmp_path / "doc.txt"
+    path.write_bytes(text.encode("cp1252"))
+    assert read_text(path) == text
+
+
 def test_line_ends_become_lf(tmp_path):
     path = tmp_path / "doc.txt"
     path.write_bytes(b"one\r\ntwo\rthree\n")
