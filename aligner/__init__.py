@@ -111,7 +111,7 @@ def align_collection(
         Document(name, Version(lang, doc_sentences, doc_vectors))
         for (name, (lang, doc_sentences)), doc_vectors in zip(sentences.items(), vectors, strict=True)
     ]
-    links = link_documents(embedded, params)
+    links = link_documents(embedded, params, progress=progress)
     return assemble(embedded, group_documents(embedded, links), params, progress=progress)
 
 

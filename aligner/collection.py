@@ -19,7 +19,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from aligner.align import AlignParams, Units, align_units, unrelated_similarity
+from aligner.align import AlignParams, PairAlignment, Units, align_units, unrelated_similarity
 from aligner.multiway import (
     CLEAR_MATCH,
     MIN_PARALLELISM,
@@ -29,6 +29,7 @@ from aligner.multiway import (
     align_versions,
     parallelism,
 )
+from aligner.progress import step_bar
 
 CANDIDATE_SHARE = MIN_PARALLELISM / 2
 """Pairs whose quick estimate of parallelism (the share of sentences in clear mutual best
@@ -58,6 +59,9 @@ class Link:
     parallelism: float
     """The share of both documents' sentences in clear matches of their sentence alignment;
     for a pair below ``CANDIDATE_SHARE``, the quick estimate instead."""
+    pair: PairAlignment | None = field(default=None, repr=False, compare=False)
+    """That sentence alignment, ``a`` as source, kept so that a group is not aligned twice;
+    None for a pair below ``CANDIDATE_SHARE``."""
 
 
 @dataclass(frozen=True)
@@ -112,16 +116,35 @@ def mutual_match_share(a: Version, b: Version, block: int = 1024) -> float:
     return 2.0 * int((mutual & clear).sum()) / (len(a.sentences) + len(b.sentences))
 
 
-def link_documents(documents: Sequence[Document], params: AlignParams | None = None) -> list[Link]:
-    """The parallelism of every two documents; only likely pairs are aligned sentence by sentence."""
+def link_documents(
+    documents: Sequence[Document], params: AlignParams | None = None, progress: bool = False
+) -> list[Link]:
+    """The parallelism of every two documents; only likely pairs are aligned sentence by sentence.
+
+    Each link's ``a`` is the document that ``assemble`` puts first in a table (the one whose
+    language comes first in the collection, else the earlier one), so that its alignment is
+    the one ``align_versions`` would make. ``progress`` draws a bar on stderr over the pairs.
+    """
+    langs = _column_order(documents)
+    pairs = list(combinations(documents, 2))
     links = []
-    for a, b in combinations(documents, 2):
-        share = mutual_match_share(a.version, b.version)
-        if share >= CANDIDATE_SHARE:
-            pair = align_units(_units(a.version), _units(b.version), params)
-            share = parallelism(a.version, b.version, pair)
-        links.append(Link(a.name, b.name, share))
+    with step_bar(len(pairs), "grouping", progress) as bar:
+        for x, y in pairs:
+            a, b = (y, x) if langs.index(y.lang) < langs.index(x.lang) else (x, y)
+            bar.set_postfix_str(f"{a.name} {b.name}")
+            share = mutual_match_share(a.version, b.version)
+            pair = None
+            if share >= CANDIDATE_SHARE:
+                pair = align_units(_units(a.version), _units(b.version), params)
+                share = parallelism(a.version, b.version, pair)
+            links.append(Link(a.name, b.name, share, pair))
+            bar.update()
     return links
+
+
+def _column_order(documents: Sequence[Document]) -> list[str]:
+    """The collection's languages in order of first appearance: the corpus's columns."""
+    return list(dict.fromkeys(d.lang for d in documents))
 
 
 def _units(version: Version) -> Units:
@@ -214,6 +237,10 @@ class Corpus:
             f"{len(self.grouping.unmatched)} unmatched; languages {', '.join(self.langs)})"
         )
 
+    def table(self, name: str) -> Alignment:
+        """The alignment of the group or unmatched document ``name`` (the first, if two share it)."""
+        return next(alignment for doc, alignment in self.parts if doc == name)
+
     def text(self, row: int, column: int) -> str:
         alignment, r = self._origin[row]
         lang = self.langs[column]
@@ -239,17 +266,28 @@ def assemble(
     progress: bool = False,
 ) -> Corpus:
     """Align each group N-way and stack the tables with the unmatched documents' sentences,
-    each group where its first member came in the input."""
-    langs = list(dict.fromkeys(d.lang for d in documents))
+    each group where its first member came in the input.
+
+    The pairwise alignments that ``link_documents`` made for the grouping are reused, so it
+    must have been given the same ``documents`` and ``params``."""
+    langs = _column_order(documents)
     position = {d.name: k for k, d in enumerate(documents)}
-    tables = [(g.name, g.members) for g in grouping.groups] + [(d.name, [d]) for d in grouping.unmatched]
+    tables = [(g.name, g.members, g.links) for g in grouping.groups]
+    tables += [(d.name, [d], []) for d in grouping.unmatched]
     tables.sort(key=lambda table: position[table[1][0].name])
     parts = []
-    for name, members in tables:
+    for name, members, links in tables:
         # Column order follows the collection's, so that pair score keys match its columns.
-        versions = sorted((d.version for d in members), key=lambda v: langs.index(v.lang))
+        ordered = sorted(members, key=lambda d: langs.index(d.lang))
+        versions = [d.version for d in ordered]
+        column = {d.name: k for k, d in enumerate(ordered)}
         if len(versions) > 1:
-            parts.append((name, align_versions(versions, params, progress=progress)))
+            made = {
+                (column[link.a], column[link.b]): link.pair
+                for link in links
+                if link.pair is not None and column[link.a] < column[link.b]
+            }
+            parts.append((name, align_versions(versions, params, progress=progress, pairs=made)))
         else:
             parts.append((name, _alone(versions[0])))
     return Corpus(langs, parts, grouping)

@@ -11,6 +11,7 @@ together: their rows follow one another, each marked as having no counterpart.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import TYPE_CHECKING
@@ -202,26 +203,40 @@ def _units(version: Version) -> Units:
 
 
 def align_versions(
-    versions: list[Version], params: AlignParams | None = None, progress: bool = False
+    versions: list[Version],
+    params: AlignParams | None = None,
+    progress: bool = False,
+    pairs: Mapping[tuple[int, int], PairAlignment] | None = None,
 ) -> Alignment:
     """Align N versions into one table whose rows agree for every pair of languages.
 
-    ``progress`` draws a bar on stderr over the steps: each pairwise alignment, each merge of
-    two groups (the first ones reuse a pairwise alignment), and the scoring of the rows.
+    ``pairs`` may hold pairwise alignments made already with the same ``params``, keyed by
+    ``(a, b)`` with ``a < b``: ``align_units`` of version ``a`` (source) with version ``b``
+    (target); the others are made here. ``progress`` draws a bar on stderr over the steps:
+    each pairwise alignment still to make, each merge of two groups (the first ones reuse a
+    pairwise alignment), and the scoring of the rows.
     """
     n = len(versions)
-    with step_bar(n * (n - 1) // 2 + n, "aligning", progress) as bar:
-        alignment = _align_versions(versions, params or AlignParams(), bar)
+    given = dict(pairs or {})
+    if not set(given) <= set(combinations(range(n), 2)):
+        raise ValueError(f"pairs are keyed by (a, b) with a < b < {n}, got {sorted(given)}")
+    with step_bar(n * (n - 1) // 2 - len(given) + n, "aligning", progress) as bar:
+        alignment = _align_versions(versions, params or AlignParams(), given, bar)
         bar.update()  # the rows are scored
         return alignment
 
 
-def _align_versions(versions: list[Version], params: AlignParams, bar: tqdm) -> Alignment:
+def _align_versions(
+    versions: list[Version], params: AlignParams, given: dict[tuple[int, int], PairAlignment], bar: tqdm
+) -> Alignment:
     groups: list[tuple[list[int], list[Row]]] = [
         ([k], [((i,),) for i in range(len(v.sentences))]) for k, v in enumerate(versions)
     ]
     pairs: dict[tuple[int, int], PairAlignment] = {}
     for a, b in combinations(range(len(versions)), 2):
+        if (a, b) in given:
+            pairs[a, b] = given[a, b]
+            continue
         bar.set_postfix_str(f"{versions[a].lang}-{versions[b].lang}")
         pairs[a, b] = align_units(_units(versions[a]), _units(versions[b]), params)
         bar.update()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
+import re
 import shutil
 from contextlib import redirect_stderr
 from itertools import combinations
@@ -17,6 +19,8 @@ from conftest import DATA, ROOT
 from lxml import etree
 
 import aligner
+import aligner.multiway
+from aligner.align import align_units
 from aligner.clean import read_text
 from aligner.cli import main
 from aligner.collection import (
@@ -29,7 +33,7 @@ from aligner.collection import (
     mutual_match_share,
 )
 from aligner.export import to_jsonl, to_tmx
-from aligner.multiway import Version
+from aligner.multiway import Version, align_versions
 from aligner.segment import split_sentences
 
 SEEDS = ROOT / "seeds"
@@ -152,6 +156,62 @@ def test_corpus_stacks_groups_and_unmatched_documents_losing_nothing(texts):
     units = etree.fromstring(to_tmx(corpus).split("\n", 2)[2].encode()).findall("body/tu")
     assert [u.findtext("prop[@type='x-doc']") for u in units] == corpus.docs
     assert [u.find("prop[@type='x-score']") is None for u in units] == [math.isnan(s) for s in corpus.scores]
+
+
+def test_a_group_is_aligned_once_and_as_if_afresh(texts, monkeypatch):
+    # a-fr comes before a-id, but Indonesian is the collection's first column: the grouping
+    # aligns the pair in the table's orientation, so that the table can reuse it.
+    documents = [
+        document("c-id", "id", texts["c"], 1),
+        document("a-fr", "fr", texts["a"][2:], 2),
+        document("b-zh", "zh", texts["b"], 3),
+        document("a-id", "id", texts["a"], 4),
+        document("b-ja", "ja", texts["b"][:-3], 5),
+        document("a-de", "de", texts["a"][:-2], 6),
+    ]
+    links = link_documents(documents)
+    assert {(link.a, link.b) for link in links if link.pair} == {
+        ("a-id", "a-fr"),
+        ("a-id", "a-de"),
+        ("a-fr", "a-de"),
+        ("b-zh", "b-ja"),
+    }
+    calls = []
+
+    def counting_align_units(*args, **kwargs):
+        calls.append(args)
+        return align_units(*args, **kwargs)
+
+    monkeypatch.setattr(aligner.multiway, "align_units", counting_align_units)
+    corpus = assemble(documents, group_documents(documents, links))
+    reused = len(calls)
+    unlinked = [dataclasses.replace(link, pair=None) for link in links]
+    afresh = assemble(documents, group_documents(documents, unlinked))
+    assert reused == len(calls) - reused - 4  # only the merge of a-id,a-fr with a-de is aligned again
+    assert corpus.docs == afresh.docs and corpus.rows == afresh.rows
+    assert np.array_equal(corpus.scores, afresh.scores, equal_nan=True)
+    pd.testing.assert_frame_equal(corpus.to_pandas(), afresh.to_pandas())
+    by_hand = align_versions([documents[k].version for k in (3, 1, 5)])
+    assert corpus.table("a-fr+a-id+a-de").rows == by_hand.rows
+
+
+def test_grouping_draws_a_bar_over_the_pairs_when_asked(texts, capsys):
+    documents = [
+        document(f"{name}-{lang}", lang, texts[name], k)
+        for k, (name, lang) in enumerate([("a", "id"), ("a", "fr"), ("b", "zh"), ("c", "ja")])
+    ]
+    link_documents(documents)
+    assert capsys.readouterr().err == ""
+    link_documents(documents, progress=True)
+    err = capsys.readouterr().err
+    assert "grouping" in err and re.findall(r"(\d+)/(\d+) \[", err)[-1] == ("6", "6")
+    aligner.align_collection(
+        {"one": ("id", ["Satu.", "Dua."]), "two": ("fr", ["Un.", "Deux."])},
+        model=CountingEncoder(),
+        use_cache=False,
+        progress=True,
+    )
+    assert "grouping" in capsys.readouterr().err
 
 
 class CountingEncoder:

@@ -1,5 +1,10 @@
-import numpy as np
+import re
 
+import numpy as np
+import pytest
+
+from aligner import multiway
+from aligner.align import Units, align_units
 from aligner.multiway import Version, align_versions
 
 
@@ -72,3 +77,35 @@ def test_a_pair_keeps_apart_what_a_third_language_joins():
     for a, b in [("en", "fr"), ("en", "ja"), ("fr", "ja")]:
         ids_a = sorted(i for bead in alignment.pair(a, b) for i in bead[0])
         assert ids_a == list(range(len(alignment.versions[alignment.langs.index(a)].sentences)))
+
+
+def test_pairwise_alignments_made_already_are_used_as_they_are(monkeypatch, capsys):
+    content = unit(np.random.default_rng(8).normal(size=(16, 64)))
+    versions = versions_of(content, {"id": set(), "fr": {4}, "zh": {10, 11}}, seed=9)
+    afresh = align_versions(versions)
+    made = {
+        (0, 2): align_units(
+            Units(versions[0].vectors, versions[0].relative_lengths),
+            Units(versions[2].vectors, versions[2].relative_lengths),
+        )
+    }
+    calls = []
+
+    def counting_align_units(*args, **kwargs):
+        calls.append(args)
+        return align_units(*args, **kwargs)
+
+    monkeypatch.setattr(multiway, "align_units", counting_align_units)
+    reused = align_versions(versions, pairs=made, progress=True)
+    assert reused.rows == afresh.rows and reused.groups == afresh.groups
+    assert np.array_equal(reused.scores, afresh.scores)
+    assert reused.pair_beads == afresh.pair_beads
+    for key, values in afresh.pair_scores.items():
+        assert np.array_equal(reused.pair_scores[key], values, equal_nan=True)
+    # the pairs id-fr and fr-zh, then the merge of a pair with the third version
+    assert len(calls) == 3
+    # 2 pairs still to align, 2 merges, scoring
+    done, total = re.findall(r"(\d+)/(\d+) \[", capsys.readouterr().err)[-1]
+    assert (int(done), int(total)) == (5, 5)
+    with pytest.raises(ValueError, match="a < b"):
+        align_versions(versions, pairs={(2, 0): made[0, 2]})
