@@ -229,7 +229,7 @@ def _save_plots(result: aligner.Alignment | Corpus, directory: Path | None, quie
             path
             for name, alignment in result.parts
             if len(alignment.langs) > 1
-            for path in save_plots(alignment, directory / re.sub(r"[^\w.+-]", "_", name))
+            for path in save_plots(alignment, directory / re.sub(r"[^\w.+#-]", "_", name))
         ]
     else:
         written = save_plots(result, directory)
@@ -339,9 +339,8 @@ def collection_summary(corpus: Corpus, seconds: float) -> str:
         f"{len(corpus.rows)} rows; {len(grouping.groups)} groups; {len(grouping.unmatched)} unmatched; "
         f"{seconds:.1f} s"
     ]
-    tables = dict(corpus.parts)
     for group in grouping.groups:
-        details = "; ".join(_table_summary(tables[group.name]))
+        details = "; ".join(_table_summary(corpus.table(group.name)))
         lines.append(f"group {group.name} (parallelism {group.parallelism:.2f}): {details}")
     for document in grouping.unmatched:
         line = f"unmatched {document.name} ({document.lang}, {len(document.version.sentences)} sentences)"

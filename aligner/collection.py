@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, count
 
 import numpy as np
 import pandas as pd
@@ -69,7 +69,9 @@ class Group:
     """Documents found to be versions of one text, at most one per language, in input order."""
 
     name: str
-    """The members' names joined by ``+``: the ``doc`` of the group's rows in the corpus."""
+    """The members' names joined by ``+``: the ``doc`` of the group's rows in the corpus. Where
+    a document or an earlier group has that name already, ``#2`` (or the next free number) is
+    appended, so that every group and unmatched document has a name of its own."""
     members: list[Document]
     links: list[Link]
     """Between every two members."""
@@ -190,14 +192,24 @@ def group_documents(
         active[j] = False
     pairs = {frozenset((link.a, link.b)): link for link in links}
     groups, unmatched = [], []
+    taken = set(names)
     for k in np.flatnonzero(active):
         group = [documents[m] for m in members[k]]
         if len(group) == 1:
             unmatched.append(group[0])
             continue
         group_links = [pairs[frozenset((x.name, y.name))] for x, y in combinations(group, 2)]
-        groups.append(Group("+".join(d.name for d in group), group, group_links))
+        name = _free_name("+".join(d.name for d in group), taken)
+        taken.add(name)
+        groups.append(Group(name, group, group_links))
     return Grouping(groups, unmatched, list(links))
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    """``name``, or if it is taken, ``name#2`` or the next number that is free."""
+    if name not in taken:
+        return name
+    return next(f"{name}#{k}" for k in count(2) if f"{name}#{k}" not in taken)
 
 
 @dataclass(repr=False)
@@ -211,7 +223,8 @@ class Corpus:
 
     langs: list[str]
     parts: list[tuple[str, Alignment]]
-    """(doc name, its alignment) in output order; an unmatched document's rows have no score."""
+    """(doc name, its alignment) in output order, each name once; an unmatched document's rows
+    have no score."""
     grouping: Grouping
     rows: list[Row] = field(init=False)
     scores: np.ndarray = field(init=False)
@@ -219,6 +232,9 @@ class Corpus:
     _origin: list[tuple[Alignment, int]] = field(init=False)
 
     def __post_init__(self) -> None:
+        names = [name for name, _ in self.parts]
+        if len(set(names)) != len(names):
+            raise ValueError(f"doc names must be unique, got {names}")
         self.rows, self.docs, self._origin = [], [], []
         for name, alignment in self.parts:
             columns = [self.langs.index(lang) for lang in alignment.langs]
@@ -238,7 +254,7 @@ class Corpus:
         )
 
     def table(self, name: str) -> Alignment:
-        """The alignment of the group or unmatched document ``name`` (the first, if two share it)."""
+        """The alignment of the group or unmatched document ``name``."""
         return next(alignment for doc, alignment in self.parts if doc == name)
 
     def text(self, row: int, column: int) -> str:

@@ -26,6 +26,7 @@ from aligner.cli import main
 from aligner.collection import (
     CANDIDATE_SHARE,
     MIN_PARALLELISM,
+    Corpus,
     Document,
     assemble,
     group_documents,
@@ -214,6 +215,26 @@ def test_grouping_draws_a_bar_over_the_pairs_when_asked(texts, capsys):
     assert "grouping" in capsys.readouterr().err
 
 
+def test_doc_names_never_collide(texts):
+    # a group of a and b would be named a+b, like the unrelated document a+b, and a+b#2 is taken too
+    documents = [
+        document("a", "id", texts["a"], 1),
+        document("b", "fr", texts["a"], 2),
+        document("a+b", "fr", texts["c"], 3),
+        document("a+b#2", "de", texts["d"], 4),
+    ]
+    grouping = group_documents(documents, link_documents(documents))
+    assert [group.name for group in grouping.groups] == ["a+b#3"]
+    assert [d.name for d in grouping.unmatched] == ["a+b", "a+b#2"]
+    corpus = assemble(documents, grouping)
+    frame = corpus.to_pandas()
+    assert list(dict.fromkeys(frame["doc"])) == ["a+b#3", "a+b", "a+b#2"]
+    assert (frame["doc"] == "a+b").sum() == len(texts["c"])
+    assert corpus.table("a+b").langs == ["fr"] and corpus.table("a+b#3").langs == ["id", "fr"]
+    with pytest.raises(ValueError, match="unique"):
+        Corpus(corpus.langs, [corpus.parts[0], corpus.parts[0]], grouping)
+
+
 class CountingEncoder:
     """Deterministic vectors, and a count of every sentence it is asked for."""
 
@@ -337,6 +358,24 @@ def test_a_folders_empty_readme_and_hidden_files_are_left_out(tmp_path):
     assert err == f"aligner: warning: {folder / 'empty.txt'} is empty: left out\n"
     frame = pd.read_csv(out, sep="\t", keep_default_na=False, dtype=str)
     assert set(frame["doc"]) == {"a+b"} and len(frame) == 21
+
+
+def test_a_file_named_like_a_group_keeps_its_own_doc(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(SEEDS / f"{GROUP_A[0]}.txt", folder / "a.txt")
+    shutil.copy(SEEDS / f"{GROUP_A[1]}.txt", folder / "b.txt")
+    shutil.copy(SEEDS / f"{LONE}.txt", folder / "a+b.txt")  # another article
+    out = tmp_path / "o.tsv"
+    code, err = run_quietly_captured(["align", folder, "-o", out])
+    assert code == 0, err
+    frame = pd.read_csv(out, sep="\t", keep_default_na=False, dtype=str)
+    assert list(dict.fromkeys(frame["doc"])) == ["a+b", "a+b#2"]
+    assert (frame.loc[frame["doc"] == "a+b", ["id", "fr"]] == "").all().all()
+    assert (frame.loc[frame["doc"] == "a+b#2", "zh"] == "").all()
+    lines = err.splitlines()
+    assert lines[1].startswith("group a+b#2 (parallelism 1.00): 21 rows; id 21/21 aligned")
+    assert lines[2].startswith("unmatched a+b (zh, ")
 
 
 # --- errors ------------------------------------------------------------------------------------------
