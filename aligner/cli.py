@@ -30,12 +30,13 @@ import langcodes
 import aligner
 import aligner.report
 from aligner.clean import read_text
-from aligner.collection import MIN_PARALLELISM, Corpus
+from aligner.collection import Corpus
 from aligner.encode import DEFAULT_MODEL
 from aligner.errors import AlignerError
 from aligner.evaluate import evaluate_paths
 from aligner.export import FORMATS, check_writable, format_for, moses_paths, render, write_atomic, write_moses
 from aligner.mine import DEFAULT_K, DEFAULT_THRESHOLD, Mined, mine_texts
+from aligner.multiway import MIN_PARALLELISM
 from aligner.segment import detect_language, split_sentences
 
 

@@ -242,20 +242,21 @@ def detect_language(text: str) -> str:
     return code
 
 
-def check_sentences(lang: str, sentences: list) -> None:
-    """Reject what would align as garbage or exhaust memory; sentences are counted from 1, as lines."""
+def check_sentences(label: str, sentences: list) -> None:
+    """Reject what would align as garbage or exhaust memory. ``label`` names the sentences in
+    the message (a language, or a document of a collection); they are counted from 1, as lines."""
     if len(sentences) > MAX_SENTENCES:
         raise AlignerError(
-            f"{lang!r} has {len(sentences):,} sentences, more than {MAX_SENTENCES:,}: "
+            f"{label!r} has {len(sentences):,} sentences, more than {MAX_SENTENCES:,}: "
             "align a corpus document by document"
         )
     for k, sentence in enumerate(sentences, start=1):
         if not isinstance(sentence, str):
-            raise AlignerError(f"sentence {k} of {lang!r} is a {type(sentence).__name__}, not text")
+            raise AlignerError(f"sentence {k} of {label!r} is a {type(sentence).__name__}, not text")
         if not sentence.strip():
-            raise AlignerError(f"sentence {k} of {lang!r} is empty")
+            raise AlignerError(f"sentence {k} of {label!r} is empty")
         if len(sentence) > MAX_SENTENCE_CHARS:
             raise AlignerError(
-                f"sentence {k} of {lang!r} has {len(sentence):,} characters, more than "
+                f"sentence {k} of {label!r} has {len(sentence):,} characters, more than "
                 f"{MAX_SENTENCE_CHARS:,}: no sentence end was found; split the text into sentences"
             )

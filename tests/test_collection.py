@@ -35,7 +35,7 @@ from aligner.collection import (
 )
 from aligner.export import to_jsonl, to_tmx
 from aligner.multiway import Version, align_versions
-from aligner.segment import split_sentences
+from aligner.segment import check_sentences, split_sentences
 
 SEEDS = ROOT / "seeds"
 GROUP_A = ("000_af736beb5cc60a9b", "001_8a577d695bc7522b")  # id, fr
@@ -233,6 +233,14 @@ def test_doc_names_never_collide(texts):
     assert corpus.table("a+b").langs == ["fr"] and corpus.table("a+b#3").langs == ["id", "fr"]
     with pytest.raises(ValueError, match="unique"):
         Corpus(corpus.langs, [corpus.parts[0], corpus.parts[0]], grouping)
+
+
+def test_a_documents_bad_sentence_is_named_by_the_document():
+    documents = {"story": ("fr", ["Un.", " "]), "other": ("id", ["Satu."])}
+    with pytest.raises(aligner.AlignerError, match=r"^sentence 2 of 'story' is empty$"):
+        aligner.align_collection(documents, model=CountingEncoder(), use_cache=False)
+    with pytest.raises(aligner.AlignerError, match=r"^sentence 1 of 'story' is empty$"):
+        check_sentences(label="story", sentences=[""])
 
 
 class CountingEncoder:
