@@ -69,9 +69,10 @@ def check_distinct(langs: Sequence[str]) -> None:
 
 
 def identify_languages(
-    paths: Sequence[Path], texts: Sequence[str | list[str]], distinct: bool = True
+    paths: Sequence[Path], texts: Sequence[str | list[str]], distinct: bool = True, folder: bool = False
 ) -> list[str]:
-    """The language of each file, which must have words (and be distinct unless told otherwise)."""
+    """The language of each file, which must have words (and be distinct unless told otherwise).
+    Files from a ``folder`` cannot be given ``--langs``: the message says to list them."""
     langs: list[str] = []
     for path, text in zip(paths, texts, strict=True):
         if not _has_text(text):
@@ -82,7 +83,8 @@ def identify_languages(
         try:
             lang = detect_language(text if isinstance(text, str) else "\n".join(text))
         except AlignerError as err:
-            raise AlignerError(f"{path}: {err} with --langs") from None
+            how = "by listing the files with --langs instead of the folder" if folder else "with --langs"
+            raise AlignerError(f"{path}: {err} {how}") from None
         if distinct and lang in langs:
             other = paths[langs.index(lang)]
             raise AlignerError(
@@ -174,31 +176,59 @@ def _align_collection(
 def _align_paths(args: argparse.Namespace) -> tuple[list[Path], bool]:
     """FILES with each folder replaced by its documents, and whether there was a folder."""
     paths: list[Path] = []
+    skipped: list[Path] = []
     folder = False
     for name in args.files:
         path = Path(name)
         if path.is_dir():
             folder = True
             paths += _folder_documents(path)
+            skipped += _subfolders_with_documents(path)
         else:
             paths.append(path)
+    named = {Path(name).resolve() for name in args.files}
+    skipped = [subfolder for subfolder in skipped if subfolder.resolve() not in named]
     if len(paths) < 2:
         where = "in the folder" if folder else "given"
-        raise AlignerError(f"align needs at least two files, {len(paths)} {where}")
+        raise AlignerError(f"align needs at least two files, {len(paths)} {where}{_not_searched(skipped)}")
+    for subfolder in skipped:
+        warnings.warn(f"{subfolder}: a subfolder, not searched; name it too to align its files", stacklevel=2)
     return paths, folder
 
 
 def _folder_documents(folder: Path) -> list[Path]:
     """A folder's documents: its ``*.txt`` files, not hidden ones, by name; so a README or a
-    manifest beside them is not taken for a document."""
-    documents = sorted(
+    manifest beside them is not taken for a document. Subfolders are not searched: a folder of
+    drafts or of outputs beside the documents would otherwise join the collection."""
+    documents = _documents_in(folder)
+    if not documents:
+        hint = _not_searched(_subfolders_with_documents(folder))
+        raise AlignerError(f"{folder}: no .txt files to align{hint}")
+    return documents
+
+
+def _documents_in(folder: Path) -> list[Path]:
+    return sorted(
         path
         for path in folder.iterdir()
         if path.suffix.lower() == ".txt" and not path.name.startswith(".") and path.is_file()
     )
-    if not documents:
-        raise AlignerError(f"{folder}: no .txt files to align")
-    return documents
+
+
+def _subfolders_with_documents(folder: Path) -> list[Path]:
+    """The folder's subfolders (not hidden ones) that hold ``*.txt`` files of their own."""
+    subfolders = sorted(path for path in folder.iterdir() if path.is_dir() and not path.name.startswith("."))
+    return [path for path in subfolders if _readable(path) and _documents_in(path)]
+
+
+def _readable(folder: Path) -> bool:
+    return os.access(folder, os.R_OK | os.X_OK)
+
+
+def _not_searched(subfolders: list[Path]) -> str:
+    if not subfolders:
+        return ""
+    return f" (subfolders are not searched: name {' and '.join(map(str, subfolders))} too)"
 
 
 def _skip_empty(paths: list[Path], texts: list[str | list[str]]) -> tuple[list[Path], list[str | list[str]]]:
@@ -274,7 +304,7 @@ def _align(args: argparse.Namespace) -> None:
     texts = _read_inputs(args, paths)
     if from_folder:
         paths, texts = _skip_empty(paths, texts)
-    langs = langs or identify_languages(paths, texts, distinct)
+    langs = langs or identify_languages(paths, texts, distinct, folder=from_folder)
     result: aligner.Alignment | Corpus
     if from_folder or len(set(langs)) < len(langs):
         result = _align_collection(args, paths, texts, langs)

@@ -360,12 +360,25 @@ def test_a_folders_empty_readme_and_hidden_files_are_left_out(tmp_path):
     (folder / "empty.txt").write_text("\n", encoding="utf-8")
     (folder / ".hidden.txt").write_bytes(b"\x89PNG\r\n")
     (folder / "README.md").write_text("# Not a document\n", encoding="utf-8")
+    for subfolder in ("drafts", ".git", "outputs"):
+        (folder / subfolder).mkdir()
+    (folder / "drafts" / "c.txt").write_text(FRENCH, encoding="utf-8")
+    (folder / ".git" / "d.txt").write_text(FRENCH, encoding="utf-8")
     out = tmp_path / "o.tsv"
     code, err = run_quietly_captured(["align", folder, "--presplit", "-q", "-o", out])
     assert code == 0, err
-    assert err == f"aligner: warning: {folder / 'empty.txt'} is empty: left out\n"
+    assert err == (
+        f"aligner: warning: {folder / 'drafts'}: a subfolder, not searched; name it too to align its files\n"
+        f"aligner: warning: {folder / 'empty.txt'} is empty: left out\n"
+    )
     frame = pd.read_csv(out, sep="\t", keep_default_na=False, dtype=str)
     assert set(frame["doc"]) == {"a+b"} and len(frame) == 21
+    # a subfolder named too is searched, and not warned about
+    code, err = run_quietly_captured(["align", folder, folder / "drafts", "--presplit", "-q", "-o", out])
+    assert code == 0, err
+    assert err == f"aligner: warning: {folder / 'empty.txt'} is empty: left out\n"
+    frame = pd.read_csv(out, sep="\t", keep_default_na=False, dtype=str)
+    assert set(frame["doc"]) == {"a+b", "c"}
 
 
 def test_a_file_named_like_a_group_keeps_its_own_doc(tmp_path):
@@ -411,6 +424,22 @@ ERRORS: dict[str, tuple[dict[str, str | bytes], object, str]] = {
         "--langs cannot be given with a folder: its files' languages are identified one by one (list the "
         "files instead to give --langs)",
     ),
+    "a folder's documents in a subfolder": (
+        {"sub/a.txt": FRENCH, "sub/b.txt": OTHER_FRENCH},
+        lambda d: [d],
+        "{d}: no .txt files to align (subfolders are not searched: name {d}/sub too)",
+    ),
+    "a folder of one document and a subfolder": (
+        {"a.txt": FRENCH, "sub/b.txt": OTHER_FRENCH, ".hidden/c.txt": OTHER_FRENCH},
+        lambda d: [d],
+        "align needs at least two files, 1 in the folder (subfolders are not searched: name {d}/sub too)",
+    ),
+    "a folder with a file of no words": (
+        {"a.txt": FRENCH, "b.txt": "12345 67890.\n"},
+        lambda d: [d],
+        "{d}/b.txt: cannot detect the language: the text has no words; give the language code by listing "
+        "the files with --langs instead of the folder",
+    ),
     "a collection in one language": (
         {"a.txt": FRENCH, "b.txt": OTHER_FRENCH},
         lambda d: [d],
@@ -436,6 +465,7 @@ def test_collection_errors_are_one_line(case, tmp_path, capsys):
     outputs.mkdir()
     files, arguments, message = ERRORS[case]
     for name, content in files.items():
+        (inputs / name).parent.mkdir(exist_ok=True)
         (inputs / name).write_bytes(content.encode() if isinstance(content, str) else content)
     args = arguments(inputs)
     code = main([str(a) for a in ["align", *args, *([] if "-o" in args else ["-o", outputs / "o.tsv"])]])
@@ -443,3 +473,17 @@ def test_collection_errors_are_one_line(case, tmp_path, capsys):
     assert code == 1
     assert err == f"aligner: error: {message.format(d=inputs)}\n"
     assert out == "" and list(outputs.iterdir()) == []
+
+
+def test_a_file_whose_language_cannot_be_identified_can_be_listed_with_langs(tmp_path):
+    # What the error for a folder says to do: the files listed, with a language twice, are a collection.
+    shutil.copy(ID, tmp_path / "a.txt")
+    shutil.copy(FR, tmp_path / "b.txt")
+    (tmp_path / "c.txt").write_text("12345 67890.\n", encoding="utf-8")
+    out = tmp_path / "o.tsv"
+    files = [tmp_path / name for name in ("a.txt", "b.txt", "c.txt")]
+    code, err = run_quietly_captured(["align", *files, "--presplit", "--langs", "id,fr,fr", "-q", "-o", out])
+    assert code == 0, err
+    frame = pd.read_csv(out, sep="\t", keep_default_na=False, dtype=str)
+    assert list(dict.fromkeys(frame["doc"])) == ["a+b", "c"]
+    assert frame.loc[frame["doc"] == "c", "fr"].tolist() == ["12345 67890."]
