@@ -13,13 +13,9 @@ import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import numpy as np
-
 from aligner.align import AlignParams
 from aligner.collection import Corpus, Document, assemble, group_documents, link_documents
-from aligner.encode import DEFAULT_MODEL, Encoder, default_cache_dir, load_encoder
-from aligner.encode import encode as embed_sentences
-from aligner.encode.cache import EmbeddingCache
+from aligner.encode import DEFAULT_MODEL, Encoder, embed_documents
 from aligner.errors import AlignerError
 from aligner.multiway import Alignment, Version, align_versions
 from aligner.segment import MAX_SENTENCE_CHARS, MAX_SENTENCES, check_sentences, split_sentences
@@ -66,7 +62,7 @@ def align(
         raise AlignerError(f"nothing to align: no sentences in {' and '.join(map(repr, empty))}")
     for lang in empty:
         warnings.warn(f"no sentences in {lang!r}: its column stays empty", stacklevel=2)
-    vectors = _embed(list(sentences.values()), model, cache_dir, use_cache, progress)
+    vectors = embed_documents(list(sentences.values()), model, cache_dir, use_cache, progress)
     embedded = [
         Version(lang, lang_sentences, lang_vectors)
         for (lang, lang_sentences), lang_vectors in zip(sentences.items(), vectors, strict=True)
@@ -104,7 +100,7 @@ def align_collection(
         raise AlignerError(
             f"the documents are all in {langs.pop()!r}: versions of one text come in two or more languages"
         )
-    vectors = _embed(
+    vectors = embed_documents(
         [doc_sentences for _, doc_sentences in sentences.values()], model, cache_dir, use_cache, progress
     )
     embedded = [
@@ -113,15 +109,3 @@ def align_collection(
     ]
     links = link_documents(embedded, params, progress=progress)
     return assemble(embedded, group_documents(embedded, links), params, progress=progress)
-
-
-def _embed(
-    texts: list[list[str]], model: str | Encoder, cache_dir: Path | None, use_cache: bool, progress: bool
-) -> list[np.ndarray]:
-    """The vectors of each list of sentences, all encoded in one pass."""
-    cache_root = cache_dir or default_cache_dir()
-    encoder = load_encoder(model, cache_root) if isinstance(model, str) else model
-    cache = EmbeddingCache(cache_root / "embeddings") if use_cache else None
-    vectors = embed_sentences([s for text in texts for s in text], encoder, cache, progress=progress)
-    ends = np.cumsum([len(text) for text in texts])
-    return np.split(vectors, ends[:-1])

@@ -23,8 +23,7 @@ import numpy as np
 import pandas as pd
 
 from aligner.align import nearest_neighbour_similarity, unit_rows
-from aligner.encode import DEFAULT_MODEL, Encoder, default_cache_dir, encode, load_encoder
-from aligner.encode.cache import EmbeddingCache
+from aligner.encode import DEFAULT_MODEL, Encoder, embed_documents
 from aligner.errors import AlignerError
 from aligner.multiway import Version
 from aligner.segment import check_sentences, split_sentences
@@ -103,17 +102,12 @@ def mine_texts(
     for position, (lang, sentences) in zip(("first", "second"), sides, strict=True):
         if not sentences:
             raise AlignerError(f"nothing to mine: the {position} document ({lang!r}) has no sentences")
-    cache_root = cache_dir or default_cache_dir()
-    encoder = load_encoder(model, cache_root) if isinstance(model, str) else model
-    cache = EmbeddingCache(cache_root / "embeddings") if use_cache else None
-    vectors = encode([s for _, sentences in sides for s in sentences], encoder, cache, progress=progress)
-    split_at = len(sides[0][1])
-    return mine(
-        Version(sides[0][0], sides[0][1], vectors[:split_at]),
-        Version(sides[1][0], sides[1][1], vectors[split_at:]),
-        threshold=threshold,
-        k=k,
+    vectors = embed_documents([sentences for _, sentences in sides], model, cache_dir, use_cache, progress)
+    a_version, b_version = (
+        Version(lang, sentences, side_vectors)
+        for (lang, sentences), side_vectors in zip(sides, vectors, strict=True)
     )
+    return mine(a_version, b_version, threshold=threshold, k=k)
 
 
 def mine(a: Version, b: Version, *, threshold: float = DEFAULT_THRESHOLD, k: int = DEFAULT_K) -> Mined:

@@ -221,7 +221,7 @@ DRIVER = textwrap.dedent(
     """
     import os, pathlib, sys, time
     import numpy as np
-    import aligner
+    import aligner.encode
 
     ready, where, *args = sys.argv[1:]
 
@@ -238,7 +238,7 @@ DRIVER = textwrap.dedent(
             vectors = np.random.default_rng(len(sentences)).normal(size=(len(sentences), 8))
             return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
-    aligner.load_encoder = lambda model, cache_dir=None: Encoder()
+    aligner.encode.load_encoder = lambda model, cache_dir=None: Encoder()
     if where == "write":
         os.fsync = lambda fd: wait()
     from aligner.cli import main

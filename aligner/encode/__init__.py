@@ -121,3 +121,23 @@ def _encode_in_batches(encoder: Encoder, texts: list[str], progress: bool) -> li
             out.extend(encoder.encode(chunk))
             bar.update(len(chunk))
     return out
+
+
+def embed_documents(
+    texts: Sequence[Sequence[str]],
+    model: str | Encoder = DEFAULT_MODEL,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    progress: bool = False,
+) -> list[np.ndarray]:
+    """The vectors of each document's sentences, all encoded in one pass.
+
+    ``model`` is a name for ``load_encoder`` or an encoder object; the cache lives under
+    ``cache_dir`` (default ``default_cache_dir()``) unless ``use_cache`` is off.
+    """
+    cache_root = cache_dir or default_cache_dir()
+    encoder = load_encoder(model, cache_root) if isinstance(model, str) else model
+    cache = EmbeddingCache(cache_root / "embeddings") if use_cache else None
+    vectors = encode([s for text in texts for s in text], encoder, cache, progress=progress)
+    ends = np.cumsum([len(text) for text in texts])
+    return np.split(vectors, ends[:-1])
