@@ -15,7 +15,7 @@ sentence at most once, down to a threshold.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +35,10 @@ DEFAULT_THRESHOLD = 1.025
 """Lowest margin of a mined pair, for the default model: the best mean F1 over the tuning
 material of ``bench/mining.py tune`` (Tatoeba's tuning half with 20%, 50% and 80% of the
 sentences shared, Text+Berg dev with 20% and 50%). Other models need their own."""
+
+MARGIN_BLOCK = 1024
+"""Rows of document A scored at a time, so that two long documents never hold their whole
+margin matrix (two 50,000-sentence documents would need 20 GB)."""
 
 
 @dataclass(frozen=True)
@@ -119,16 +123,15 @@ def mine(a: Version, b: Version, *, threshold: float = DEFAULT_THRESHOLD, k: int
     _check_parameters(threshold, k)
     pairs = []
     if len(a.sentences) and len(b.sentences):
-        margins = margin_scores(unit_rows(a.vectors), unit_rows(b.vectors), k)
         used_a: set[int] = set()
         used_b: set[int] = set()
-        for i, j in _candidates(margins):
-            if margins[i, j] < threshold:
+        for candidate in _candidates(unit_rows(a.vectors), unit_rows(b.vectors), k):
+            if candidate.score < threshold:
                 break
-            if i not in used_a and j not in used_b:
-                used_a.add(i)
-                used_b.add(j)
-                pairs.append(MinedPair(i, j, float(margins[i, j])))
+            if candidate.a_id not in used_a and candidate.b_id not in used_b:
+                used_a.add(candidate.a_id)
+                used_b.add(candidate.b_id)
+                pairs.append(candidate)
     pairs.sort(key=lambda p: p.a_id)
     return Mined(a, b, pairs)
 
@@ -140,24 +143,42 @@ def _check_parameters(threshold: float, k: int) -> None:
         raise AlignerError(f"the number of nearest neighbours must be at least 1, got {k}")
 
 
-def margin_scores(a: np.ndarray, b: np.ndarray, k: int = DEFAULT_K) -> np.ndarray:
-    """Ratio margin of every pair of rows of ``a`` and ``b`` (unit vectors), shape (len(a), len(b)).
+def margin_scores(
+    a: np.ndarray, b: np.ndarray, k: int = DEFAULT_K, block: int = MARGIN_BLOCK
+) -> Iterator[tuple[slice, np.ndarray]]:
+    """Ratio margin of every pair of rows of ``a`` and ``b`` (unit vectors), ``block`` rows of
+    ``a`` at a time: ``(rows, margins)`` with margins of shape (rows of ``a``, len(b)).
 
     With fewer than ``k`` sentences on the other side, all of them are the neighbours.
     """
     a_nn = nearest_neighbour_similarity(a, b, k)
     b_nn = nearest_neighbour_similarity(b, a, k)
-    # A neighbourhood with no positive similarity is no baseline to divide by; the floor
-    # keeps such a margin finite and of the sign of its cosine.
-    baseline = np.maximum((a_nn[:, None] + b_nn[None, :]) / 2, 1e-3)
-    return (a @ b.T) / baseline
+    for start in range(0, len(a), block):
+        rows = slice(start, start + block)
+        # A neighbourhood with no positive similarity is no baseline to divide by; the floor
+        # keeps such a margin finite and of the sign of its cosine.
+        baseline = np.maximum((a_nn[rows, None] + b_nn[None, :]) / 2, 1e-3)
+        yield rows, (a[rows] @ b.T) / baseline
 
 
-def _candidates(margins: np.ndarray) -> list[tuple[int, int]]:
-    """Each sentence's best partner in either direction, best margin first (ties in a fixed order)."""
-    rows = np.arange(margins.shape[0])
-    cols = np.arange(margins.shape[1])
-    forward = zip(rows, margins.argmax(axis=1), strict=True)
-    backward = zip(margins.argmax(axis=0), cols, strict=True)
-    unique = sorted({(int(i), int(j)) for i, j in [*forward, *backward]})
-    return sorted(unique, key=lambda ij: -margins[ij])
+def _candidates(a: np.ndarray, b: np.ndarray, k: int, block: int = MARGIN_BLOCK) -> list[MinedPair]:
+    """Each sentence's best partner in either direction, best margin first (ties in a fixed
+    order): the first best on a row or in a column, as ``argmax`` takes it, block or not."""
+    best_in_b = np.empty(len(a), dtype=np.int64)
+    best_of_a = np.empty(len(a))
+    best_in_a = np.zeros(len(b), dtype=np.int64)
+    best_of_b = np.full(len(b), -np.inf)
+    for rows, margins in margin_scores(a, b, k, block):
+        best_in_b[rows] = margins.argmax(axis=1)
+        best_of_a[rows] = margins.max(axis=1)
+        column_best = margins.max(axis=0)
+        better = column_best > best_of_b  # strictly: an earlier block keeps a tie
+        best_in_a[better] = margins.argmax(axis=0)[better] + rows.start
+        best_of_b[better] = column_best[better]
+    scores = {
+        (i, int(j)): float(score) for i, (j, score) in enumerate(zip(best_in_b, best_of_a, strict=True))
+    }
+    scores |= {
+        (int(i), j): float(score) for j, (i, score) in enumerate(zip(best_in_a, best_of_b, strict=True))
+    }
+    return [MinedPair(i, j, scores[i, j]) for i, j in sorted(sorted(scores), key=lambda ij: -scores[ij])]

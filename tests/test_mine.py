@@ -11,7 +11,7 @@ from conftest import DATA, ROOT
 
 from aligner.cli import main
 from aligner.errors import AlignerError
-from aligner.mine import DEFAULT_THRESHOLD, margin_scores, mine, mine_texts
+from aligner.mine import DEFAULT_THRESHOLD, _candidates, margin_scores, mine, mine_texts
 from aligner.multiway import Version
 
 ID = DATA / "seed000.id"
@@ -39,6 +39,10 @@ def version(lang: str, vectors: np.ndarray) -> Version:
 # --- the margin ---------------------------------------------------------------------------
 
 
+def all_margins(a: np.ndarray, b: np.ndarray, k: int, block: int = 1024) -> np.ndarray:
+    return np.vstack([margins for _, margins in margin_scores(a, b, k, block)])
+
+
 def test_margin_is_cosine_over_mean_neighbourhood_similarity():
     rng = np.random.default_rng(0)
     a, b = unit(rng.random(size=(5, 8))), unit(rng.random(size=(7, 8)))  # positive cosines, as e5 gives
@@ -50,14 +54,14 @@ def test_margin_is_cosine_over_mean_neighbourhood_similarity():
             a_nn = np.sort(cos[i])[-k:].mean()
             b_nn = np.sort(cos[:, j])[-k:].mean()
             expected[i, j] = cos[i, j] / ((a_nn + b_nn) / 2)
-    np.testing.assert_allclose(margin_scores(a, b, k), expected, rtol=1e-6)
+    np.testing.assert_allclose(all_margins(a, b, k), expected, rtol=1e-6)
 
 
 def test_k_beyond_the_document_uses_all_of_it():
     rng = np.random.default_rng(1)
     a, b = unit(rng.normal(size=(3, 4)) + 1.0), unit(rng.normal(size=(2, 4)) + 1.0)
-    np.testing.assert_allclose(margin_scores(a, b, k=50), margin_scores(a, b, k=3))
-    assert np.isfinite(margin_scores(a, b, k=50)).all()
+    np.testing.assert_allclose(all_margins(a, b, k=50), all_margins(a, b, k=3))
+    assert np.isfinite(all_margins(a, b, k=50)).all()
 
 
 def test_a_hub_scores_below_a_specific_match_of_the_same_cosine():
@@ -66,9 +70,28 @@ def test_a_hub_scores_below_a_specific_match_of_the_same_cosine():
     y = unit([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]])
     specific = [0.9, 0.1, 0.1, np.sqrt(1 - 0.81 - 0.02)]
     hub = [0.9, 0.3, 0.3, np.sqrt(1 - 0.81 - 0.18)]
-    margins = margin_scores(unit([specific, hub]), y, k=2)
+    margins = all_margins(unit([specific, hub]), y, k=2)
     assert np.isclose((unit([specific, hub]) @ y.T)[:, 0], 0.9).all()
     assert margins[0, 0] > margins[1, 0]
+
+
+def test_margins_and_candidates_in_blocks_are_those_of_the_whole_matrix():
+    rng = np.random.default_rng(8)
+    a = unit(rng.random(size=(11, 6)))
+    b = unit(rng.random(size=(9, 6)))
+    # a tie for the best in column 0, across blocks of 3: argmax takes the first row
+    a[1] = a[7] = b[0]
+    whole = all_margins(a, b, k=3, block=len(a))
+    assert len(list(margin_scores(a, b, k=3, block=3))) == 4
+    assert whole[1, 0] == whole[7, 0] == whole[:, 0].max()
+    np.testing.assert_allclose(all_margins(a, b, k=3, block=3), whole, rtol=1e-12)
+    best = {(i, int(j)) for i, j in enumerate(whole.argmax(axis=1))}
+    best |= {(int(i), j) for j, i in enumerate(whole.argmax(axis=0))}
+    expected = sorted(sorted(best), key=lambda ij: -whole[ij])
+    for block in (1, 3, len(a)):
+        candidates = _candidates(a, b, k=3, block=block)
+        assert [(c.a_id, c.b_id) for c in candidates] == expected
+        np.testing.assert_allclose([c.score for c in candidates], [whole[ij] for ij in expected], rtol=1e-12)
 
 
 # --- mining ----------------------------------------------------------------------------------
