@@ -15,6 +15,7 @@ sentence at most once, down to a threshold.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,11 +119,14 @@ def mine(a: Version, b: Version, *, threshold: float = DEFAULT_THRESHOLD, k: int
     """The sentence pairs of ``a`` and ``b`` that translate each other, each sentence used at most once.
 
     Candidates are each sentence's best partner by margin, in either direction; they are taken
-    best first while neither sentence is taken yet, down to ``threshold``.
+    best first while neither sentence is taken yet, down to ``threshold``. A document of ``k``
+    sentences or fewer gets a warning: each of its sentences is in every neighbourhood, so a
+    margin has little to stand out from (one sentence against one always scores 1).
     """
     _check_parameters(threshold, k)
     pairs = []
     if len(a.sentences) and len(b.sentences):
+        _warn_if_short(a, b, k)
         used_a: set[int] = set()
         used_b: set[int] = set()
         for candidate in _candidates(unit_rows(a.vectors), unit_rows(b.vectors), k):
@@ -134,6 +138,20 @@ def mine(a: Version, b: Version, *, threshold: float = DEFAULT_THRESHOLD, k: int
                 pairs.append(candidate)
     pairs.sort(key=lambda p: p.a_id)
     return Mined(a, b, pairs)
+
+
+def _warn_if_short(a: Version, b: Version, k: int) -> None:
+    short = [
+        f"the {position} document ({version.lang!r}) has {len(version.sentences)}"
+        for position, version in (("first", a), ("second", b))
+        if len(version.sentences) <= k
+    ]
+    if short:
+        warnings.warn(
+            f"margin scores need more than {k} sentences (the nearest neighbours) in each document, "
+            f"but {' and '.join(short)}: pairs may be missed or wrong",
+            stacklevel=3,
+        )
 
 
 def _check_parameters(threshold: float, k: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ from conftest import DATA, ROOT
 
 from aligner.cli import main
 from aligner.errors import AlignerError
-from aligner.mine import DEFAULT_THRESHOLD, _candidates, margin_scores, mine, mine_texts
+from aligner.mine import DEFAULT_K, DEFAULT_THRESHOLD, _candidates, margin_scores, mine, mine_texts
 from aligner.multiway import Version
 
 ID = DATA / "seed000.id"
@@ -128,7 +129,8 @@ def test_each_sentence_is_used_once():
     # two A sentences whose best match is the same B sentence
     a = version("en", unit([[1, 0.05, 0], [1, 0.1, 0], [0, 0, 1]]))
     b = version("fr", unit([[1, 0, 0], [0, 1, 1]]))
-    mined = mine(a, b, threshold=-np.inf)
+    with pytest.warns(UserWarning, match="need more than"):
+        mined = mine(a, b, threshold=-np.inf)
     b_ids = [p.b_id for p in mined.pairs]
     assert len(b_ids) == len(set(b_ids)) == 2
     assert (mined.pairs[0].a_id, mined.pairs[0].b_id) == (0, 0)  # the closer one wins
@@ -149,6 +151,42 @@ def test_a_higher_threshold_keeps_a_subset():
 def test_an_empty_side_mines_nothing():
     a, _, _ = shuffled_translation(seed=4)
     assert mine(a, version("fr", np.zeros((0, DIM)))).pairs == []
+
+
+def test_one_sentence_against_one_scores_exactly_1_and_is_not_mined():
+    a, b, _ = shuffled_translation(seed=9)
+    one_a, one_b = (
+        Version("en", a.sentences[:1], a.vectors[:1]),
+        Version("fr", b.sentences[:1], b.vectors[:1]),
+    )
+    with pytest.warns(UserWarning, match="the first document \\('en'\\) has 1 and the second document"):
+        assert mine(one_a, one_b).pairs == []
+    with pytest.warns(UserWarning):
+        (everything,) = mine(one_a, one_b, threshold=-np.inf).pairs
+    assert everything.score == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("size_a", "size_b", "short"),
+    [
+        (20, 4, "the second document ('fr') has 4"),
+        (4, 20, "the first document ('en') has 4"),
+        (5, 5, None),  # one sentence beyond the 4 neighbours is enough
+    ],
+)
+def test_documents_of_k_sentences_or_fewer_are_warned_about(size_a, size_b, short):
+    a, b, _ = shuffled_translation(seed=10)
+    a = Version("en", a.sentences[:size_a], a.vectors[:size_a])
+    b = Version("fr", b.sentences[:size_b], b.vectors[:size_b])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mine(a, b, k=DEFAULT_K)
+    expected = (
+        f"margin scores need more than 4 sentences (the nearest neighbours) in each document, but {short}"
+    )
+    assert [str(w.message) for w in caught] == (
+        [f"{expected}: pairs may be missed or wrong"] if short else []
+    )
 
 
 def test_bad_parameters_are_errors():
@@ -242,6 +280,19 @@ def test_cli_bad_input_gets_one_line_and_no_output(args, message, tmp_path, caps
     assert err.startswith("aligner: error: ") and message in err
     assert err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_warns_in_one_line_when_a_document_is_too_short_for_the_margin(tmp_path, capsys):
+    fr, id_ = tmp_path / "a.fr", tmp_path / "b.id"
+    fr.write_text("".join(FR.read_text(encoding="utf-8").splitlines(keepends=True)[:3]), encoding="utf-8")
+    id_.write_text(ID.read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, err = run(["mine", fr, id_, "--presplit", "--langs", "fr,id", "-q"], capsys)
+    assert code == 0
+    assert err == (
+        "aligner: warning: margin scores need more than 4 sentences (the nearest neighbours) in each "
+        "document, but the first document ('fr') has 3: pairs may be missed or wrong\n"
+    )
+    assert out.startswith("fr\tfr_ids\tid\tid_ids\tscore\n")
 
 
 def test_cli_empty_file_is_an_error(tmp_path, capsys):
