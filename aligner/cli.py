@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import os
 import re
 import signal
@@ -404,7 +405,13 @@ def _mine(args: argparse.Namespace) -> None:
     paths = [Path(args.file_a), Path(args.file_b)]
     # Mining compares any two documents, so both may be in one language.
     langs = parse_langs(args.langs, len(paths), distinct=False)
+    if paths[0].resolve() == paths[1].resolve():
+        raise AlignerError(f"{paths[1]} is given twice: mine compares two different documents")
+    if not math.isfinite(args.threshold):
+        raise AlignerError(f"--threshold must be a finite number, got {args.threshold}")
     if args.output:
+        if Path(args.output).suffix.lower() != ".tsv":
+            raise AlignerError(f"mine writes TSV: name the output file *.tsv, not {args.output}")
         check_writable(args.output)
     texts = [read_presplit(p) if args.presplit else read_text(p) for p in paths]
     for path, text in zip(paths, texts, strict=True):
@@ -581,7 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"nearest neighbours in the margin (default {DEFAULT_K})",
     )
     _add_encoding_arguments(mine)
-    mine.add_argument("-o", "--output", help="output TSV file (default: stdout)")
+    mine.add_argument("-o", "--output", help="output .tsv file (default: stdout)")
     mine.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     mine.set_defaults(run=_mine)
     return parser

@@ -17,3 +17,23 @@ def encoder():
     from aligner.encode import load_encoder
 
     return load_encoder()
+
+
+def run_cli(args: list, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """``aligner ARGS`` in this process: exit status, stdout, stderr."""
+    from aligner.cli import main
+
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def expect_one_line_error(
+    args: list, message: str, directory: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``aligner ARGS`` fails with one line that holds ``message`` and writes nothing into ``directory``."""
+    code, _, err = run_cli(args, capsys)
+    assert code == 1
+    assert err.startswith("aligner: error: ") and message in err
+    assert err.count("\n") == 1
+    assert list(directory.iterdir()) == []

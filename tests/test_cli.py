@@ -4,20 +4,14 @@ import sys
 
 import pandas as pd
 import pytest
-from conftest import DATA, ROOT, SHARED
+from conftest import DATA, ROOT, SHARED, expect_one_line_error
+from conftest import run_cli as run
 
 from aligner import __version__
-from aligner.cli import main
 from aligner.evaluate import read_alignment
 
 ID = DATA / "seed000.id"
 FR = DATA / "seed001.fr"
-
-
-def run(args, capsys):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_presplit_seeds_align_one_to_one(tmp_path, capsys):
@@ -86,11 +80,7 @@ def test_evaluate_gold_against_itself(capsys):
 )
 def test_bad_input_gets_one_line_and_no_output(args, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    code, _, err = run(args, capsys)
-    assert code == 1
-    assert err.startswith("aligner: error: ") and message in err
-    assert err.count("\n") == 1
-    assert list(tmp_path.iterdir()) == []
+    expect_one_line_error(args, message, tmp_path, capsys)
 
 
 def test_presplit_empty_line_is_rejected(tmp_path, capsys):

@@ -8,9 +8,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, expect_one_line_error
+from conftest import run_cli as run
 
-from aligner.cli import main
 from aligner.errors import AlignerError
 from aligner.mine import DEFAULT_K, DEFAULT_THRESHOLD, _candidates, margin_scores, mine, mine_texts
 from aligner.multiway import Version
@@ -20,12 +20,6 @@ FR = DATA / "seed001.fr"
 SEEDS = ROOT / "seeds"
 GOLD = ROOT / "bench" / "gold" / "mining"
 DIM = 128
-
-
-def run(args, capsys):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def unit(rows) -> np.ndarray:
@@ -269,17 +263,37 @@ def test_cli_identifies_the_language_which_may_be_the_same_twice(tmp_path, capsy
         (["mine", ID, FR, "--presplit", "--langs", "id,xx"], "unknown language code 'xx'"),
         (["mine", ID, "missing.txt", "--langs", "id,fr"], "missing.txt"),
         (["mine", ID, FR, "--presplit", "--langs", "id,fr", "--neighbours", "0"], "at least 1"),
-        (["mine", ID, FR, "--presplit", "--langs", "id,fr", "--threshold", "nan"], "not a number"),
+        *(
+            (["mine", ID, FR, "--presplit", "--langs", "id,fr", f"--threshold={value}"], message)
+            for value, message in [
+                ("nan", "--threshold must be a finite number, got nan"),
+                ("inf", "--threshold must be a finite number, got inf"),
+                ("-inf", "--threshold must be a finite number, got -inf"),
+            ]
+        ),
         (["mine", ID, FR, "--presplit", "--langs", "id,fr", "-o", "no/such/dir/o.tsv"], "no/such/dir"),
+        # mine writes TSV only, whatever the suffix says
+        (
+            ["mine", ID, FR, "--presplit", "--langs", "id,fr", "-o", "o.jsonl"],
+            "name the output file *.tsv, not o.jsonl",
+        ),
+        (["mine", ID, FR, "--presplit", "--langs", "id,fr", "-o", "o"], "name the output file *.tsv, not o"),
+        # one file twice, however it is spelt, as `align` refuses it
+        (["mine", FR, FR, "--presplit"], f"{FR} is given twice: mine compares two different documents"),
+        (["mine", FR, FR.parent / ".." / FR.parent.name / FR.name, "--presplit"], "is given twice"),
     ],
 )
 def test_cli_bad_input_gets_one_line_and_no_output(args, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    code, _, err = run(args, capsys)
-    assert code == 1
-    assert err.startswith("aligner: error: ") and message in err
-    assert err.count("\n") == 1
-    assert list(tmp_path.iterdir()) == []
+    expect_one_line_error(args, message, tmp_path, capsys)
+
+
+def test_cli_writes_a_tsv_file_whatever_the_case_of_its_suffix(tmp_path, capsys):
+    fr, id_, _ = comparable_presplit(tmp_path)
+    out = tmp_path / "mined.TSV"
+    code, _, err = run(["mine", fr, id_, "--presplit", "--langs", "fr,id", "-q", "-o", out], capsys)
+    assert code == 0, err
+    assert out.read_text(encoding="utf-8").startswith("fr\tfr_ids\tid\tid_ids\tscore\n")
 
 
 def test_cli_warns_in_one_line_when_a_document_is_too_short_for_the_margin(tmp_path, capsys):
