@@ -1,4 +1,4 @@
-"""Command-line interface: ``aligner align | split | evaluate``, over the same functions as the API.
+"""Command-line interface: ``aligner align | report | mine | split | evaluate``, over the API's functions.
 
 ``align`` takes versions of one text, one file per language, or a collection: a folder, or
 three or more files with a language twice, whose documents are grouped into versions of one
@@ -128,7 +128,7 @@ def _read_inputs(args: argparse.Namespace, paths: list[Path]) -> list[str | list
 
 
 def _sentences(args: argparse.Namespace, text: str | list[str], lang: str) -> list[str]:
-    if isinstance(text, list):  # --presplit
+    if isinstance(text, list):  # read with --presplit: lines are the sentences
         return text
     return split_sentences(text, lang, keep_urls=not args.drop_urls)
 

@@ -222,7 +222,7 @@ def align_versions(
         raise ValueError(f"pairs are keyed by (a, b) with a < b < {n}, got {sorted(given)}")
     with step_bar(n * (n - 1) // 2 - len(given) + n, "aligning", progress) as bar:
         alignment = _align_versions(versions, params or AlignParams(), given, bar)
-        bar.update()  # the rows are scored
+        bar.update()  # scoring is the last step the bar counts
         return alignment
 
 
