@@ -22,21 +22,15 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from conftest import DATA, ROOT
+from conftest import run_cli as run
 
 import aligner.export
-from aligner.cli import main
 from aligner.encode import encode
 from aligner.encode.cache import EmbeddingCache
 
 ID = DATA / "seed000.id"
 FR = DATA / "seed001.fr"
 IDFR = [ID, FR, "--presplit", "--langs", "id,fr"]
-
-
-def run(args: list, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def put(directory: Path, name: str, data: bytes | str) -> Path:
