@@ -14,6 +14,7 @@ not hide it. With ``--calibration`` it also prints the precision of beads by sco
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -21,6 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+from aligner.align import AlignParams, Units, bead_gains
+from aligner.align.dp import bead_features
+from aligner.align.model import BeadModel
 from aligner.encode import DEFAULT_MODEL, default_cache_dir, encode, load_encoder
 from aligner.encode.cache import EmbeddingCache
 from aligner.evaluate import Bead, format_alignment, read_alignment, score
@@ -50,6 +54,35 @@ def documents(dataset: str) -> Iterator[Document]:
         raise SystemExit(f"unknown dataset {dataset!r}")
 
 
+TATOEBA_TUNE_LANGS = {"ind": "id", "fra": "fr", "cmn": "zh", "jpn": "ja"}
+
+
+def tatoeba_tune() -> Iterator[tuple[list[tuple[str, list[str]]], list[Bead]]]:
+    """Pseudo-documents of 50 English sentences and their translations from the tuning half of
+    each Tatoeba set (the first 500 pairs), with the edits of ``bench/nway.py`` on both sides:
+    sentences left out, consecutive ones joined, others inserted. They teach the bead model
+    and its null gains what omissions and insertions look like, which Text+Berg dev has few of."""
+    from nway import Edits, join_on_shared_keys, render
+
+    edits = Edits()
+    for number, (lang, code) in enumerate(TATOEBA_TUNE_LANGS.items()):
+        english, own = (
+            (BENCH / "tatoeba" / f"tatoeba.{lang}-eng.{side}").read_text(encoding="utf-8").splitlines()[:500]
+            for side in ("eng", lang)
+        )
+        rng = np.random.default_rng(number)
+        for part in np.array_split(rng.permutation(500), 10):
+            meanings = [int(k) for k in part]
+            rest = sorted(set(range(500)) - set(meanings))
+            sides = [
+                render(c, meanings, texts, [texts[k] for k in rest], edits, rng)
+                for c, texts in (("en", english), (code, own))
+            ]
+            units = [[((k,), set(m)) for k, m in enumerate(side.meanings)] for side in sides]
+            gold = join_on_shared_keys(*units)
+            yield [(side.lang, side.lines) for side in sides], gold
+
+
 def calibration(gold_docs: list[list[Bead]], test_docs: list[list[Bead]], scores: list[np.ndarray]) -> str:
     """Share of test beads that are exactly right, per score bucket, and the expected
     calibration error (bead-weighted mean gap between a bucket's mean score and its precision)."""
@@ -75,16 +108,89 @@ def calibration(gold_docs: list[list[Bead]], test_docs: list[list[Bead]], scores
     return "\n".join(lines)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Intercept and slope of a logistic regression of ``y`` on ``x`` (Newton steps, light L2)."""
-    design = np.stack([np.ones_like(x), x], axis=1)
-    weights = np.zeros(2)
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-design @ weights))
-        gradient = design.T @ (y - p) - 1e-3 * weights
-        hessian = design.T @ (design * (p * (1 - p))[:, None]) + 1e-3 * np.eye(2)
-        weights += np.linalg.solve(hessian, gradient)
-    return float(weights[0]), float(weights[1])
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, l2: float = 1e-3, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Intercept, then one coefficient per column of ``x`` (or the slope of a 1-D ``x``), of a
+    logistic regression of ``y`` (Newton steps on standardised columns, light L2), each row
+    counted ``weights`` times (default once)."""
+    x = x.reshape(len(x), -1)
+    counts = np.ones(len(x)) if weights is None else weights * len(x) / weights.sum()
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
+    design = np.c_[np.ones(len(x)), (x - mean) / std]
+    coefficients = np.zeros(design.shape[1])
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-design @ coefficients))
+        gradient = design.T @ (counts * (y - p)) - l2 * coefficients
+        hessian = design.T @ (design * (counts * p * (1 - p))[:, None]) + l2 * np.eye(len(coefficients))
+        step = np.linalg.solve(hessian, gradient)
+        coefficients += step
+        if np.abs(step).max() < 1e-9:
+            break
+    slopes = coefficients[1:] / std
+    return np.r_[coefficients[0] - slopes @ mean, slopes]
+
+
+def candidate_beads(
+    versions: list[Version], gold: list[Bead], reach: int = 4
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features of every bead type ending within ``reach`` cells of a gold match, and whether
+    the bead is a gold one: the bead model's training set."""
+    src, tgt = (Units(v.vectors, v.relative_lengths) for v in versions)
+    gains = bead_gains(src, tgt, AlignParams())
+    n, m = len(src), len(tgt)
+    ends = {(s[-1] + 1, t[-1] + 1) for s, t in gold if s and t}
+    cells = {
+        (i + di, j + dj)
+        for i, j in ends
+        for di in range(-reach, reach + 1)
+        for dj in range(-reach, reach + 1)
+    }
+    right = {(tuple(s), tuple(t)) for s, t in gold}
+    rows, labels = [], []
+    for i, j in sorted(cells):
+        for a, b in gains.bead_types:
+            if a <= i <= n and b <= j <= m:
+                rows.append(bead_features(gains, int(a), int(b), i, j))
+                labels.append((tuple(range(i - a, i)), tuple(range(j - b, j))) in right)
+    return np.array(rows), np.array(labels, dtype=float)
+
+
+def fit_bead_model(
+    sets: dict[str, list[tuple[list[Version], list[Bead]]]],
+    offsets: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0),
+    null_gains: tuple[float, ...] = (-3.0, -4.0, -5.0, -6.0),
+) -> BeadModel:
+    """Fit the bead model on the candidate beads of every document of ``sets``, then choose the
+    offset added to every bead and the gain of a null bead by the mean over the sets of their
+    pooled strict F1. Each set weighs the same in the fit, however many candidates it has."""
+    parts = [[candidate_beads(v, g) for v, g in group] for group in sets.values()]
+    features = np.concatenate([x for part in parts for x, _ in part])
+    labels = np.concatenate([y for part in parts for _, y in part])
+    sizes = [sum(len(y) for _, y in part) for part in parts]
+    weights = np.concatenate([np.full(size, 1.0 / size) for size in sizes])
+    coefficients = fit_logistic(features, labels, weights=weights)
+    print(f"bead model: {len(labels)} candidate beads, {int(labels.sum())} right")
+    best: tuple[float, BeadModel] | None = None
+    for offset, null_gain in itertools.product(offsets, null_gains):
+        model = BeadModel(tuple(coefficients[1:]), coefficients[0] + offset, null_gain)
+        params = AlignParams(model=model)
+        f1s = [
+            score(
+                [g for _, g in group],
+                [[(r[0], r[1]) for r in align_versions(v, params).rows] for v, _ in group],
+            ).strict_f1
+            for group in sets.values()
+        ]
+        f1 = float(np.mean(f1s))
+        print(
+            f"  offset {offset:g}, null gain {null_gain:g}: strict F1 "
+            + ", ".join(f"{name} {x:.3f}" for name, x in zip(sets, f1s, strict=True))
+        )
+        if best is None or f1 > best[0]:
+            best = (f1, model)
+    assert best is not None
+    return best[1]
 
 
 def main() -> None:
@@ -96,6 +202,9 @@ def main() -> None:
     parser.add_argument(
         "--fit-calibration", action="store_true", help="fit and print the row-score calibration (on dev)"
     )
+    parser.add_argument(
+        "--fit-bead-model", action="store_true", help="fit and print the DP's bead model (on dev)"
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -105,6 +214,7 @@ def main() -> None:
     out_dir = ROOT / "outputs" / "bench" / args.dataset
     out_dir.mkdir(parents=True, exist_ok=True)
     gold_docs, test_docs, scores = [], [], []
+    training: list[tuple[list[Version], list[Bead]]] = []
     evidence: dict[str, list[tuple[float, bool]]] = {kind: [] for kind in ROW_KINDS}
     encode_seconds = align_seconds = 0.0
     peak = sentences = 0
@@ -130,6 +240,7 @@ def main() -> None:
         scores.append(alignment.scores)
         n = len(versions[0].sentences)
         gold_docs.append(read_alignment(gold) if gold.is_file() else [((k,), (k,)) for k in range(n)])
+        training.append((versions, gold_docs[-1]))
         right = set(gold_docs[-1])
         kinds, values = row_evidence(versions, alignment.rows, alignment.pair_scores)
         for bead, kind, value in zip(beads, kinds, values, strict=True):
@@ -147,9 +258,19 @@ def main() -> None:
         fitted = {}
         for kind, pairs in evidence.items():
             x, y = (np.array(column, dtype=float) for column in zip(*pairs, strict=True))
-            fitted[kind] = tuple(round(w, 3) for w in fit_logistic(x, y))
+            fitted[kind] = tuple(round(float(w), 3) for w in fit_logistic(x, y))
             print(f"{kind}: {len(pairs)} rows, {y.mean():.3f} right")
         print(f"CALIBRATION = {fitted}")
+    if args.fit_bead_model:
+        tuning = [
+            ([Version(lang, lines, encode(lines, encoder, cache)) for lang, lines in sides], gold)
+            for sides, gold in tatoeba_tune()
+        ]
+        model = fit_bead_model({args.dataset: training, "tatoeba-tune": tuning})
+        print(
+            f"BEAD_MODEL = BeadModel(weights={tuple(round(float(w), 3) for w in model.weights)}, "
+            f"intercept={model.intercept:.3f}, null_gain={model.null_gain:g})"
+        )
 
 
 if __name__ == "__main__":

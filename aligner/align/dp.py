@@ -1,8 +1,10 @@
 """The dynamic-programming core: the best monotone chain of beads between two sequences.
 
-The recurrence runs compiled (numba): a cell is a handful of dot products and comparisons,
-which Python or per-row numpy calls would spend most of their time dispatching. Each source
-row may be restricted to a window of target columns, which keeps banded search linear.
+A bead's gain is the log-odds that it is right, from a logistic model over a few features of
+the bead (``aligner.align.model``); an insertion or deletion gains a constant. The recurrence
+runs compiled (numba): a cell is a handful of dot products and comparisons, which Python or
+per-row numpy calls would spend most of their time dispatching. Each source row may be
+restricted to a window of target columns, which keeps banded search linear.
 """
 
 from __future__ import annotations
@@ -16,50 +18,146 @@ DELETION = -2
 INSERTION = -3
 START = -1
 
+FEATURES = (
+    "similarity",
+    "margin",
+    "length_agreement",
+    "length_mismatch",
+    "merge",
+    "size",
+    "shortest",
+    "end_unit_gain",
+    "weakness",
+    "weakest_end",
+)
+"""What the bead model sees of a bead of ``a`` source and ``b`` target units:
+
+* ``similarity``: cosine of the two merged units, rescaled so that 0 is the mean similarity of
+  unrelated spans of these sizes and 1 that of a typical match of this document (how alike
+  translations look depends on the encoder, the languages and the text);
+* ``margin``: cosine minus the mean cosine of each merged unit with the two units just outside
+  the other side of the bead (Bertalign's local margin), on the same scale: a true pair stands
+  out from its neighbours;
+* ``length_agreement``: log2(1 + shorter / longer) of the two sides' lengths, the target's
+  scaled by the document's length ratio (Bertalign's length penalty);
+* ``length_mismatch``: the squared log of that ratio, capped at 9;
+* ``merge`` (1 beyond a 1-1 bead) and ``size`` ((a + b) / 2);
+* ``shortest``: log length of the shortest unit of the bead: fragments are where merges go wrong;
+* ``end_unit_gain``: cosine minus the best cosine of the beads left when one end unit is
+  removed (0 for 1-1), on the same scale: a unit merged in should add to the match;
+* ``weakness``: how far the similarity falls short of half a typical match (0 above it): a
+  linear term alone would let unrelated units of matching lengths pair up rather than stay
+  unaligned;
+* ``weakest_end``: the same shortfall for the end unit of a merge least like the other side's
+  span on its own (0 for 1-1): a sentence with no counterpart should not hide in a merge.
+"""
+
+WEAK_SIMILARITY = 0.5
+"""Similarity (in typical matches) below which ``weakness`` grows."""
+
+_LENGTH_SMOOTHING = 0.05
+"""Added to relative lengths (mean 1) before taking logs: about one character in twenty."""
+
+_MAX_LENGTH_MISMATCH = 9.0
+
 
 @dataclass(frozen=True)
 class BeadGains:
     """Everything the DP needs to value a bead of ``a`` source and ``b`` target units.
 
     ``src_spans[a - 1, i]`` is the unit-length vector of source units ``i-a .. i-1`` (likewise
-    ``tgt_spans``); ``src_len``/``tgt_len`` are prefix sums of unit lengths.
+    ``tgt_spans``); ``src_len``/``tgt_len`` are prefix sums of unit lengths and
+    ``src_shortest[a - 1, i]`` the length of the shortest unit of that span.
     """
 
     src_spans: np.ndarray
     tgt_spans: np.ndarray
     src_len: np.ndarray
     tgt_len: np.ndarray
+    src_shortest: np.ndarray
+    tgt_shortest: np.ndarray
     bead_types: np.ndarray
     """``(k, 2)``: the (source, target) sizes of every match bead allowed."""
     similarity_floor: np.ndarray
     """``floor[a, b]``: the mean cosine between unrelated spans of those sizes."""
-    threshold: float
-    merge_penalty: float
-    length_weight: float
     length_log_ratio: float
-    size_exponent: float
+    """log(target length / source length) of a typical match in this document."""
+    typical_similarity: float
+    """Normalised similarity of a typical match in this document (see ``typical_similarity``)."""
+    weights: np.ndarray
+    """Coefficients of ``FEATURES``, then the intercept: a bead gains the weighted sum."""
+    null_gain: float
+    """Gain of an insertion or deletion."""
 
 
-def normalised_similarity(g: BeadGains, a: int, b: int, i: int, j: int) -> float:
-    """Cosine of source span ``(i-a, i]`` with target span ``(j-b, j]``, rescaled so that 0 is
-    the mean similarity of unrelated spans of these sizes and 1 identity.
-
-    Longer spans average out and look alike, so each bead type has its own 0; without it the
-    DP merges neighbouring 1-1 beads. (A margin against each unit's nearest neighbours, as in
-    bitext mining, measured worse here: near-paraphrases inside a document drown true pairs.)
-    """
-    floor = g.similarity_floor[a, b]
-    cos = float(g.tgt_spans[b - 1, j].astype(np.float64) @ g.src_spans[a - 1, i].astype(np.float64))
-    return (cos - floor) / (1.0 - floor)
+@njit(cache=True, nogil=True, fastmath=True)
+def _dot(x, y):
+    # fastmath lets the compiler reorder the sum into SIMD lanes: most of the DP's time
+    total = np.float32(0.0)
+    for d in range(x.shape[0]):
+        total += x[d] * y[d]
+    return np.float64(total)
 
 
 @njit(cache=True, nogil=True)
-def _fill(  # a compiled kernel takes plain arrays, not objects
-    src_spans, tgt_spans, src_len, tgt_len, bead_types, floor, threshold, merge_penalty,
-    length_weight, length_log_ratio, size_exponent, lo, hi, value, choice, best_src, best_tgt,
+def _features(  # a compiled kernel takes plain arrays, not objects
+    src_spans, tgt_spans, src_len, tgt_len, src_shortest, tgt_shortest, floor, length_log_ratio,
+    typical, a, b, i, j, out,
+):  # fmt: skip
+    """Write the ``FEATURES`` of the bead of source units ``i-a .. i-1`` and target units
+    ``j-b .. j-1`` into ``out``; return its plain cosine."""
+    n, m = src_spans.shape[1] - 1, tgt_spans.shape[1] - 1
+    src, tgt = src_spans[a - 1, i], tgt_spans[b - 1, j]
+    cos = _dot(src, tgt)
+    scale = 1.0 / ((1.0 - floor[a, b]) * typical)
+    out[0] = (cos - floor[a, b]) * scale
+    # unit k's own vector is row k + 1 of the size-1 spans; at a document's edge the nearest
+    # unit inside it stands in for the missing neighbour
+    before_t, after_t = max(j - b - 1, 0) + 1, min(j, m - 1) + 1
+    before_s, after_s = max(i - a - 1, 0) + 1, min(i, n - 1) + 1
+    neighbours = (
+        _dot(src, tgt_spans[0, before_t])
+        + _dot(src, tgt_spans[0, after_t])
+        + _dot(tgt, src_spans[0, before_s])
+        + _dot(tgt, src_spans[0, after_s])
+    )
+    out[1] = (cos - neighbours / 4.0) * scale
+    # both sides meet halfway on the document's length ratio, so that swapping them changes nothing
+    src_scale, tgt_scale = np.exp(length_log_ratio / 2.0), np.exp(-length_log_ratio / 2.0)
+    src_length = (src_len[i] - src_len[i - a]) * src_scale + _LENGTH_SMOOTHING
+    tgt_length = (tgt_len[j] - tgt_len[j - b]) * tgt_scale + _LENGTH_SMOOTHING
+    out[2] = np.log2(1.0 + min(src_length, tgt_length) / max(src_length, tgt_length))
+    out[3] = min(np.log(tgt_length / src_length) ** 2, _MAX_LENGTH_MISMATCH)
+    out[4] = 1.0 if a + b > 2 else 0.0
+    out[5] = (a + b) / 2.0
+    shortest = min(src_shortest[a - 1, i] * src_scale, tgt_shortest[b - 1, j] * tgt_scale)
+    out[6] = np.log(shortest + _LENGTH_SMOOTHING)
+    best_rest = -1.0
+    if a > 1:
+        best_rest = max(best_rest, _dot(src_spans[a - 2, i], tgt), _dot(src_spans[a - 2, i - 1], tgt))
+    if b > 1:
+        best_rest = max(best_rest, _dot(src, tgt_spans[b - 2, j]), _dot(src, tgt_spans[b - 2, j - 1]))
+    out[7] = (cos - best_rest) * scale if a + b > 2 else 0.0
+    out[8] = max(0.0, WEAK_SIMILARITY - out[0])
+    weakest = np.inf
+    if a > 1:
+        unit_scale = 1.0 / ((1.0 - floor[1, b]) * typical)
+        for unit in (i - a + 1, i):
+            weakest = min(weakest, (_dot(src_spans[0, unit], tgt) - floor[1, b]) * unit_scale)
+    if b > 1:
+        unit_scale = 1.0 / ((1.0 - floor[a, 1]) * typical)
+        for unit in (j - b + 1, j):
+            weakest = min(weakest, (_dot(src, tgt_spans[0, unit]) - floor[a, 1]) * unit_scale)
+    out[9] = max(0.0, WEAK_SIMILARITY - weakest) if a + b > 2 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def _fill(
+    src_spans, tgt_spans, src_len, tgt_len, src_shortest, tgt_shortest, bead_types, floor,
+    length_log_ratio, typical, weights, null_gain, lo, hi, value, choice, best_src, best_tgt,
 ):  # fmt: skip
     n = lo.shape[0] - 1
-    dim = src_spans.shape[2]
+    features = np.empty(weights.shape[0] - 1)
     for i in range(n + 1):
         for j in range(lo[i], hi[i] + 1):
             best = -np.inf
@@ -67,7 +165,7 @@ def _fill(  # a compiled kernel takes plain arrays, not objects
             if i == 0 and j == 0:
                 best = 0.0
             if i > 0 and lo[i - 1] <= j <= hi[i - 1]:
-                candidate = value[i - 1, j - lo[i - 1]]
+                candidate = value[i - 1, j - lo[i - 1]] + null_gain
                 if candidate > best:
                     best, arg = candidate, DELETION
             for k in range(bead_types.shape[0]):
@@ -80,26 +178,34 @@ def _fill(  # a compiled kernel takes plain arrays, not objects
                 previous = value[pi, pj - lo[pi]]
                 if previous == -np.inf:
                     continue
-                cos = 0.0
-                for d in range(dim):
-                    cos += src_spans[a - 1, i, d] * tgt_spans[b - 1, j, d]
-                sim = (cos - floor[a, b]) / (1.0 - floor[a, b])
+                _features(
+                    src_spans, tgt_spans, src_len, tgt_len, src_shortest, tgt_shortest, floor,
+                    length_log_ratio, typical, a, b, i, j, features,
+                )  # fmt: skip
                 if a == 1 and b == 1:
-                    best_src[i - 1] = max(best_src[i - 1], sim)
-                    best_tgt[j - 1] = max(best_tgt[j - 1], sim)
-                gain = ((a + b) / 2.0) ** size_exponent * (sim - threshold) - merge_penalty * (a + b - 2)
-                if length_weight != 0.0:
-                    src_length = src_len[i] - src_len[pi]
-                    tgt_length = tgt_len[j] - tgt_len[pj]
-                    log_ratio = np.log((tgt_length + 0.5) / (src_length + 0.5)) - length_log_ratio
-                    gain -= length_weight * log_ratio * log_ratio
+                    similarity = features[0] * typical
+                    best_src[i - 1] = max(best_src[i - 1], similarity)
+                    best_tgt[j - 1] = max(best_tgt[j - 1], similarity)
+                gain = weights[-1]
+                for f in range(features.shape[0]):
+                    gain += weights[f] * features[f]
                 if previous + gain > best:
                     best, arg = previous + gain, k
             # strictly greater: on a tie the bead that ends here wins over an insertion
-            if j > lo[i] and value[i, j - 1 - lo[i]] > best:
-                best, arg = value[i, j - 1 - lo[i]], INSERTION
+            if j > lo[i] and value[i, j - 1 - lo[i]] + null_gain > best:
+                best, arg = value[i, j - 1 - lo[i]] + null_gain, INSERTION
             value[i, j - lo[i]] = best
             choice[i, j - lo[i]] = arg
+
+
+def bead_features(g: BeadGains, a: int, b: int, i: int, j: int) -> np.ndarray:
+    """The ``FEATURES`` of the bead of source units ``i-a .. i-1`` and target units ``j-b .. j-1``."""
+    out = np.empty(len(FEATURES))
+    _features(
+        g.src_spans, g.tgt_spans, g.src_len, g.tgt_len, g.src_shortest, g.tgt_shortest,
+        g.similarity_floor, g.length_log_ratio, g.typical_similarity, a, b, i, j, out,
+    )  # fmt: skip
+    return out
 
 
 @dataclass(frozen=True)
@@ -117,7 +223,7 @@ def best_path(g: BeadGains, windows: np.ndarray | None = None) -> Path:
     """Maximise the summed gain over monotone bead chains from (0, 0) to (n, m).
 
     ``windows[i] = (lo, hi)`` restricts row ``i`` to columns ``lo..hi`` inclusive; both bounds
-    must be non-decreasing, and the windows must contain (0, 0) and (n, m). Null beads gain 0.
+    must be non-decreasing, and the windows must contain (0, 0) and (n, m).
     """
     n = len(g.src_len) - 1
     m = len(g.tgt_len) - 1
@@ -131,9 +237,9 @@ def best_path(g: BeadGains, windows: np.ndarray | None = None) -> Path:
     best_src = np.full(n, -np.inf)
     best_tgt = np.full(m, -np.inf)
     _fill(
-        g.src_spans, g.tgt_spans, g.src_len, g.tgt_len, g.bead_types, g.similarity_floor,
-        g.threshold, g.merge_penalty, g.length_weight, g.length_log_ratio, g.size_exponent,
-        lo, hi, value, choice, best_src, best_tgt,
+        g.src_spans, g.tgt_spans, g.src_len, g.tgt_len, g.src_shortest, g.tgt_shortest,
+        g.bead_types, g.similarity_floor, g.length_log_ratio, g.typical_similarity, g.weights,
+        g.null_gain, lo, hi, value, choice, best_src, best_tgt,
     )  # fmt: skip
     if hi[n] < m or not np.isfinite(value[n, m - lo[n]]):
         raise ValueError("the search window does not reach the end of both sequences")
@@ -152,7 +258,9 @@ def best_path(g: BeadGains, windows: np.ndarray | None = None) -> Path:
     beads.reverse()
     similarity = np.array(
         [
-            normalised_similarity(g, s1 - s0, t1 - t0, s1, t1) if s1 > s0 and t1 > t0 else np.nan
+            bead_features(g, s1 - s0, t1 - t0, s1, t1)[0] * g.typical_similarity
+            if s1 > s0 and t1 > t0
+            else np.nan
             for s0, s1, t0, t1 in beads
         ]
     )

@@ -1,7 +1,17 @@
 import numpy as np
 import pytest
 
-from aligner.align import AlignParams, Units, align_units, span_vectors, unrelated_similarity
+from aligner.align import (
+    AlignParams,
+    Units,
+    align_units,
+    bead_gains,
+    span_vectors,
+    typical_similarity,
+    unrelated_similarity,
+)
+from aligner.align.dp import FEATURES, bead_features
+from aligner.align.model import BeadModel
 
 
 def unit(v: np.ndarray) -> np.ndarray:
@@ -13,11 +23,13 @@ def make_pair(script: list[tuple[int, int]], seed: int = 0, noise: float = 0.35)
 
     Target units of a matched bead share the content of its source units: a 1-2 bead's two
     targets are noisy halves of the source vector, a 2-1 bead's target the sum of both sources.
-    Unmatched units are unrelated random vectors.
+    A unit is as long as the pieces of content it holds, as in text. Unmatched units are
+    unrelated random vectors.
     """
     rng = np.random.default_rng(seed)
     dim = 64
     src, tgt, gold = [], [], []
+    src_len, tgt_len = [], []
     for a, b in script:
         content = unit(rng.normal(size=(max(a, b), dim)))
         s_ids = tuple(range(len(src), len(src) + a))
@@ -25,15 +37,19 @@ def make_pair(script: list[tuple[int, int]], seed: int = 0, noise: float = 0.35)
         if a and b:
             for k in range(a):
                 src.append(content[k * max(a, b) // a : (k + 1) * max(a, b) // a].sum(axis=0))
+                src_len.append(max(a, b) / a)
             for k in range(b):
                 tgt.append(content[k * max(a, b) // b : (k + 1) * max(a, b) // b].sum(axis=0))
+                tgt_len.append(max(a, b) / b)
         else:
             src.extend(content[:a])
             tgt.extend(content[:b])
+            src_len.extend([1.0] * a)
+            tgt_len.extend([1.0] * b)
         gold.append((s_ids, t_ids))
     src = unit(np.array(src) + noise * rng.normal(size=(len(src), dim)) / np.sqrt(dim))
     tgt = unit(np.array(tgt) + noise * rng.normal(size=(len(tgt), dim)) / np.sqrt(dim))
-    return Units(src, np.ones(len(src))), Units(tgt, np.ones(len(tgt))), gold
+    return Units(src, np.array(src_len)), Units(tgt, np.array(tgt_len)), gold
 
 
 def test_one_to_one_is_recovered_exactly():
@@ -101,3 +117,36 @@ def test_span_vectors_and_floor():
         unit(np.random.default_rng(1).normal(size=(9, 5))),
     )
     assert unrelated_similarity(a, b) == pytest.approx(float((a @ b.T).mean()), abs=1e-9)
+
+
+def test_typical_similarity_is_one_for_identical_sides_and_lower_for_noisy_translations():
+    src, tgt, _ = make_pair([(1, 1)] * 40, seed=7)
+    vectors = src.vectors
+    floor = unrelated_similarity(vectors, vectors)
+    assert typical_similarity(vectors, vectors, floor) == pytest.approx(1.0)
+    noisy = typical_similarity(src.vectors, tgt.vectors, unrelated_similarity(src.vectors, tgt.vectors))
+    assert 0.3 < noisy < 1.0
+
+
+def test_bead_features_are_the_same_seen_from_either_side():
+    src, tgt, _ = make_pair([(1, 1)] * 4 + [(2, 1)] + [(1, 1)] * 4 + [(1, 3)] + [(1, 1)] * 3, seed=8)
+    forward = bead_gains(src, tgt, AlignParams())
+    backward = bead_gains(tgt, src, AlignParams())
+    for a, b, i, j in [(1, 1, 3, 3), (2, 1, 6, 5), (1, 3, 11, 12), (2, 2, 8, 8)]:
+        assert np.allclose(bead_features(forward, a, b, i, j), bead_features(backward, b, a, j, i))
+
+
+def test_bead_features_of_a_true_one_to_one_and_an_unrelated_pair():
+    src, tgt, _ = make_pair([(1, 1)] * 20, seed=9)
+    gains = bead_gains(src, tgt, AlignParams())
+    names = dict(zip(FEATURES, range(len(FEATURES)), strict=True))
+    true_pair, unrelated = bead_features(gains, 1, 1, 5, 5), bead_features(gains, 1, 1, 5, 15)
+    assert true_pair[names["similarity"]] > 0.5 > unrelated[names["similarity"]]
+    assert true_pair[names["weakness"]] == 0.0 < unrelated[names["weakness"]]
+    assert true_pair[names["end_unit_gain"]] == true_pair[names["weakest_end"]] == 0.0  # 1-1: no end unit
+    assert true_pair[names["merge"]] == 0.0 and bead_features(gains, 2, 1, 6, 5)[names["merge"]] == 1.0
+
+
+def test_a_bead_model_needs_one_weight_per_feature():
+    with pytest.raises(ValueError, match="weights"):
+        BeadModel(weights=(1.0, 2.0), intercept=0.0, null_gain=-4.0)
