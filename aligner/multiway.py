@@ -187,7 +187,7 @@ def parallelism(a: Version, b: Version, pair: PairAlignment) -> float:
 
     Translations reach 0.5 (the Bible in English and Chinese) to 1.0 (the Indonesian and French
     seeds); different articles on one topic stay below 0.2, and the two Chinese seed articles
-    that share some sentences reach 0.32.
+    that share some sentences reach 0.27.
     """
     total = len(a.sentences) + len(b.sentences)
     clear = sum(
@@ -369,7 +369,7 @@ def _pair_scores(versions: list[Version], rows: list[Row]) -> dict[tuple[str, st
 
 ROW_KINDS = ("one-to-one", "merge", "unaligned")
 
-CALIBRATION = {"one-to-one": (0.909, 1.399), "merge": (-0.982, 2.006), "unaligned": (-16.779, 22.742)}
+CALIBRATION = {"one-to-one": (1.271, 1.095), "merge": (-1.127, 2.064), "unaligned": (-17.372, 22.436)}
 """Per row kind, logistic ``(intercept, slope)`` turning the row's evidence into the chance
 that it is right; fitted on Text+Berg dev by ``bench/alignment.py textberg-dev --fit-calibration``."""
 

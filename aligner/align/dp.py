@@ -25,7 +25,6 @@ FEATURES = (
     "length_mismatch",
     "merge",
     "size",
-    "shortest",
     "end_unit_gain",
     "weakness",
     "weakest_end",
@@ -35,16 +34,16 @@ FEATURES = (
 * ``similarity``: cosine of the two merged units, rescaled so that 0 is the mean similarity of
   unrelated spans of these sizes and 1 that of a typical match of this document (how alike
   translations look depends on the encoder, the languages and the text);
-* ``margin``: cosine minus the mean cosine of each merged unit with the two units just outside
-  the other side of the bead (Bertalign's local margin), on the same scale: a true pair stands
-  out from its neighbours;
-* ``length_agreement``: log2(1 + shorter / longer) of the two sides' lengths, the target's
-  scaled by the document's length ratio (Bertalign's length penalty);
-* ``length_mismatch``: the squared log of that ratio, capped at 9;
+* ``margin``: cosine minus the mean cosine of each merged unit with the units just outside
+  the other side of the bead (Bertalign's local margin; at a document's edge, those that
+  exist), on the same scale: a true pair stands out from its neighbours;
+* ``length_agreement``: log2(1 + shorter / longer) of the two sides' lengths, both scaled
+  halfway to each other by the document's length ratio (Bertalign's length penalty);
+* ``length_mismatch``: the squared log of the scaled lengths' ratio, capped at 9;
 * ``merge`` (1 beyond a 1-1 bead) and ``size`` ((a + b) / 2);
-* ``shortest``: log length of the shortest unit of the bead: fragments are where merges go wrong;
-* ``end_unit_gain``: cosine minus the best cosine of the beads left when one end unit is
-  removed (0 for 1-1), on the same scale: a unit merged in should add to the match;
+* ``end_unit_gain``: the similarity minus the best similarity of the beads left when one end
+  unit is removed, each on its own baseline (0 for 1-1): a unit merged in should add to the
+  match;
 * ``weakness``: how far the similarity falls short of half a typical match (0 above it): a
   linear term alone would let unrelated units of matching lengths pair up rather than stay
   unaligned;
@@ -56,7 +55,7 @@ WEAK_SIMILARITY = 0.5
 """Similarity (in typical matches) below which ``weakness`` grows."""
 
 _LENGTH_SMOOTHING = 0.05
-"""Added to relative lengths (mean 1) before taking logs: about one character in twenty."""
+"""Added to relative lengths (mean 1) before taking logs: a twentieth of a mean unit."""
 
 _MAX_LENGTH_MISMATCH = 9.0
 
@@ -66,16 +65,13 @@ class BeadGains:
     """Everything the DP needs to value a bead of ``a`` source and ``b`` target units.
 
     ``src_spans[a - 1, i]`` is the unit-length vector of source units ``i-a .. i-1`` (likewise
-    ``tgt_spans``); ``src_len``/``tgt_len`` are prefix sums of unit lengths and
-    ``src_shortest[a - 1, i]`` the length of the shortest unit of that span.
+    ``tgt_spans``); ``src_len``/``tgt_len`` are prefix sums of unit lengths (relative: mean 1).
     """
 
     src_spans: np.ndarray
     tgt_spans: np.ndarray
     src_len: np.ndarray
     tgt_len: np.ndarray
-    src_shortest: np.ndarray
-    tgt_shortest: np.ndarray
     bead_types: np.ndarray
     """``(k, 2)``: the (source, target) sizes of every match bead allowed."""
     similarity_floor: np.ndarray
@@ -100,28 +96,38 @@ def _dot(x, y):
 
 
 @njit(cache=True, nogil=True)
+def _similarity(x, y, floor, typical):
+    """Cosine rescaled: 0 at ``floor`` (unrelated spans of the sizes compared), 1 at a typical match."""
+    return (_dot(x, y) - floor) / ((1.0 - floor) * typical)
+
+
+@njit(cache=True, nogil=True)
 def _features(  # a compiled kernel takes plain arrays, not objects
-    src_spans, tgt_spans, src_len, tgt_len, src_shortest, tgt_shortest, floor, length_log_ratio,
-    typical, a, b, i, j, out,
+    src_spans, tgt_spans, src_len, tgt_len, floor, length_log_ratio, typical, a, b, i, j, out,
 ):  # fmt: skip
     """Write the ``FEATURES`` of the bead of source units ``i-a .. i-1`` and target units
-    ``j-b .. j-1`` into ``out``; return its plain cosine."""
+    ``j-b .. j-1`` into ``out``."""
     n, m = src_spans.shape[1] - 1, tgt_spans.shape[1] - 1
     src, tgt = src_spans[a - 1, i], tgt_spans[b - 1, j]
     cos = _dot(src, tgt)
     scale = 1.0 / ((1.0 - floor[a, b]) * typical)
     out[0] = (cos - floor[a, b]) * scale
-    # unit k's own vector is row k + 1 of the size-1 spans; at a document's edge the nearest
-    # unit inside it stands in for the missing neighbour
-    before_t, after_t = max(j - b - 1, 0) + 1, min(j, m - 1) + 1
-    before_s, after_s = max(i - a - 1, 0) + 1, min(i, n - 1) + 1
-    neighbours = (
-        _dot(src, tgt_spans[0, before_t])
-        + _dot(src, tgt_spans[0, after_t])
-        + _dot(tgt, src_spans[0, before_s])
-        + _dot(tgt, src_spans[0, after_s])
-    )
-    out[1] = (cos - neighbours / 4.0) * scale
+    # unit k's own vector is row k + 1 of the size-1 spans; at a document's edge a neighbour
+    # is missing and the mean is over those that exist
+    neighbours, count = 0.0, 0
+    if j - b >= 1:
+        neighbours += _dot(src, tgt_spans[0, j - b])
+        count += 1
+    if j < m:
+        neighbours += _dot(src, tgt_spans[0, j + 1])
+        count += 1
+    if i - a >= 1:
+        neighbours += _dot(tgt, src_spans[0, i - a])
+        count += 1
+    if i < n:
+        neighbours += _dot(tgt, src_spans[0, i + 1])
+        count += 1
+    out[1] = (cos - neighbours / count) * scale if count else out[0]
     # both sides meet halfway on the document's length ratio, so that swapping them changes nothing
     src_scale, tgt_scale = np.exp(length_log_ratio / 2.0), np.exp(-length_log_ratio / 2.0)
     src_length = (src_len[i] - src_len[i - a]) * src_scale + _LENGTH_SMOOTHING
@@ -130,31 +136,41 @@ def _features(  # a compiled kernel takes plain arrays, not objects
     out[3] = min(np.log(tgt_length / src_length) ** 2, _MAX_LENGTH_MISMATCH)
     out[4] = 1.0 if a + b > 2 else 0.0
     out[5] = (a + b) / 2.0
-    shortest = min(src_shortest[a - 1, i] * src_scale, tgt_shortest[b - 1, j] * tgt_scale)
-    out[6] = np.log(shortest + _LENGTH_SMOOTHING)
-    best_rest = -1.0
+    # what the bead keeps over its best sub-bead with one end unit fewer (each on its own
+    # baseline), and the end unit least like the other side's span on its own
+    best_rest = weakest = np.inf
     if a > 1:
-        best_rest = max(best_rest, _dot(src_spans[a - 2, i], tgt), _dot(src_spans[a - 2, i - 1], tgt))
+        rest_floor, unit_floor = floor[a - 1, b], floor[1, b]
+        best_rest = max(
+            _similarity(src_spans[a - 2, i], tgt, rest_floor, typical),
+            _similarity(src_spans[a - 2, i - 1], tgt, rest_floor, typical),
+        )
+        weakest = min(
+            _similarity(src_spans[0, i - a + 1], tgt, unit_floor, typical),
+            _similarity(src_spans[0, i], tgt, unit_floor, typical),
+        )
     if b > 1:
-        best_rest = max(best_rest, _dot(src, tgt_spans[b - 2, j]), _dot(src, tgt_spans[b - 2, j - 1]))
-    out[7] = (cos - best_rest) * scale if a + b > 2 else 0.0
-    out[8] = max(0.0, WEAK_SIMILARITY - out[0])
-    weakest = np.inf
-    if a > 1:
-        unit_scale = 1.0 / ((1.0 - floor[1, b]) * typical)
-        for unit in (i - a + 1, i):
-            weakest = min(weakest, (_dot(src_spans[0, unit], tgt) - floor[1, b]) * unit_scale)
-    if b > 1:
-        unit_scale = 1.0 / ((1.0 - floor[a, 1]) * typical)
-        for unit in (j - b + 1, j):
-            weakest = min(weakest, (_dot(src, tgt_spans[0, unit]) - floor[a, 1]) * unit_scale)
-    out[9] = max(0.0, WEAK_SIMILARITY - weakest) if a + b > 2 else 0.0
+        rest_floor, unit_floor = floor[a, b - 1], floor[a, 1]
+        best_rest = max(
+            best_rest if a > 1 else -np.inf,
+            _similarity(src, tgt_spans[b - 2, j], rest_floor, typical),
+            _similarity(src, tgt_spans[b - 2, j - 1], rest_floor, typical),
+        )
+        weakest = min(
+            weakest,
+            _similarity(src, tgt_spans[0, j - b + 1], unit_floor, typical),
+            _similarity(src, tgt_spans[0, j], unit_floor, typical),
+        )
+    merged = a + b > 2
+    out[6] = out[0] - best_rest if merged else 0.0
+    out[7] = max(0.0, WEAK_SIMILARITY - out[0])
+    out[8] = max(0.0, WEAK_SIMILARITY - weakest) if merged else 0.0
 
 
 @njit(cache=True, nogil=True)
 def _fill(
-    src_spans, tgt_spans, src_len, tgt_len, src_shortest, tgt_shortest, bead_types, floor,
-    length_log_ratio, typical, weights, null_gain, lo, hi, value, choice, best_src, best_tgt,
+    src_spans, tgt_spans, src_len, tgt_len, bead_types, floor, length_log_ratio, typical,
+    weights, null_gain, lo, hi, value, choice, best_src, best_tgt,
 ):  # fmt: skip
     n = lo.shape[0] - 1
     features = np.empty(weights.shape[0] - 1)
@@ -179,8 +195,8 @@ def _fill(
                 if previous == -np.inf:
                     continue
                 _features(
-                    src_spans, tgt_spans, src_len, tgt_len, src_shortest, tgt_shortest, floor,
-                    length_log_ratio, typical, a, b, i, j, features,
+                    src_spans, tgt_spans, src_len, tgt_len, floor, length_log_ratio, typical,
+                    a, b, i, j, features,
                 )  # fmt: skip
                 if a == 1 and b == 1:
                     similarity = features[0] * typical
@@ -202,8 +218,8 @@ def bead_features(g: BeadGains, a: int, b: int, i: int, j: int) -> np.ndarray:
     """The ``FEATURES`` of the bead of source units ``i-a .. i-1`` and target units ``j-b .. j-1``."""
     out = np.empty(len(FEATURES))
     _features(
-        g.src_spans, g.tgt_spans, g.src_len, g.tgt_len, g.src_shortest, g.tgt_shortest,
-        g.similarity_floor, g.length_log_ratio, g.typical_similarity, a, b, i, j, out,
+        g.src_spans, g.tgt_spans, g.src_len, g.tgt_len, g.similarity_floor, g.length_log_ratio,
+        g.typical_similarity, a, b, i, j, out,
     )  # fmt: skip
     return out
 
@@ -237,9 +253,9 @@ def best_path(g: BeadGains, windows: np.ndarray | None = None) -> Path:
     best_src = np.full(n, -np.inf)
     best_tgt = np.full(m, -np.inf)
     _fill(
-        g.src_spans, g.tgt_spans, g.src_len, g.tgt_len, g.src_shortest, g.tgt_shortest,
-        g.bead_types, g.similarity_floor, g.length_log_ratio, g.typical_similarity, g.weights,
-        g.null_gain, lo, hi, value, choice, best_src, best_tgt,
+        g.src_spans, g.tgt_spans, g.src_len, g.tgt_len, g.bead_types, g.similarity_floor,
+        g.length_log_ratio, g.typical_similarity, g.weights, g.null_gain,
+        lo, hi, value, choice, best_src, best_tgt,
     )  # fmt: skip
     if hi[n] < m or not np.isfinite(value[n, m - lo[n]]):
         raise ValueError("the search window does not reach the end of both sequences")
