@@ -139,11 +139,10 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
-def bead_gains(
-    src: Units, tgt: Units, params: AlignParams, length_log_ratio: float | None = None
-) -> BeadGains:
-    """What the DP needs to value every bead between ``src`` and ``tgt``; the length ratio of
-    a typical match defaults to that of the two sides' totals."""
+def bead_gains(src: Units, tgt: Units, params: AlignParams) -> BeadGains:
+    """What the DP needs to value every bead between ``src`` and ``tgt``, taking the length
+    ratio of a typical match to be that of the two sides' totals (``refined_gains`` measures
+    it on the matches instead)."""
     bead_types = tuple(
         (a, b)
         for a in range(1, params.max_bead)
@@ -159,8 +158,7 @@ def bead_gains(
         floor[a, b] = unrelated_similarity(src_spans[a - 1, a:], tgt_spans[b - 1, b:])
     src_len = np.r_[0.0, np.cumsum(src.lengths, dtype=np.float64)]
     tgt_len = np.r_[0.0, np.cumsum(tgt.lengths, dtype=np.float64)]
-    if length_log_ratio is None:
-        length_log_ratio = float(np.log(tgt_len[-1] / src_len[-1])) if src_len[-1] > 0 < tgt_len[-1] else 0.0
+    length_log_ratio = float(np.log(tgt_len[-1] / src_len[-1])) if src_len[-1] > 0 < tgt_len[-1] else 0.0
     return BeadGains(
         src_spans=src_spans,
         tgt_spans=tgt_spans,
