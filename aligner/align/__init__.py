@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aligner.align.dp import BeadGains, Path, best_path
+from aligner.align.dp import WEAK_SIMILARITY, BeadGains, Path, best_path
 from aligner.align.model import BEAD_MODEL, BeadModel
 
 FULL_SEARCH_CELLS = 250_000
@@ -29,6 +29,9 @@ RATIO_MIN_SIMILARITY = 0.1
 
 BAND_MARGIN = 12
 """Units on either side of the coarse path that the fine search may move."""
+
+MAX_UNSURE_STRETCH = 400
+"""Longest side, in units, of a stretch of weak coarse beads that the fine search covers whole."""
 
 Bead = tuple[tuple[int, ...], tuple[int, ...]]
 
@@ -195,8 +198,14 @@ def refined_gains(
 
 
 def _align(src: Units, tgt: Units, params: AlignParams, coarse: AlignParams) -> PairAlignment:
+    return _to_pair_alignment(_align_path(src, tgt, params, coarse)[0])
+
+
+def _align_path(src: Units, tgt: Units, params: AlignParams, coarse: AlignParams) -> tuple[Path, float]:
+    """The best path and the typical similarity it was valued with."""
     windows = _search_windows(src, tgt, coarse)
-    return _to_pair_alignment(best_path(refined_gains(src, tgt, params, windows), windows))
+    gains = refined_gains(src, tgt, params, windows)
+    return best_path(gains, windows), gains.typical_similarity
 
 
 def _halve(units: Units) -> Units:
@@ -215,21 +224,32 @@ def _search_windows(src: Units, tgt: Units, coarse_params: AlignParams) -> np.nd
 
     Long documents are aligned at half resolution first (recursively, as in Vecalign, every
     level with ``coarse_params``) and the fine search keeps to a band around the projected
-    coarse path, so time and memory grow linearly with length.
+    coarse path, so time and memory grow linearly with length. The coarse passes prefer weak
+    matches to skips, so where one side has a passage the other lacks, the coarse path may cut
+    a diagonal the true path leaves by more than the band: a stretch of weak coarse beads is
+    searched whole (the rectangle from its first cell to its last), up to
+    ``MAX_UNSURE_STRETCH`` units a side.
     """
     n, m = len(src), len(tgt)
     if n * m <= FULL_SEARCH_CELLS or min(n, m) < 2:
         return None
-    coarse = _align(_halve(src), _halve(tgt), coarse_params, coarse_params)
+    path, typical = _align_path(_halve(src), _halve(tgt), coarse_params, coarse_params)
+    sure = np.nan_to_num(path.similarity, nan=0.0) >= WEAK_SIMILARITY * typical
+    boxes = []  # (src_start, src_end, tgt_start, tgt_end) at coarse resolution
+    for k, (s0, s1, t0, t1) in enumerate(path.beads):
+        if k and not sure[k] and not sure[k - 1]:
+            start = boxes.pop()
+            if max(s1 - start[0], t1 - start[2]) * 2 <= MAX_UNSURE_STRETCH:
+                boxes.append((start[0], s1, start[2], t1))
+                continue
+            boxes.append(start)
+        boxes.append((s0, s1, t0, t1))
     lo = np.full(n + 1, m, dtype=np.int64)
     hi = np.zeros(n + 1, dtype=np.int64)
-    s0 = t0 = 0
-    for src_ids, tgt_ids in coarse.beads:
-        s1, t1 = s0 + len(src_ids), t0 + len(tgt_ids)
+    for s0, s1, t0, t1 in boxes:
         rows = slice(2 * s0, min(2 * s1, n) + 1)
         lo[rows] = np.minimum(lo[rows], 2 * t0)
         hi[rows] = np.maximum(hi[rows], min(2 * t1, m))
-        s0, t0 = s1, t1
     lo = np.minimum.accumulate(np.clip(lo - BAND_MARGIN, 0, m)[::-1])[::-1]
     hi = np.maximum.accumulate(np.clip(hi + BAND_MARGIN, 0, m))
     lo[0], hi[n] = 0, m

@@ -65,6 +65,13 @@ def test_merges_insertions_and_deletions_are_recovered():
     assert align_units(src, tgt).beads == gold
 
 
+def test_a_long_passage_one_side_lacks_is_found_in_a_banded_search():
+    # 600 x 680 units are searched in a band around a coarse path, which cuts a diagonal
+    # through the 80 inserted units; the band must still let the fine path skip them
+    src, tgt, gold = make_pair([(1, 1)] * 300 + [(0, 1)] * 80 + [(1, 1)] * 300)
+    assert align_units(src, tgt).beads == gold
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_every_unit_is_covered_once_and_in_order(seed):
     rng = np.random.default_rng(seed)
