@@ -369,7 +369,7 @@ def _pair_scores(versions: list[Version], rows: list[Row]) -> dict[tuple[str, st
 
 ROW_KINDS = ("one-to-one", "merge", "unaligned")
 
-CALIBRATION = {"one-to-one": (1.271, 1.095), "merge": (-1.127, 2.064), "unaligned": (-17.372, 22.436)}
+CALIBRATION = {"one-to-one": (1.481, 0.985), "merge": (-0.923, 1.927), "unaligned": (-31.015, 44.467)}
 """Per row kind, logistic ``(intercept, slope)`` turning the row's evidence into the chance
 that it is right; fitted on Text+Berg dev by ``bench/alignment.py textberg-dev --fit-calibration``."""
 

@@ -166,10 +166,12 @@ def fit_bead_model(
     sets: dict[str, list[tuple[list[Version], list[Bead]]]],
     offsets: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0),
     null_gains: tuple[float, ...] = (-3.0, -4.0, -5.0, -6.0),
+    null_slopes: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0),
 ) -> BeadModel:
     """Fit the bead model on the candidate beads of every document of ``sets``, then choose the
-    offset added to every bead and the gain of a null bead by the mean over the sets of their
-    pooled strict F1. Dev is one document, so settings within ``TIE`` of the best are a tie;
+    offset added to every bead, the gain of a null bead and how far that gain falls in close
+    translations (``BeadModel.null_slope``) by the mean over the sets of their pooled strict
+    F1. Dev is one document, so settings within ``TIE`` of the best are a tie;
     of those, the one that leaves fewest units unaligned (the lowest null gain) is taken: the
     omission-rich Tatoeba set pulls the null gain up, which cost the Bible (whose gold has no
     null beads) 5 points strict F1. Each set weighs the same in the fit, however many
@@ -182,22 +184,21 @@ def fit_bead_model(
     coefficients = fit_logistic(features, labels, weights=weights)
     print(f"bead model: {len(labels)} candidate beads, {int(labels.sum())} right")
     results: list[tuple[float, BeadModel]] = []
-    for offset, null_gain in itertools.product(offsets, null_gains):
-        model = BeadModel(tuple(coefficients[1:]), coefficients[0] + offset, null_gain)
+    for offset, null_gain, null_slope in itertools.product(offsets, null_gains, null_slopes):
+        model = BeadModel(tuple(coefficients[1:]), coefficients[0] + offset, null_gain, null_slope=null_slope)
         params = AlignParams(model=model)
         f1s = []
         for group in sets.values():
             test = [[(r[0], r[1]) for r in align_versions(v, params).rows] for v, _ in group]
             f1s.append(score([g for _, g in group], test).strict_f1)
         print(
-            f"  offset {offset:g}, null gain {null_gain:g}: strict F1 "
+            f"  offset {offset:g}, null gain {null_gain:g}, slope {null_slope:g}: strict F1 "
             + ", ".join(f"{name} {x:.3f}" for name, x in zip(sets, f1s, strict=True))
         )
         results.append((float(np.mean(f1s)), model))
     best = max(f1 for f1, _ in results)
-    tied = [(model.null_gain, -f1, model.intercept) for f1, model in results if f1 >= best - TIE]
-    null_gain, _, intercept = min(tied)
-    return BeadModel(tuple(coefficients[1:]), intercept, null_gain)
+    tied = [(model.null_gain, -f1, model) for f1, model in results if f1 >= best - TIE]
+    return min(tied, key=lambda tie: tie[:2])[2]
 
 
 def main() -> None:
@@ -276,7 +277,8 @@ def main() -> None:
         model = fit_bead_model({args.dataset: training, "tatoeba-tune": tuning})
         print(
             f"BEAD_MODEL = BeadModel(weights={tuple(round(float(w), 3) for w in model.weights)}, "
-            f"intercept={model.intercept:.3f}, null_gain={model.null_gain:g})"
+            f"intercept={model.intercept:.3f}, null_gain={model.null_gain:g}, "
+            f"null_share={model.null_share:g}, null_slope={model.null_slope:g})"
         )
 
 

@@ -187,14 +187,21 @@ def refined_gains(
     src: Units, tgt: Units, params: AlignParams, windows: np.ndarray | None = None
 ) -> BeadGains:
     """The gains of the final pass: a first pass (within ``windows``) finds the clear matches,
-    whose length ratio then replaces that of the two sides' totals.
+    whose length ratio then replaces that of the two sides' totals, and its share of null
+    beads sets the null gain (``BeadModel.document_null_gain``).
 
     The length ratio of a language pair varies with the pair and the text, and documents may
     differ by what one of them leaves out, so it is measured on the matches.
     """
     gains = bead_gains(src, tgt, params)
-    ratio = _matched_length_log_ratio(best_path(gains, windows), gains)
-    return gains if ratio is None else dataclasses.replace(gains, length_log_ratio=ratio)
+    path = best_path(gains, windows)
+    ratio = _matched_length_log_ratio(path, gains)
+    null_share = sum(s0 == s1 or t0 == t1 for s0, s1, t0, t1 in path.beads) / max(len(path.beads), 1)
+    return dataclasses.replace(
+        gains,
+        length_log_ratio=gains.length_log_ratio if ratio is None else ratio,
+        null_gain=params.model.document_null_gain(null_share),
+    )
 
 
 def _align(src: Units, tgt: Units, params: AlignParams, coarse: AlignParams) -> PairAlignment:

@@ -6,12 +6,13 @@ from aligner.align import (
     Units,
     align_units,
     bead_gains,
+    refined_gains,
     span_vectors,
     typical_similarity,
     unrelated_similarity,
 )
 from aligner.align.dp import FEATURES, bead_features
-from aligner.align.model import BeadModel
+from aligner.align.model import BEAD_MODEL, BeadModel
 
 
 def unit(v: np.ndarray) -> np.ndarray:
@@ -157,3 +158,21 @@ def test_bead_features_of_a_true_one_to_one_and_an_unrelated_pair():
 def test_a_bead_model_needs_one_weight_per_feature():
     with pytest.raises(ValueError, match="weights"):
         BeadModel(weights=(1.0, 2.0), intercept=0.0, null_gain=-4.0)
+
+
+def test_the_null_gain_falls_only_in_documents_with_few_null_beads():
+    model = BeadModel(
+        weights=(0.0,) * len(FEATURES), intercept=0.0, null_gain=-4.0, null_share=0.15, null_slope=1.0
+    )
+    assert model.document_null_gain(0.15) == model.document_null_gain(0.6) == -4.0
+    close = model.document_null_gain(0.05)
+    assert close == pytest.approx(-4.0 + np.log(0.05 / 0.95) - np.log(0.15 / 0.85))
+    assert model.document_null_gain(0.0) < close < -4.0
+    assert BeadModel(**{**model.__dict__, "null_slope": 0.0}).document_null_gain(0.01) == -4.0
+
+
+def test_the_final_pass_takes_its_null_gain_from_the_first_pass():
+    close_src, close_tgt, _ = make_pair([(1, 1)] * 40)
+    assert refined_gains(close_src, close_tgt, AlignParams()).null_gain < BEAD_MODEL.null_gain
+    loose_src, loose_tgt, _ = make_pair([(1, 1), (1, 0), (0, 1)] * 14)
+    assert refined_gains(loose_src, loose_tgt, AlignParams()).null_gain == BEAD_MODEL.null_gain
