@@ -196,7 +196,8 @@ def refined_gains(
     gains = bead_gains(src, tgt, params)
     path = best_path(gains, windows)
     ratio = _matched_length_log_ratio(path, gains)
-    null_share = sum(s0 == s1 or t0 == t1 for s0, s1, t0, t1 in path.beads) / max(len(path.beads), 1)
+    nulls = sum(s0 == s1 or t0 == t1 for s0, s1, t0, t1 in path.beads)
+    null_share = nulls / len(path.beads) if path.beads else 1.0
     return dataclasses.replace(
         gains,
         length_log_ratio=gains.length_log_ratio if ratio is None else ratio,
@@ -235,14 +236,17 @@ def _search_windows(src: Units, tgt: Units, coarse_params: AlignParams) -> np.nd
     matches to skips, so where one side has a passage the other lacks, the coarse path may cut
     a diagonal the true path leaves by more than the band: a stretch of weak coarse beads is
     searched whole (the rectangle from its first cell to its last), up to
-    ``MAX_UNSURE_STRETCH`` units a side.
+    ``MAX_UNSURE_STRETCH`` units a side; a longer one is searched as consecutive rectangles of
+    that size along the coarse path, so a passage one side lacks that is longer still may
+    still be cut off where two meet. Rows of the DP are as long as their windows, so a
+    rectangle costs memory only where it is.
     """
     n, m = len(src), len(tgt)
     if n * m <= FULL_SEARCH_CELLS or min(n, m) < 2:
         return None
     path, typical = _align_path(_halve(src), _halve(tgt), coarse_params, coarse_params)
     sure = np.nan_to_num(path.similarity, nan=0.0) >= WEAK_SIMILARITY * typical
-    boxes = []  # (src_start, src_end, tgt_start, tgt_end) at coarse resolution
+    boxes: list[tuple[int, int, int, int]] = []  # (src_start, src_end, tgt_start, tgt_end), coarse
     for k, (s0, s1, t0, t1) in enumerate(path.beads):
         if k and not sure[k] and not sure[k - 1]:
             start = boxes.pop()

@@ -170,8 +170,9 @@ def _features(  # a compiled kernel takes plain arrays, not objects
 @njit(cache=True, nogil=True)
 def _fill(
     src_spans, tgt_spans, src_len, tgt_len, bead_types, floor, length_log_ratio, typical,
-    weights, null_gain, lo, hi, value, choice, best_src, best_tgt,
+    weights, null_gain, lo, hi, start, value, choice, best_src, best_tgt,
 ):  # fmt: skip
+    # cell (i, j) is stored at start[i] + j - lo[i]: rows as long as their windows
     n = lo.shape[0] - 1
     features = np.empty(weights.shape[0] - 1)
     for i in range(n + 1):
@@ -181,7 +182,7 @@ def _fill(
             if i == 0 and j == 0:
                 best = 0.0
             if i > 0 and lo[i - 1] <= j <= hi[i - 1]:
-                candidate = value[i - 1, j - lo[i - 1]] + null_gain
+                candidate = value[start[i - 1] + j - lo[i - 1]] + null_gain
                 if candidate > best:
                     best, arg = candidate, DELETION
             for k in range(bead_types.shape[0]):
@@ -191,7 +192,7 @@ def _fill(
                 pi, pj = i - a, j - b
                 if pj < lo[pi] or pj > hi[pi]:
                     continue
-                previous = value[pi, pj - lo[pi]]
+                previous = value[start[pi] + pj - lo[pi]]
                 if previous == -np.inf:
                     continue
                 _features(
@@ -208,10 +209,11 @@ def _fill(
                 if previous + gain > best:
                     best, arg = previous + gain, k
             # strictly greater: on a tie the bead that ends here wins over an insertion
-            if j > lo[i] and value[i, j - 1 - lo[i]] + null_gain > best:
-                best, arg = value[i, j - 1 - lo[i]] + null_gain, INSERTION
-            value[i, j - lo[i]] = best
-            choice[i, j - lo[i]] = arg
+            here = start[i] + j - lo[i]
+            if j > lo[i] and value[here - 1] + null_gain > best:
+                best, arg = value[here - 1] + null_gain, INSERTION
+            value[here] = best
+            choice[here] = arg
 
 
 def bead_features(g: BeadGains, a: int, b: int, i: int, j: int) -> np.ndarray:
@@ -247,22 +249,22 @@ def best_path(g: BeadGains, windows: np.ndarray | None = None) -> Path:
         windows = np.array([(0, m)] * (n + 1), dtype=np.int64)
     lo = np.ascontiguousarray(windows[:, 0], dtype=np.int64)
     hi = np.ascontiguousarray(windows[:, 1], dtype=np.int64)
-    width = int((hi - lo).max()) + 1
-    value = np.full((n + 1, width), -np.inf)
-    choice = np.full((n + 1, width), START, dtype=np.int8)
+    start = np.r_[0, np.cumsum(np.maximum(hi - lo + 1, 0))]
+    value = np.full(start[-1], -np.inf)
+    choice = np.full(start[-1], START, dtype=np.int8)
     best_src = np.full(n, -np.inf)
     best_tgt = np.full(m, -np.inf)
     _fill(
         g.src_spans, g.tgt_spans, g.src_len, g.tgt_len, g.bead_types, g.similarity_floor,
         g.length_log_ratio, g.typical_similarity, g.weights, g.null_gain,
-        lo, hi, value, choice, best_src, best_tgt,
+        lo, hi, start, value, choice, best_src, best_tgt,
     )  # fmt: skip
-    if hi[n] < m or not np.isfinite(value[n, m - lo[n]]):
+    if hi[n] < m or not np.isfinite(value[start[n] + m - lo[n]]):
         raise ValueError("the search window does not reach the end of both sequences")
     beads: list[tuple[int, int, int, int]] = []
     i, j = n, m
     while i > 0 or j > 0:
-        k = int(choice[i, j - lo[i]])
+        k = int(choice[start[i] + j - lo[i]])
         if k == INSERTION:
             a, b = 0, 1
         elif k == DELETION:

@@ -21,11 +21,9 @@ import numpy as np
 
 from aligner.align.dp import FEATURES
 
-NULL_GAIN_FLOOR = -10.0
-"""The lowest null gain a document can get: even a close translation may leave a unit out."""
-
 
 def _log_odds(share: float) -> float:
+    # a share of 0 (no null bead in the first pass) lowers the gain as 0.5% would, no further
     share = min(max(share, 0.005), 0.995)
     return float(np.log(share / (1.0 - share)))
 
@@ -38,11 +36,13 @@ class BeadModel:
     """The regression's intercept plus the offset chosen on dev."""
     null_gain: float
     """Gain of a deletion or insertion, on the scale of the beads' log-odds, in a document whose
-    first pass leaves ``null_share`` or more of its beads unaligned."""
-    null_share: float = 0.15
+    first pass leaves ``reference_null_share`` or more of its beads unaligned."""
+    reference_null_share: float = 0.15
+    """The share of null beads in a first pass below which a document counts as a close
+    translation, whose null gain is lowered."""
     null_slope: float = 0.0
     """How far the null gain falls with a document's own share of null beads below
-    ``null_share``: by this times the fall in the share's log-odds (1: one step of
+    ``reference_null_share``: by this times the fall in the share's log-odds (1: one step of
     re-estimating the chance of a null bead from the first pass, as EM would; 0: a constant)."""
 
     def __post_init__(self) -> None:
@@ -52,14 +52,14 @@ class BeadModel:
     def document_null_gain(self, null_share: float) -> float:
         """The null gain for a document whose first pass left ``null_share`` of its beads null.
 
-        A close translation (Text+Berg, the Bible: 1-10% null beads) gets a lower null gain
+        A close translation (Text+Berg, the Bible: 1-12% null beads) gets a lower null gain
         than documents that omit and add text, where a fixed one would split its merges into a
         match and a skip. Only downwards: a high share does not raise the gain, because where
         one version summarises another the first pass's null beads are as likely a paraphrase
         it could not place (cheaper skips then let the summary take the article's matches).
         """
-        fall = min(0.0, _log_odds(null_share) - _log_odds(self.null_share))
-        return max(self.null_gain + self.null_slope * fall, NULL_GAIN_FLOOR)
+        fall = min(0.0, _log_odds(null_share) - _log_odds(self.reference_null_share))
+        return self.null_gain + self.null_slope * fall
 
     def coefficients(self) -> np.ndarray:
         """The weights followed by the intercept, as the DP kernel takes them."""
@@ -70,6 +70,6 @@ BEAD_MODEL = BeadModel(
     weights=(0.406, 4.416, 8.568, -0.049, 1.471, -6.863, 2.349, -17.284, -2.921),
     intercept=-2.569,
     null_gain=-4.0,
-    null_share=0.15,
+    reference_null_share=0.15,
     null_slope=1.0,
 )

@@ -1,7 +1,10 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
 from aligner.align import (
+    FULL_SEARCH_CELLS,
     AlignParams,
     Units,
     align_units,
@@ -70,6 +73,7 @@ def test_a_long_passage_one_side_lacks_is_found_in_a_banded_search():
     # 600 x 680 units are searched in a band around a coarse path, which cuts a diagonal
     # through the 80 inserted units; the band must still let the fine path skip them
     src, tgt, gold = make_pair([(1, 1)] * 300 + [(0, 1)] * 80 + [(1, 1)] * 300)
+    assert len(src) * len(tgt) > FULL_SEARCH_CELLS
     assert align_units(src, tgt).beads == gold
 
 
@@ -162,13 +166,17 @@ def test_a_bead_model_needs_one_weight_per_feature():
 
 def test_the_null_gain_falls_only_in_documents_with_few_null_beads():
     model = BeadModel(
-        weights=(0.0,) * len(FEATURES), intercept=0.0, null_gain=-4.0, null_share=0.15, null_slope=1.0
+        weights=(0.0,) * len(FEATURES),
+        intercept=0.0,
+        null_gain=-4.0,
+        reference_null_share=0.15,
+        null_slope=1.0,
     )
     assert model.document_null_gain(0.15) == model.document_null_gain(0.6) == -4.0
     close = model.document_null_gain(0.05)
     assert close == pytest.approx(-4.0 + np.log(0.05 / 0.95) - np.log(0.15 / 0.85))
-    assert model.document_null_gain(0.0) < close < -4.0
-    assert BeadModel(**{**model.__dict__, "null_slope": 0.0}).document_null_gain(0.01) == -4.0
+    assert model.document_null_gain(0.0) == model.document_null_gain(0.005) < close < -4.0
+    assert dataclasses.replace(model, null_slope=0.0).document_null_gain(0.01) == -4.0
 
 
 def test_the_final_pass_takes_its_null_gain_from_the_first_pass():
