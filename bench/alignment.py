@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/alignment.py textberg-test [--model e5-small] [--no-cache]
     .venv/bin/python bench/alignment.py textberg-dev | bible-001 | bible-006 | seeds-id-fr
+    .venv/bin/python bench/alignment.py textberg-test-moved   # any dataset, a passage moved
 
 Data come from ``../shared/bench`` (pre-split sentences with Vecalign-format gold). Every
 document is aligned with ``aligner.multiway.align_versions``, exactly as ``aligner align
@@ -38,7 +39,12 @@ Document = tuple[str, Path, Path, Path, tuple[str, str]]
 
 
 def documents(dataset: str) -> Iterator[Document]:
-    if dataset.startswith("textberg-"):
+    if dataset.endswith("-moved"):
+        for name, src, tgt, gold, langs in documents(dataset.removesuffix("-moved")):
+            if not gold.is_file():
+                raise SystemExit(f"{dataset}: no gold alignment to renumber")
+            yield name, src, *moved_block(tgt, gold, ROOT / "outputs" / "bench" / dataset / "input"), langs
+    elif dataset.startswith("textberg-"):
         names = ["dev"] if dataset == "textberg-dev" else [f"test{i}" for i in range(7)]
         data = BENCH / "textberg"
         for name in names:
@@ -52,6 +58,30 @@ def documents(dataset: str) -> Iterator[Document]:
         yield "seeds", data / "seed000.id", data / "seed001.fr", Path(), ("id", "fr")
     else:
         raise SystemExit(f"unknown dataset {dataset!r}")
+
+
+MOVED_BEADS = 6
+MOVED_FROM = 0.4
+
+
+def moved_block(tgt: Path, gold: Path, out_dir: Path) -> tuple[Path, Path]:
+    """The target side with the sentences of ``MOVED_BEADS`` consecutive gold beads, from the
+    first match ``MOVED_FROM`` of the way through, moved to the end, and the gold renumbered to
+    match: a passage one version puts elsewhere, which a monotone alignment cannot follow."""
+    lines = tgt.read_text(encoding="utf-8").splitlines()
+    beads = read_alignment(gold)
+    matches = [k for k, (s, t) in enumerate(beads) if s and t]
+    first = matches[int(len(matches) * MOVED_FROM)]
+    block = {j for _, t in [bead for bead in beads[first:] if bead[1]][:MOVED_BEADS] for j in t}
+    order = [j for j in range(len(lines)) if j not in block] + sorted(block)
+    new_id = {old: new for new, old in enumerate(order)}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    moved_tgt, moved_gold = out_dir / tgt.name, out_dir / gold.name
+    moved_tgt.write_text("".join(lines[j] + "\n" for j in order), encoding="utf-8")
+    moved_gold.write_text(
+        format_alignment([(s, tuple(new_id[j] for j in t)) for s, t in beads]), encoding="utf-8"
+    )
+    return moved_tgt, moved_gold
 
 
 TATOEBA_TUNE_LANGS = {"ind": "id", "fra": "fr", "cmn": "zh", "jpn": "ja"}
@@ -204,7 +234,11 @@ def fit_bead_model(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", help="textberg-test, textberg-dev, bible-001, bible-006 or seeds-id-fr")
+    parser.add_argument(
+        "dataset",
+        help="textberg-test, textberg-dev, bible-001, bible-006 or seeds-id-fr; "
+        "with -moved, a passage of the target side moved to its end",
+    )
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--no-cache", action="store_true", help="embed from scratch (for timing)")
     parser.add_argument("--calibration", action="store_true", help="precision of beads by score bucket")

@@ -109,3 +109,39 @@ def test_pairwise_alignments_made_already_are_used_as_they_are(monkeypatch, caps
     assert (int(done), int(total)) == (5, 5)
     with pytest.raises(ValueError, match="a < b"):
         align_versions(versions, pairs={(2, 0): made[0, 2]})
+
+
+def moved_pair(moved: list[int], seed: int = 8) -> list[Version]:
+    """French renders 30 meanings in order; Indonesian the same with ``moved`` put at the end."""
+    rng = np.random.default_rng(seed)
+    content = unit(rng.normal(size=(30, 64)))
+    order = [i for i in range(30) if i not in moved] + moved
+    noisy = unit(content + 0.3 * rng.normal(size=content.shape) / 8)
+    return [
+        Version("id", [f"id-{i}" for i in order], noisy[order]),
+        versions_of(content, {"fr": set()}, seed=seed + 1)[0],
+    ]
+
+
+def meanings(alignment, row) -> set[int]:
+    return {
+        int(alignment.text(alignment.rows.index(row), c).split("-")[1]) for c, ids in enumerate(row) if ids
+    }
+
+
+def test_a_moved_passage_is_joined_out_of_order():
+    versions = moved_pair([10, 11, 12, 13])
+    alignment = align_versions(versions)
+    assert all(len(meanings(alignment, row)) == 1 for row in alignment.rows)
+    assert all(ids for row in alignment.rows for ids in row)  # every sentence found its counterpart
+    for c, version in enumerate(versions):
+        assert sorted(i for row in alignment.rows for i in row[c]) == list(range(len(version.sentences)))
+    assert ((26,), (10,)) in alignment.pair("id", "fr")  # the pair keeps the crossing link
+    mirrored = align_versions(versions[::-1])
+    assert mirrored.rows == [row[::-1] for row in alignment.rows]
+
+
+def test_a_single_sentence_out_of_place_is_not_joined():
+    # one sentence alone is as often a heading or a summary repeating a sentence elsewhere
+    alignment = align_versions(moved_pair([10]))
+    assert ((29,), ()) in alignment.pair("id", "fr") and ((), (10,)) in alignment.pair("id", "fr")
