@@ -319,13 +319,22 @@ def _join_moved(versions: list[Version], members: list[int], rows: list[Row]) ->
     Languages are taken in code order, so that A with B mirrors B with A.
     """
     rows = list(rows)
+    baselines: dict[frozenset[int], tuple[float, float]] = {}
     for c in sorted(range(len(members)), key=lambda c: versions[members[c]].lang):
         lone = [r for r, row in enumerate(rows) if row[c] and sum(map(bool, row)) == 1]
-        others = [r for r, row in enumerate(rows) if any(ids for k, ids in enumerate(row) if k != c)]
+        near_lone = np.zeros(len(rows), dtype=bool)
+        for r in lone:
+            near_lone[max(0, r - NEIGHBOUR_ROWS) : r + NEIGHBOUR_ROWS + 1] = True
+        # the rows a lone sentence may join, and those near it that may hold its content already
+        others = [
+            r
+            for r, row in enumerate(rows)
+            if (not row[c] or near_lone[r]) and any(ids for k, ids in enumerate(row) if k != c)
+        ]
         if not lone or not others:
             continue
         similarity = _similarity_to_rows(
-            versions, members, c, [rows[r] for r in lone], [rows[r] for r in others]
+            versions, members, c, [rows[r] for r in lone], [rows[r] for r in others], baselines
         )
         position = np.array(others)
         nearby = np.abs(position[None, :] - np.array(lone)[:, None]) <= NEIGHBOUR_ROWS
@@ -354,10 +363,16 @@ def _join_moved(versions: list[Version], members: list[int], rows: list[Row]) ->
 
 
 def _similarity_to_rows(
-    versions: list[Version], members: list[int], c: int, units: list[Row], rows: list[Row]
+    versions: list[Version],
+    members: list[int],
+    c: int,
+    units: list[Row],
+    rows: list[Row],
+    baselines: dict[frozenset[int], tuple[float, float]],
 ) -> np.ndarray:
     """Normalised similarity (in typical matches of each language pair) of each unit's column
-    ``c`` with each row's other languages, averaged over those the row has."""
+    ``c`` with each row's other languages, averaged over those the row has. ``baselines``
+    keeps each pair's unrelated and typical similarity from one call to the next."""
     version = versions[members[c]]
     own = unit_rows(np.stack([_span(version, unit[c]) for unit in units]))
     total = np.zeros((len(units), len(rows)))
@@ -367,8 +382,14 @@ def _similarity_to_rows(
         if k == c or not with_k:
             continue
         other = versions[member]
-        floor = unrelated_similarity(version.vectors, other.vectors)
-        typical = typical_similarity(unit_rows(version.vectors), unit_rows(other.vectors), floor)
+        pair = frozenset((members[c], member))
+        if pair not in baselines:
+            floor = unrelated_similarity(version.vectors, other.vectors)
+            baselines[pair] = (
+                floor,
+                typical_similarity(unit_rows(version.vectors), unit_rows(other.vectors), floor),
+            )
+        floor, typical = baselines[pair]
         spans = unit_rows(np.stack([_span(other, rows[r][k]) for r in with_k]))
         total[:, with_k] += ((own @ spans.T) - floor) / ((1.0 - floor) * typical)
         present[with_k] += 1

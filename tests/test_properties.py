@@ -146,8 +146,8 @@ def test_every_sentence_in_exactly_one_row_in_order_in_every_format(doc: Documen
     langs = list(doc.versions)
     assert alignment.langs == langs
     for column, lang in enumerate(langs):
-        # Each column, read down the rows, is 0..n-1: every sentence once, in order, so the
-        # alignment is monotonic in every language.
+        # Each column, read down the rows, is 0..n-1: every sentence once, in order (these
+        # documents move no passage), so the alignment is monotonic in every language.
         assert [i for row in alignment.rows for i in row[column]] == list(range(len(doc.versions[lang])))
     assert all(any(row) for row in alignment.rows)
 
