@@ -43,6 +43,12 @@ taken for different texts."""
 NEIGHBOUR_ROWS = 5
 """How far (in rows) to look for a counterpart when judging an unaligned unit."""
 
+MAX_UNALIGNED_SHARE = 0.5
+"""Share of a version's sentences left unaligned above which none of them is taken for moved."""
+
+COMPARE_BLOCK = 512
+"""Unaligned sentences compared with the rows at a time."""
+
 MOVED_BLOCK_GAP = 2
 """Rows within which two joined sentences count as one moved passage."""
 
@@ -105,13 +111,15 @@ class Alignment:
         return joiner.join(version.sentences[i] for i in self.rows[row][column])
 
     def pair(self, lang_a: str, lang_b: str) -> list[Bead]:
-        """The alignment of two languages at their own resolution, in document order.
+        """The alignment of two languages at their own resolution, in the rows' order.
 
         A row holds what all its languages share, so where a third language joins two sentences
         into one, the row holds both sentences of the other languages too. Here such a row is
-        split again by the pair's own alignment, where that lies inside the row and covers it;
-        so no pair ever joins sentences of different rows, and pairs can disagree only inside a
-        row. A sentence with no counterpart in the other language is a null bead of its own.
+        split again by the pair's own alignment, where that lies inside the row, covers it and
+        links something in it; so no pair ever joins sentences of different rows, and pairs can
+        disagree only inside a row. A sentence with no counterpart in the other language is a
+        null bead of its own. Rows that join a moved passage are out of document order in one
+        language, and so are their beads here.
         """
         a, b = self.langs.index(lang_a), self.langs.index(lang_b)
         if (lang_a, lang_b) in self.pair_beads:
@@ -308,20 +316,27 @@ def _align_versions(
 
 def _join_moved(versions: list[Version], members: list[int], rows: list[Row]) -> list[Row]:
     """Sentences the monotone alignment left unaligned because they were moved: an unaligned
-    sentence joins a row that lacks its language when each is the other's best match above
-    ``MOVED_MIN_SIMILARITY`` and no row within ``NEIGHBOUR_ROWS`` of the sentence comes as
-    close (its similarity with a row: the mean over the row's other languages).
+    sentence joins a row that lacks its language, more than ``NEIGHBOUR_ROWS`` rows away, when
+    each is the other's best match above ``MOVED_MIN_SIMILARITY``, no row near the sentence
+    comes as close (its similarity with a row: the mean over the row's other languages), and a
+    neighbouring sentence joins a neighbouring row too (``MOVED_BLOCK_GAP``).
 
     A passage one version moves elsewhere comes out of the DP as deletions on one side and
-    insertions on the other; joined, its rows are out of order in one language. A sentence
-    whose content a neighbouring row already holds (the end of a sentence the other version
-    splits differently) is left where it is, even when a summary elsewhere repeats it.
-    Languages are taken in code order, so that A with B mirrors B with A.
+    insertions on the other; joined, its rows stand where the other versions have it (of two,
+    the one later in code order), out of order in the rest. A sentence whose content a
+    neighbouring row already holds (the end of a sentence the other version splits
+    differently) stays, even when a summary elsewhere repeats it; so does a lone sentence out
+    of place, as often a heading. Where most of a version is unaligned the versions are not
+    translations with a passage moved, and nothing is joined. The rows are first put in an
+    order that does not depend on the order of the inputs, and languages are taken in code
+    order, so that A with B mirrors B with A.
     """
-    rows = list(rows)
+    rows = _order_gaps(list(rows), [versions[k].lang for k in members])
     baselines: dict[frozenset[int], tuple[float, float]] = {}
     for c in sorted(range(len(members)), key=lambda c: versions[members[c]].lang):
         lone = [r for r, row in enumerate(rows) if row[c] and sum(map(bool, row)) == 1]
+        if not lone or len(lone) > MAX_UNALIGNED_SHARE * len(versions[members[c]].sentences):
+            continue
         near_lone = np.zeros(len(rows), dtype=bool)
         for r in lone:
             near_lone[max(0, r - NEIGHBOUR_ROWS) : r + NEIGHBOUR_ROWS + 1] = True
@@ -331,55 +346,81 @@ def _join_moved(versions: list[Version], members: list[int], rows: list[Row]) ->
             for r, row in enumerate(rows)
             if (not row[c] or near_lone[r]) and any(ids for k, ids in enumerate(row) if k != c)
         ]
-        if not lone or not others:
-            continue
-        similarity = _similarity_to_rows(
-            versions, members, c, [rows[r] for r in lone], [rows[r] for r in others], baselines
-        )
-        position = np.array(others)
-        nearby = np.abs(position[None, :] - np.array(lone)[:, None]) <= NEIGHBOUR_ROWS
-        local = np.where(nearby, similarity, -np.inf).max(axis=1)
-        holes = np.array([not rows[r][c] for r in others])
-        similarity[:, ~holes] = -np.inf
-        best_hole, best_lone = similarity.argmax(axis=1), similarity.argmax(axis=0)
-        pairs = [
-            (lone[u], others[h])
-            for u, h in enumerate(best_hole)
-            if best_lone[h] == u and similarity[u, h] >= max(MOVED_MIN_SIMILARITY, local[u])
-        ]
-        # a passage moves as a whole: a lone pair is a header or a paraphrase as often
-        joined = {
-            hole: moved
-            for moved, hole in pairs
-            if any(
-                0 < abs(moved - other_moved) <= MOVED_BLOCK_GAP and abs(hole - other_hole) <= MOVED_BLOCK_GAP
-                for other_moved, other_hole in pairs
-            )
-        }
+        joined = _moved_joins(versions, members, c, rows, lone, others, baselines)
         for hole, moved in joined.items():
             rows[hole] = tuple(rows[moved][c] if k == c else ids for k, ids in enumerate(rows[hole]))
-        rows = [row for r, row in enumerate(rows) if r not in set(joined.values())]
+        gone = set(joined.values())
+        rows = [row for r, row in enumerate(rows) if r not in gone]
     return rows
 
 
-def _similarity_to_rows(
+def _moved_joins(
     versions: list[Version],
     members: list[int],
     c: int,
-    units: list[Row],
+    rows: list[Row],
+    lone: list[int],
+    others: list[int],
+    baselines: dict[frozenset[int], tuple[float, float]],
+) -> dict[int, int]:
+    """Which lone rows of column ``c`` join which rows of ``others`` that lack ``c`` (see
+    ``_join_moved``), as ``{hole: lone row}``; the lone sentences are compared a block at a
+    time, so memory stays linear in the rows."""
+    if not others:
+        return {}
+    spans = _row_spans(versions, members, c, [rows[r] for r in others], baselines)
+    position = np.array(others)
+    holes = np.array([not rows[r][c] for r in others])
+    best_hole = np.zeros(len(lone), dtype=np.int64)
+    best = np.full(len(lone), -np.inf)
+    local = np.full(len(lone), -np.inf)
+    column_best = np.full(len(others), -np.inf)
+    column_lone = np.full(len(others), -1)
+    version = versions[members[c]]
+    for start in range(0, len(lone), COMPARE_BLOCK):
+        block = np.array(lone[start : start + COMPARE_BLOCK])
+        own = unit_rows(np.stack([_span(version, rows[r][c]) for r in block]))
+        similarity = _mean_similarity(own, spans, len(others))
+        nearby = np.abs(position[None, :] - block[:, None]) <= NEIGHBOUR_ROWS
+        local[start : start + len(block)] = np.where(nearby, similarity, -np.inf).max(axis=1)
+        similarity[:, ~holes] = -np.inf
+        best_hole[start : start + len(block)] = similarity.argmax(axis=1)
+        best[start : start + len(block)] = similarity.max(axis=1)
+        block_best = similarity.max(axis=0)
+        better = block_best > column_best
+        column_lone[better] = start + similarity.argmax(axis=0)[better]
+        column_best = np.maximum(column_best, block_best)
+    # strictly above the nearby best: a hole near the sentence is the DP's business
+    pairs = [
+        (lone[u], others[h])
+        for u, h in enumerate(best_hole)
+        if column_lone[h] == u and best[u] >= MOVED_MIN_SIMILARITY and best[u] > local[u]
+    ]
+    # a passage moves as a whole: a lone pair is a heading or a paraphrase as often
+    return {
+        hole: moved
+        for moved, hole in pairs
+        if any(
+            0 < abs(moved - other_moved) <= MOVED_BLOCK_GAP and abs(hole - other_hole) <= MOVED_BLOCK_GAP
+            for other_moved, other_hole in pairs
+        )
+    }
+
+
+def _row_spans(
+    versions: list[Version],
+    members: list[int],
+    c: int,
     rows: list[Row],
     baselines: dict[frozenset[int], tuple[float, float]],
-) -> np.ndarray:
-    """Normalised similarity (in typical matches of each language pair) of each unit's column
-    ``c`` with each row's other languages, averaged over those the row has. ``baselines``
-    keeps each pair's unrelated and typical similarity from one call to the next."""
+) -> list[tuple[np.ndarray, np.ndarray, float, float]]:
+    """For each other language of the rows: which rows have it, their unit span vectors, and
+    the pair's unrelated and typical similarity (``baselines`` keeps them between calls)."""
     version = versions[members[c]]
-    own = unit_rows(np.stack([_span(version, unit[c]) for unit in units]))
-    total = np.zeros((len(units), len(rows)))
-    present = np.zeros(len(rows))
+    out = []
     for k, member in enumerate(members):
-        with_k = [r for r, row in enumerate(rows) if row[k]]
-        if k == c or not with_k:
+        with_k = np.array([r for r, row in enumerate(rows) if row[k]], dtype=np.int64)
+        if k == c or not len(with_k):
             continue
         other = versions[member]
         pair = frozenset((members[c], member))
@@ -389,9 +430,20 @@ def _similarity_to_rows(
                 floor,
                 typical_similarity(unit_rows(version.vectors), unit_rows(other.vectors), floor),
             )
-        floor, typical = baselines[pair]
         spans = unit_rows(np.stack([_span(other, rows[r][k]) for r in with_k]))
-        total[:, with_k] += ((own @ spans.T) - floor) / ((1.0 - floor) * typical)
+        out.append((with_k, spans, *baselines[pair]))
+    return out
+
+
+def _mean_similarity(
+    own: np.ndarray, spans: list[tuple[np.ndarray, np.ndarray, float, float]], n_rows: int
+) -> np.ndarray:
+    """Normalised similarity (in typical matches of each language pair) of each ``own`` vector
+    with each row, averaged over the languages the row has."""
+    total = np.zeros((len(own), n_rows))
+    present = np.zeros(n_rows)
+    for with_k, vectors, floor, typical in spans:
+        total[:, with_k] += ((own @ vectors.T) - floor) / ((1.0 - floor) * typical)
         present[with_k] += 1
     return total / np.maximum(present, 1)
 

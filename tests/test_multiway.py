@@ -145,3 +145,21 @@ def test_a_single_sentence_out_of_place_is_not_joined():
     # one sentence alone is as often a heading or a summary repeating a sentence elsewhere
     alignment = align_versions(moved_pair([10]))
     assert ((29,), ()) in alignment.pair("id", "fr") and ((), (10,)) in alignment.pair("id", "fr")
+
+
+@pytest.mark.parametrize("footer", [1, 2])
+def test_joining_moved_sentences_keeps_a_with_b_the_mirror_of_b_with_a(footer):
+    # French ends with sentences of its own: unaligned rows beside the joined ones, whose
+    # order out of the DP depends on the order of the inputs
+    rng = np.random.default_rng(0)
+    content = unit(rng.normal(size=(30 + footer, 64)))
+    noise = 0.3 * rng.normal(size=(2, 30 + footer, 64)) / 8
+    indonesian = [i for i in range(30) if i not in (10, 11, 12, 13)] + [10, 11, 12, 13]
+    versions = [
+        Version("fr", [f"fr-{i}" for i in range(30 + footer)], unit(content + noise[0])),
+        Version("id", [f"id-{i}" for i in indonesian], unit(content + noise[1])[indonesian]),
+    ]
+    alignment, mirrored = align_versions(versions), align_versions(versions[::-1])
+    assert any(abs(row[0][0] - row[1][0]) > 10 for row in alignment.rows if all(row))  # joined
+    assert mirrored.rows == [row[::-1] for row in alignment.rows]
+    assert mirrored.pair("id", "fr") == [(b, a) for a, b in alignment.pair("fr", "id")]
