@@ -247,14 +247,13 @@ def _search_windows(src: Units, tgt: Units, coarse_params: AlignParams) -> np.nd
     path, typical = _align_path(_halve(src), _halve(tgt), coarse_params, coarse_params)
     sure = np.nan_to_num(path.similarity, nan=0.0) >= WEAK_SIMILARITY * typical
     boxes: list[tuple[int, int, int, int]] = []  # (src_start, src_end, tgt_start, tgt_end), coarse
-    for k, (s0, s1, t0, t1) in enumerate(path.beads):
+    for k, bead in enumerate(path.beads):
         if k and not sure[k] and not sure[k - 1]:
-            start = boxes.pop()
-            if max(s1 - start[0], t1 - start[2]) * 2 <= MAX_UNSURE_STRETCH:
-                boxes.append((start[0], s1, start[2], t1))
+            first_src, _, first_tgt, _ = boxes[-1]
+            if max(bead[1] - first_src, bead[3] - first_tgt) * 2 <= MAX_UNSURE_STRETCH:
+                boxes[-1] = (first_src, bead[1], first_tgt, bead[3])
                 continue
-            boxes.append(start)
-        boxes.append((s0, s1, t0, t1))
+        boxes.append(bead)
     lo = np.full(n + 1, m, dtype=np.int64)
     hi = np.zeros(n + 1, dtype=np.int64)
     for s0, s1, t0, t1 in boxes:
