@@ -6,7 +6,8 @@ text before they are aligned (``aligner.collection``).
 
 Problems with the input are reported as one line on stderr with exit status 1, warnings as
 one line each; nothing is written unless the whole run succeeds, and an output file is
-replaced atomically.
+replaced atomically. Each command imports the stages it runs when it runs, so that ``--help``,
+``--version`` and ``evaluate`` start at once.
 """
 
 from __future__ import annotations
@@ -25,20 +26,39 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import langcodes
-
-import aligner
-import aligner.report
-from aligner.clean import read_text
-from aligner.collection import Corpus
+from aligner import fitted
 from aligner.encode import DEFAULT_MODEL
 from aligner.errors import AlignerError
 from aligner.evaluate import evaluate_paths
-from aligner.export import FORMATS, check_writable, format_for, moses_paths, render, write_atomic, write_moses
-from aligner.mine import DEFAULT_K, DEFAULT_THRESHOLD, Mined, mine_texts
-from aligner.multiway import MIN_PARALLELISM
-from aligner.segment import detect_language, split_sentences
+from aligner.export import (
+    FORMATS,
+    check_writable,
+    format_for,
+    meta,
+    meta_path,
+    output_paths,
+    render,
+    write,
+    write_atomic_many,
+)
+from aligner.settings import Settings
+from aligner.version import __version__
+
+if TYPE_CHECKING:
+    from aligner.mine import Mined
+    from aligner.progress import Progress
+    from aligner.table import Alignment, Corpus
+
+DEFAULTS = Settings()
+
+PROVENANCE_HELP = (
+    "Every output records how it was made (toolkit version, encoder and a hash of its weights, "
+    "fitted values, settings that differ from the defaults, date): the x-aligner-provenance prop "
+    "of a TMX header, the first record of a JSONL file, OUT.meta.json beside TSV, .align and "
+    "Moses files, and the provenance key of report's JSON."
+)
 
 
 def parse_langs(value: str | None, count: int, distinct: bool = True) -> list[str] | None:
@@ -46,6 +66,8 @@ def parse_langs(value: str | None, count: int, distinct: bool = True) -> list[st
     otherwise), standardised."""
     if value is None:
         return None
+    import langcodes
+
     langs = [code.strip() for code in value.split(",")]
     if len(langs) != count:
         raise AlignerError(f"--langs names {len(langs)} languages for {count} input files")
@@ -74,6 +96,8 @@ def identify_languages(
 ) -> list[str]:
     """The language of each file, which must have words (and be distinct unless told otherwise).
     Files from a ``folder`` cannot be given ``--langs``: the message says to list them."""
+    from aligner.segment import detect_language
+
     langs: list[str] = []
     for path, text in zip(paths, texts, strict=True):
         if not _has_text(text):
@@ -102,6 +126,8 @@ def _has_text(text: str | list[str]) -> bool:
 
 def read_presplit(path: Path) -> list[str]:
     """One sentence per line, verbatim; line ``k`` (0-based) is sentence ``k``. A blank file has none."""
+    from aligner.clean import read_text
+
     text = read_text(path)
     if not text.strip():
         return []
@@ -118,7 +144,7 @@ def read_presplit(path: Path) -> list[str]:
 
 def _read_inputs(args: argparse.Namespace, paths: list[Path]) -> list[str | list[str]]:
     """The text (or, with ``--presplit``, the lines) of each file; at least two must have some."""
-    texts = [read_presplit(p) if args.presplit else read_text(p) for p in paths]
+    texts = [_read(args, p) for p in paths]
     empty = [str(p) for p, text in zip(paths, texts, strict=True) if not _has_text(text)]
     if len(paths) - len(empty) < 2:
         raise AlignerError(
@@ -127,28 +153,43 @@ def _read_inputs(args: argparse.Namespace, paths: list[Path]) -> list[str | list
     return texts
 
 
-def _sentences(args: argparse.Namespace, text: str | list[str], lang: str) -> list[str]:
-    if isinstance(text, list):  # read with --presplit: lines are the sentences
-        return text
-    return split_sentences(text, lang, keep_urls=not args.drop_urls)
+def _read(args: argparse.Namespace, path: Path) -> str | list[str]:
+    """A file's text, or with ``--presplit`` its lines (which are kept as sentences)."""
+    from aligner.clean import read_text
+
+    return read_presplit(path) if args.presplit else read_text(path)
 
 
-def _align_files(args: argparse.Namespace, paths: list[Path], langs: list[str] | None) -> aligner.Alignment:
+def _encoding(args: argparse.Namespace) -> dict:
+    """How the API is to clean and embed the inputs: the same for every command that embeds."""
+    return {
+        "model": args.model,
+        "cache_dir": args.cache_dir,
+        "use_cache": not args.no_cache,
+        "keep_urls": not args.drop_urls,
+    }
+
+
+@contextmanager
+def _progress(args: argparse.Namespace) -> Iterator[Progress | None]:
+    """Bars on stderr for the run, on a terminal and without ``-q``."""
+    from aligner.progress import callback
+
+    with callback(not args.quiet and sys.stderr.isatty()) as report:
+        yield report
+
+
+def _align_files(args: argparse.Namespace, paths: list[Path], langs: list[str] | None) -> Alignment:
     """Read, split and align FILES, as ``align`` and ``report`` take them."""
     texts = _read_inputs(args, paths)
     return _align_versions(args, texts, langs or identify_languages(paths, texts))
 
 
-def _align_versions(
-    args: argparse.Namespace, texts: list[str | list[str]], langs: list[str]
-) -> aligner.Alignment:
-    return aligner.align(
-        {lang: _sentences(args, text, lang) for lang, text in zip(langs, texts, strict=True)},
-        model=args.model,
-        cache_dir=args.cache_dir,
-        use_cache=not args.no_cache,
-        progress=not args.quiet and sys.stderr.isatty(),
-    )
+def _align_versions(args: argparse.Namespace, texts: list[str | list[str]], langs: list[str]) -> Alignment:
+    from aligner.api import align
+
+    with _progress(args) as report:
+        return align(dict(zip(langs, texts, strict=True)), **_encoding(args), progress=report or False)
 
 
 def _align_collection(
@@ -162,16 +203,14 @@ def _align_collection(
             raise AlignerError(f"{path} is given twice: pass each document once")
     stems = [path.stem for path in paths]
     names = [stem if stems.count(stem) == 1 else str(path) for stem, path in zip(stems, paths, strict=True)]
-    return aligner.align_collection(
-        {
-            name: (lang, _sentences(args, text, lang))
-            for name, lang, text in zip(names, langs, texts, strict=True)
-        },
-        model=args.model,
-        cache_dir=args.cache_dir,
-        use_cache=not args.no_cache,
-        progress=not args.quiet and sys.stderr.isatty(),
-    )
+    from aligner.api import align_collection
+
+    with _progress(args) as report:
+        return align_collection(
+            {name: (lang, text) for name, lang, text in zip(names, langs, texts, strict=True)},
+            **_encoding(args),
+            progress=report or False,
+        )
 
 
 def _align_paths(args: argparse.Namespace) -> tuple[list[Path], bool]:
@@ -249,14 +288,14 @@ def _check_plots(directory: Path | None) -> None:
     check_writable(directory / "coverage.png" if directory.is_dir() else directory)
 
 
-def _save_plots(result: aligner.Alignment | Corpus, directory: Path | None, quiet: bool) -> None:
+def _save_plots(result: Alignment | Corpus, directory: Path | None, quiet: bool) -> None:
     """Plots of an alignment into DIRECTORY; of a collection, each group's into DIRECTORY/GROUP
     (a path in the group's name made one folder name)."""
     if directory is None:
         return
-    from aligner.inspect import save_plots
+    from aligner.view import save_plots
 
-    if isinstance(result, Corpus):
+    if result.docs is not None:
         written = [
             path
             for name, alignment in result.parts
@@ -296,32 +335,28 @@ def _align(args: argparse.Namespace) -> None:
     # language twice, make a collection to be grouped.
     distinct = not from_folder and len(paths) == 2
     langs = parse_langs(args.langs, len(paths), distinct)
-    if fmt == "moses" and langs:
-        for path in moses_paths(args.output, list(dict.fromkeys(langs))):
+    if args.output:
+        for path in output_paths(args.output, fmt, list(dict.fromkeys(langs or []))):
             check_writable(path)
-    elif args.output:
-        check_writable(args.output)
     _check_plots(args.plots)
     texts = _read_inputs(args, paths)
     if from_folder:
         paths, texts = _skip_empty(paths, texts)
     langs = langs or identify_languages(paths, texts, distinct, folder=from_folder)
-    result: aligner.Alignment | Corpus
+    result: Alignment | Corpus
     if from_folder or len(set(langs)) < len(langs):
         result = _align_collection(args, paths, texts, langs)
     else:
         result = _align_versions(args, texts, langs)
-    if fmt == "moses":
-        write_moses(result, args.output)
-    elif args.output:
-        write_atomic(args.output, render(result, fmt))
+    if args.output:
+        write(result, args.output, fmt)
     else:
         sys.stdout.write(render(result, fmt))
     _save_plots(result, args.plots, args.quiet)
     if not args.quiet:
         seconds = time.perf_counter() - started
         report = (
-            collection_summary(result, seconds) if isinstance(result, Corpus) else summary(result, seconds)
+            collection_summary(result, seconds) if result.docs is not None else summary(result, seconds)
         )
         print(report, file=sys.stderr)
 
@@ -333,27 +368,37 @@ def _report(args: argparse.Namespace) -> None:
         if target:
             check_writable(target)
     _check_plots(args.plots)
+    from aligner.export import provenance_record
+    from aligner.report import format_summary, quality
+    from aligner.report import summary as quality_summary
+
     alignment = _align_files(args, paths, langs)
     thresholds = {"min_score": args.min_score, "max_length_z": args.max_length_z}
-    units = aligner.report.quality(alignment, **thresholds)
+    units = quality(alignment, **thresholds)
     result = {"files": dict(zip(alignment.langs, map(str, paths), strict=True))}
-    result |= aligner.report.summary(alignment, **thresholds, units=units)
-    print(aligner.report.format_summary(result))
+    result |= quality_summary(alignment, **thresholds, units=units)
+    result["provenance"] = provenance_record(alignment)
+    print(format_summary(result))
+    contents: dict[Path, str] = {}
     if args.output:
-        write_atomic(args.output, json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        contents[Path(args.output)] = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     if args.units:
-        write_atomic(args.units, units.round(4).to_csv(sep="\t", index=False, lineterminator="\n"))
+        contents[Path(args.units)] = units.round(4).to_csv(sep="\t", index=False, lineterminator="\n")
+        contents[meta_path(args.units)] = meta(result["provenance"], format="report units")
+    write_atomic_many(contents)
     _save_plots(alignment, args.plots, args.quiet)
 
 
-def summary(alignment: aligner.Alignment, seconds: float) -> str:
+def summary(alignment: Alignment, seconds: float) -> str:
     """Rows, coverage per language (share of sentences in rows with another language), mean score."""
     return "; ".join([*_table_summary(alignment), f"{seconds:.1f} s"])
 
 
-def _table_summary(alignment: aligner.Alignment) -> list[str]:
+def _table_summary(alignment: Alignment) -> list[str]:
+    from aligner.report import aligned_counts
+
     parts = [f"{len(alignment.rows)} rows"]
-    for version, aligned in zip(alignment.versions, aligner.report.aligned_counts(alignment), strict=True):
+    for version, aligned in zip(alignment.versions, aligned_counts(alignment), strict=True):
         parts.append(f"{version.lang} {aligned}/{len(version.sentences)} aligned")
     mean = float(alignment.scores.mean()) if len(alignment.scores) else 0.0
     parts.append(f"mean score {mean:.3f}")
@@ -379,19 +424,22 @@ def collection_summary(corpus: Corpus, seconds: float) -> str:
         if (closest := grouping.closest(document.name)) is not None:
             other = closest.b if closest.a == document.name else closest.a
             line += f": closest {other} at {closest.parallelism:.2f}"
-            if closest.parallelism >= MIN_PARALLELISM:
+            if closest.parallelism >= corpus.settings.merging.min_parallelism:
                 line += ", but a group takes one document per language"
         lines.append(line)
     return "\n".join(lines)
 
 
 def _split(args: argparse.Namespace) -> None:
+    from aligner.clean import read_text
+    from aligner.segment import split_sentences
+
     if args.output:
         check_writable(args.output)
     sentences = split_sentences(read_text(Path(args.file)), args.lang, keep_urls=not args.drop_urls)
     content = "".join(s + "\n" for s in sentences)
     if args.output:
-        write_atomic(args.output, content)
+        write_atomic_many({Path(args.output): content})
     else:
         sys.stdout.write(content)
 
@@ -407,41 +455,46 @@ def _mine(args: argparse.Namespace) -> None:
     langs = parse_langs(args.langs, len(paths), distinct=False)
     if paths[0].resolve() == paths[1].resolve():
         raise AlignerError(f"{paths[1]} is given twice: mine compares two different documents")
-    if not math.isfinite(args.threshold):
+    if args.threshold is not None and not math.isfinite(args.threshold):
         raise AlignerError(f"--threshold must be a finite number, got {args.threshold}")
     if args.output:
         if Path(args.output).suffix.lower() != ".tsv":
             raise AlignerError(f"mine writes TSV: name the output file *.tsv, not {args.output}")
-        check_writable(args.output)
-    texts = [read_presplit(p) if args.presplit else read_text(p) for p in paths]
+        for path in output_paths(args.output, "tsv", []):
+            check_writable(path)
+    texts = [_read(args, p) for p in paths]
     for path, text in zip(paths, texts, strict=True):
         if not _has_text(text):
             raise AlignerError(f"nothing to mine: {path} is empty")
     langs = langs or identify_languages(paths, texts, distinct=False)
-    mined = mine_texts(
-        *((lang, _sentences(args, text, lang)) for lang, text in zip(langs, texts, strict=True)),
-        threshold=args.threshold,
-        k=args.neighbours,
-        model=args.model,
-        cache_dir=args.cache_dir,
-        use_cache=not args.no_cache,
-        progress=not args.quiet and sys.stderr.isatty(),
-    )
+    from aligner.api import mine_texts
+
+    with _progress(args) as report:
+        mined = mine_texts(
+            *zip(langs, texts, strict=True),
+            threshold=args.threshold,
+            k=args.neighbours,
+            **_encoding(args),
+            progress=report or False,
+        )
     content = mined.to_pandas().to_csv(sep="\t", index=False, lineterminator="\n")
     if args.output:
-        write_atomic(args.output, content)
+        record = mined.provenance.to_json() if mined.provenance else {}
+        facts = {"langs": list(mined.columns), "pairs": len(mined.pairs)}
+        sidecar = meta(record, format="mined tsv", **facts)
+        write_atomic_many({Path(args.output): content, meta_path(args.output): sidecar})
     else:
         sys.stdout.write(content)
     if not args.quiet:
-        print(mine_summary(mined, args.threshold, time.perf_counter() - started), file=sys.stderr)
+        print(mine_summary(mined, time.perf_counter() - started), file=sys.stderr)
 
 
-def mine_summary(mined: Mined, threshold: float, seconds: float) -> str:
+def mine_summary(mined: Mined, seconds: float) -> str:
     """Pairs mined and how many sentences of each document they hold."""
     name_a, name_b = mined.columns
     pairs = len(mined.pairs)
     return (
-        f"{pairs} pairs with score >= {threshold:g}; sentences paired: {name_a} {pairs}/"
+        f"{pairs} pairs with score >= {mined.threshold:g}; sentences paired: {name_a} {pairs}/"
         f"{len(mined.a.sentences)}, {name_b} {pairs}/{len(mined.b.sentences)}; {seconds:.1f} s"
     )
 
@@ -485,11 +538,25 @@ def _add_encoding_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _Version(argparse.Action):
+    """``--version``: the version, then how outputs record their provenance (argparse's own
+    version action would re-wrap the lines)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"aligner {__version__}\n{PROVENANCE_HELP}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aligner", description="Sentence-align versions of a document in several languages."
     )
-    parser.add_argument("--version", action="version", version=f"aligner {aligner.__version__}")
+    parser.add_argument(
+        "--version",
+        action=_Version,
+        nargs=0,
+        help="show the version and where outputs record how they were made",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     align = commands.add_parser(
@@ -526,12 +593,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--units", help="write the per-unit quality signals as TSV here")
     report.add_argument("--plots", type=Path, metavar="DIR", help="also save PNG plots into DIR")
     report.add_argument(
-        "--min-score", type=float, default=aligner.report.MIN_SCORE, help="flag units scored below this"
+        "--min-score", type=float, default=DEFAULTS.report.min_score, help="flag units scored below this"
     )
     report.add_argument(
         "--max-length-z",
         type=float,
-        default=aligner.report.MAX_LENGTH_Z,
+        default=DEFAULTS.report.max_length_z,
         help="flag units whose length ratio lies further than this many robust deviations from the pair's",
     )
     report.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -576,16 +643,16 @@ def build_parser() -> argparse.ArgumentParser:
     mine.add_argument(
         "--threshold",
         type=float,
-        default=DEFAULT_THRESHOLD,
-        help=f"lowest margin of a pair (default {DEFAULT_THRESHOLD}; 1 is as similar as the sentences' "
+        help="lowest margin of a pair (default: fitted for the encoder, "
+        f"{fitted.load().mining_threshold} for {fitted.DEFAULT_FITTED}; 1 is as similar as the sentences' "
         "nearest neighbours; higher is stricter)",
     )
     mine.add_argument(
         "--neighbours",
         type=int,
-        default=DEFAULT_K,
+        default=DEFAULTS.mining.neighbours,
         metavar="K",
-        help=f"nearest neighbours in the margin (default {DEFAULT_K})",
+        help=f"nearest neighbours in the margin (default {DEFAULTS.mining.neighbours})",
     )
     _add_encoding_arguments(mine)
     mine.add_argument("-o", "--output", help="output .tsv file (default: stdout)")

@@ -2,10 +2,10 @@
 
 Document alignment from sentence embeddings. Two documents are versions of one text when a
 sentence alignment of the two finds clear counterparts for most of their sentences: their
-parallelism (``aligner.multiway.parallelism``). The mean of a document's sentence vectors
+parallelism (``aligner.merge.parallelism``). The mean of a document's sentence vectors
 cannot tell: on the seeds it is 0.79 to 0.87 for every pair, and highest for two different
 Chinese articles. Documents are grouped by average linkage, most parallel pair first, while
-the average parallelism between two groups reaches ``MIN_PARALLELISM``, and never into a
+the average parallelism between two groups reaches ``MergeSettings.min_parallelism``, and never into a
 group that already has a document of the same language; a document that joins no group is
 left alone (unmatched) and keeps its sentences in the corpus as a table of its own.
 """
@@ -17,25 +17,16 @@ from dataclasses import dataclass, field
 from itertools import combinations, count
 
 import numpy as np
-import pandas as pd
 
-from aligner.align import AlignParams, PairAlignment, Units, align_units, unrelated_similarity
-from aligner.multiway import (
-    CLEAR_MATCH,
-    MIN_PARALLELISM,
-    Alignment,
-    Row,
-    Version,
-    align_versions,
-    parallelism,
-)
-from aligner.progress import step_bar
-
-CANDIDATE_SHARE = MIN_PARALLELISM / 2
-"""Pairs whose quick estimate of parallelism (the share of sentences in clear mutual best
-matches) stays below this are not aligned sentence by sentence: on the seeds the estimate is
-0.54 for the condensed zh-ja translation and at most 0.15 for different texts in two
-languages, so half the grouping threshold skips most unrelated pairs and no translation."""
+from aligner.fitted import DEFAULT_FITTED, load
+from aligner.linkage import average_linkage
+from aligner.merge import align_versions, complete, parallelism, version_units
+from aligner.pairwise import PairAlignment, align_units
+from aligner.progress import Progress, report
+from aligner.provenance import Provenance
+from aligner.settings import Settings
+from aligner.similarity import BLOCK_ROWS, Baseline, best_matches, cosine_blocks, pair_baseline
+from aligner.table import Alignment, Corpus, Version
 
 
 @dataclass(frozen=True)
@@ -58,10 +49,12 @@ class Link:
     b: str
     parallelism: float
     """The share of both documents' sentences in clear matches of their sentence alignment;
-    for a pair below ``CANDIDATE_SHARE``, the quick estimate instead."""
+    for a pair below ``CollectionSettings.candidate_share``, the quick estimate instead."""
     pair: PairAlignment | None = field(default=None, repr=False, compare=False)
     """That sentence alignment, ``a`` as source, kept so that a group is not aligned twice;
-    None for a pair below ``CANDIDATE_SHARE``."""
+    None for a pair below the candidate share."""
+    baseline: Baseline | None = field(default=None, repr=False, compare=False)
+    """The two documents' similarity baselines, kept so that a group does not measure them again."""
 
 
 @dataclass(frozen=True)
@@ -97,50 +90,42 @@ class Grouping:
         return max(own, key=lambda link: link.parallelism, default=None)
 
 
-def mutual_match_share(a: Version, b: Version, block: int = 1024) -> float:
+def mutual_match_share(
+    a: Version, b: Version, baseline: Baseline, clear_match: float, block: int = BLOCK_ROWS
+) -> float:
     """Share of both versions' sentences that are each other's best match, and clearly so
-    (normalised similarity above ``CLEAR_MATCH``): matrix products, no alignment, and in blocks
-    of rows, so that two books never hold their whole similarity matrix."""
-    floor = unrelated_similarity(a.vectors, b.vectors)
-    best_in_b = np.empty(len(a.sentences), dtype=np.int64)
-    best_of_a = np.empty(len(a.sentences))
-    best_in_a = np.zeros(len(b.sentences), dtype=np.int64)
-    best_of_b = np.full(len(b.sentences), -np.inf)
-    for start in range(0, len(a.sentences), block):
-        similarity = a.vectors[start : start + block] @ b.vectors.T
-        best_in_b[start : start + block] = similarity.argmax(axis=1)
-        best_of_a[start : start + block] = similarity.max(axis=1)
-        better = similarity.max(axis=0) > best_of_b
-        best_in_a[better] = similarity.argmax(axis=0)[better] + start
-        best_of_b[better] = similarity.max(axis=0)[better]
-    mutual = best_in_a[best_in_b] == np.arange(len(a.sentences))
-    clear = (best_of_a - floor) / (1.0 - floor) > CLEAR_MATCH
-    return 2.0 * int((mutual & clear).sum()) / (len(a.sentences) + len(b.sentences))
+    (similarity above unrelated over ``clear_match``): matrix products, no alignment, and in
+    blocks of ``block`` rows, so that two books never hold their whole similarity matrix."""
+    blocks = cosine_blocks(a.vectors, b.vectors, block)
+    matches = best_matches(blocks, len(a.sentences), len(b.sentences))
+    clear = baseline.above_unrelated(matches.row_score) > clear_match
+    return 2.0 * int((matches.mutual() & clear).sum()) / (len(a.sentences) + len(b.sentences))
 
 
 def link_documents(
-    documents: Sequence[Document], params: AlignParams | None = None, progress: bool = False
+    documents: Sequence[Document], settings: Settings | None = None, progress: Progress | None = None
 ) -> list[Link]:
     """The parallelism of every two documents; only likely pairs are aligned sentence by sentence.
 
     Each link's ``a`` is the document that ``assemble`` puts first in a table (the one whose
     language comes first in the collection, else the earlier one), so that its alignment is
-    the one ``align_versions`` would make. ``progress`` draws a bar on stderr over the pairs.
+    the one ``align_versions`` would make. ``progress`` hears of each pair.
     """
+    settings = complete(settings)
     langs = _column_order(documents)
     pairs = list(combinations(documents, 2))
     links = []
-    with step_bar(len(pairs), "grouping", progress) as bar:
-        for x, y in pairs:
-            a, b = (y, x) if langs.index(y.lang) < langs.index(x.lang) else (x, y)
-            bar.set_postfix_str(f"{a.name} {b.name}")
-            share = mutual_match_share(a.version, b.version)
-            pair = None
-            if share >= CANDIDATE_SHARE:
-                pair = align_units(_units(a.version), _units(b.version), params)
-                share = parallelism(a.version, b.version, pair)
-            links.append(Link(a.name, b.name, share, pair))
-            bar.update()
+    report(progress, "grouping", 0, len(pairs))
+    for done, (x, y) in enumerate(pairs, start=1):
+        a, b = (y, x) if langs.index(y.lang) < langs.index(x.lang) else (x, y)
+        baseline = pair_baseline(a.version, b.version, settings.alignment)
+        share = mutual_match_share(a.version, b.version, baseline, settings.merging.clear_match)
+        pair = None
+        if share >= settings.collection.candidate_share:
+            pair = align_units(version_units(a.version), version_units(b.version), settings.alignment)
+            share = parallelism(a.version, b.version, pair, settings.merging.clear_match)
+        links.append(Link(a.name, b.name, share, pair, baseline))
+        report(progress, "grouping", done, len(pairs), f"{a.name} {b.name}")
     return links
 
 
@@ -149,52 +134,32 @@ def _column_order(documents: Sequence[Document]) -> list[str]:
     return list(dict.fromkeys(d.lang for d in documents))
 
 
-def _units(version: Version) -> Units:
-    return Units(version.vectors, version.relative_lengths)
-
-
 def group_documents(
-    documents: Sequence[Document], links: Sequence[Link], min_parallelism: float = MIN_PARALLELISM
+    documents: Sequence[Document], links: Sequence[Link], min_parallelism: float | None = None
 ) -> Grouping:
-    """Average-linkage grouping with a threshold, and one document per language in a group.
+    """Average-linkage grouping with a threshold (default: ``MergeSettings.min_parallelism``),
+    and one document per language in a group.
 
-    The language constraint is why this is not ``scipy.cluster.hierarchy``, which has none. It
-    decides between two documents of one language that both match a group: the closer pair
-    meets first, and the other document can no longer join. So a second article that shares
-    sentences with one member is never forced in beside it.
+    The language constraint decides between two documents of one language that both match a
+    group: the closer pair meets first, and the other document can no longer join. So a second
+    article that shares sentences with one member is never forced in beside it.
     """
     names = [d.name for d in documents]
     if len(set(names)) != len(names):
         raise ValueError("document names must be unique")
+    if min_parallelism is None:
+        min_parallelism = Settings().merging.min_parallelism
     index = {name: k for k, name in enumerate(names)}
-    size = len(documents)
-    closeness = np.zeros((size, size))
+    closeness = np.zeros((len(documents), len(documents)))
     for link in links:
         i, j = index[link.a], index[link.b]
         closeness[i, j] = closeness[j, i] = link.parallelism
-    langs = sorted({d.lang for d in documents})
-    has_lang = np.array([[d.lang == lang for lang in langs] for d in documents], dtype=np.int64)
-    members = [[k] for k in range(size)]
-    active = np.ones(size, dtype=bool)
-    while True:
-        allowed = (has_lang @ has_lang.T == 0) & active[:, None] & active[None, :]
-        candidates = np.where(allowed, closeness, -np.inf)
-        # argmax takes the first maximum in row order: ties go to the earlier documents.
-        i, j = np.unravel_index(int(np.argmax(candidates)), candidates.shape)
-        if candidates[i, j] < min_parallelism:
-            break
-        # UPGMA update: the merged group's closeness is the size-weighted mean of its parts'.
-        weights = np.array([len(members[i]), len(members[j])], dtype=np.float64)
-        closeness[i] = closeness[j] = (weights @ closeness[[i, j]]) / weights.sum()
-        closeness[:, i] = closeness[i]
-        has_lang[i] |= has_lang[j]
-        members[i] = sorted(members[i] + members[j])
-        active[j] = False
+    _, clusters = average_linkage(closeness, min_parallelism, [d.lang for d in documents])
     pairs = {frozenset((link.a, link.b)): link for link in links}
     groups, unmatched = [], []
     taken = set(names)
-    for k in np.flatnonzero(active):
-        group = [documents[m] for m in members[k]]
+    for members in sorted(sorted(members) for members in clusters):
+        group = [documents[m] for m in members]
         if len(group) == 1:
             unmatched.append(group[0])
             continue
@@ -212,85 +177,25 @@ def _free_name(name: str, taken: set[str]) -> str:
     return next(f"{name}#{k}" for k in count(2) if f"{name}#{k}" not in taken)
 
 
-@dataclass(repr=False)
-class Corpus:
-    """A collection aligned: the table of each group and of each unmatched document, stacked.
-
-    It offers what the exporters read from an ``Alignment`` (``langs``, ``rows``, ``scores``,
-    ``text``, ``to_pandas``), with every language of the collection as a column, plus ``docs``,
-    the group (or document) name of each row.
-    """
-
-    langs: list[str]
-    parts: list[tuple[str, Alignment]]
-    """(doc name, its alignment) in output order, each name once; an unmatched document's rows
-    have no score."""
-    grouping: Grouping
-    rows: list[Row] = field(init=False)
-    scores: np.ndarray = field(init=False)
-    docs: list[str] = field(init=False)
-    _origin: list[tuple[Alignment, int]] = field(init=False)
-
-    def __post_init__(self) -> None:
-        names = [name for name, _ in self.parts]
-        if len(set(names)) != len(names):
-            raise ValueError(f"doc names must be unique, got {names}")
-        self.rows, self.docs, self._origin = [], [], []
-        for name, alignment in self.parts:
-            columns = [self.langs.index(lang) for lang in alignment.langs]
-            for r, row in enumerate(alignment.rows):
-                wide: list[tuple[int, ...]] = [()] * len(self.langs)
-                for column, ids in zip(columns, row, strict=True):
-                    wide[column] = ids
-                self.rows.append(tuple(wide))
-                self.docs.append(name)
-                self._origin.append((alignment, r))
-        self.scores = np.concatenate([alignment.scores for _, alignment in self.parts])
-
-    def __repr__(self) -> str:
-        return (
-            f"Corpus({len(self.rows)} rows; {len(self.grouping.groups)} groups, "
-            f"{len(self.grouping.unmatched)} unmatched; languages {', '.join(self.langs)})"
-        )
-
-    def table(self, name: str) -> Alignment:
-        """The alignment of the group or unmatched document ``name``."""
-        return next(alignment for doc, alignment in self.parts if doc == name)
-
-    def text(self, row: int, column: int) -> str:
-        alignment, r = self._origin[row]
-        lang = self.langs[column]
-        return alignment.text(r, alignment.langs.index(lang)) if lang in alignment.langs else ""
-
-    def to_pandas(self) -> pd.DataFrame:
-        """``doc``, then the columns of ``Alignment.to_pandas`` for every language and pair;
-        empty where a document lacks the language."""
-        text_columns = [name for lang in self.langs for name in (lang, f"{lang}_ids")]
-        pair_columns = [f"score_{a}_{b}" for a, b in combinations(self.langs, 2)]
-        frames = [alignment.to_pandas().assign(doc=name) for name, alignment in self.parts]
-        frame = pd.concat(frames, ignore_index=True).reindex(
-            columns=["doc", *text_columns, "score", *pair_columns]
-        )
-        frame[text_columns] = frame[text_columns].fillna("")
-        return frame.astype({column: "float64" for column in ["score", *pair_columns]})
-
-
 def assemble(
     documents: Sequence[Document],
     grouping: Grouping,
-    params: AlignParams | None = None,
-    progress: bool = False,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    provenance: Provenance | None = None,
 ) -> Corpus:
     """Align each group N-way and stack the tables with the unmatched documents' sentences,
     each group where its first member came in the input.
 
-    The pairwise alignments that ``link_documents`` made for the grouping are reused, so it
-    must have been given the same ``documents`` and ``params``."""
+    The pairwise alignments and baselines that ``link_documents`` made for the grouping are
+    reused, so it must have been given the same ``documents`` and ``settings``."""
     langs = _column_order(documents)
     position = {d.name: k for k, d in enumerate(documents)}
     tables = [(g.name, g.members, g.links) for g in grouping.groups]
     tables += [(d.name, [d], []) for d in grouping.unmatched]
     tables.sort(key=lambda table: position[table[1][0].name])
+    settings = complete(settings)
+    provenance = provenance or Provenance.of(settings, load(DEFAULT_FITTED))
     parts = []
     for name, members, links in tables:
         # Column order follows the collection's, so that pair score keys match its columns.
@@ -298,18 +203,24 @@ def assemble(
         versions = [d.version for d in ordered]
         column = {d.name: k for k, d in enumerate(ordered)}
         if len(versions) > 1:
-            made = {
-                (column[link.a], column[link.b]): link.pair
-                for link in links
-                if link.pair is not None and column[link.a] < column[link.b]
-            }
-            parts.append((name, align_versions(versions, params, progress=progress, pairs=made)))
+            kept = [link for link in links if column[link.a] < column[link.b]]
+            table = align_versions(
+                versions,
+                settings,
+                progress=progress,
+                pairs={(column[k.a], column[k.b]): k.pair for k in kept if k.pair is not None},
+                baselines={(column[k.a], column[k.b]): k.baseline for k in kept if k.baseline is not None},
+                provenance=provenance,
+            )
         else:
-            parts.append((name, _alone(versions[0])))
-    return Corpus(langs, parts, grouping)
+            table = _alone(versions[0], settings, provenance)
+        parts.append((name, table))
+    return Corpus(langs, parts, grouping, settings, provenance)
 
 
-def _alone(version: Version) -> Alignment:
+def _alone(version: Version, settings: Settings, provenance: Provenance) -> Alignment:
     """A document with no counterpart: a row per sentence, unscored (nothing is claimed)."""
     count = len(version.sentences)
-    return Alignment([version], [((i,),) for i in range(count)], np.full(count, np.nan), {}, [[version.lang]])
+    rows = [((i,),) for i in range(count)]
+    scores = np.full(count, np.nan)
+    return Alignment([version], rows, scores, {}, [[version.lang]], settings=settings, provenance=provenance)

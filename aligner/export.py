@@ -1,8 +1,10 @@
-"""Export stage: an ``Alignment`` out as TSV, JSONL, TMX 1.4, Vecalign ``.align`` lines or
-Moses-style plain text.
+"""Export stage: a table out as TSV, JSONL, TMX 1.4, Vecalign ``.align`` lines or Moses-style
+plain text, each with its provenance.
 
-Every writer renders to a string first and the file is replaced atomically, so a failed or
-interrupted run never leaves half a corpus behind.
+Every writer renders to a string first and the files are replaced atomically, so a failed or
+interrupted run never leaves half a corpus behind. The provenance (``aligner.provenance``) goes
+where each format can carry it: a ``<prop>`` of the TMX header, the first JSONL record, and a
+sidecar ``OUT.meta.json`` beside TSV, ``.align`` and Moses files, which stay plain.
 """
 
 from __future__ import annotations
@@ -17,18 +19,21 @@ import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import langcodes
-from lxml import etree
-
-from aligner import __version__
-from aligner.collection import Corpus
 from aligner.errors import AlignerError
 from aligner.evaluate import format_alignment
-from aligner.multiway import Alignment
+from aligner.provenance import Provenance
+from aligner.version import __version__
 
-Table = Alignment | Corpus
-"""What the writers take: one alignment, or a collection's (which adds a ``doc`` per row)."""
+if TYPE_CHECKING:
+    from aligner.table import Table
+
+META_SUFFIX = ".meta.json"
+"""The sidecar of a TSV, ``.align`` or Moses output: ``OUT.meta.json`` (``PREFIX.meta.json``)."""
+
+UNKNOWN = Provenance("unknown", "unknown", "unknown")
+"""What a table built by hand, with no provenance of its own, is written with."""
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # What XML 1.0 cannot hold, even escaped: most C0 controls, surrogates, U+FFFE and U+FFFF.
@@ -43,10 +48,16 @@ def to_tsv(alignment: Table) -> str:
     return buffer.getvalue()
 
 
+def provenance_record(alignment: Table) -> dict:
+    """The table's provenance as a JSON-ready record (``UNKNOWN``'s for a table built by hand)."""
+    return (alignment.provenance or UNKNOWN).to_json()
+
+
 def to_jsonl(alignment: Table) -> str:
-    """One JSON object per row, the TSV's columns as keys; ids as integer lists, absent scores null."""
+    """A first record ``{"provenance": {...}}``, then one JSON object per row, the TSV's columns
+    as keys; ids as integer lists, absent scores null."""
     frame = alignment.to_pandas()
-    lines = []
+    lines = [json.dumps({"provenance": provenance_record(alignment)}, ensure_ascii=False)]
     for r, record in enumerate(frame.to_dict(orient="records")):
         for key, value in record.items():
             if isinstance(value, float) and math.isnan(value):
@@ -66,6 +77,8 @@ not shipped; readers do not fetch it (they carry their own copy or read without 
 def tmx_langs(langs: list[str]) -> list[str]:
     """The ``xml:lang`` of each column: its label as a standard BCP 47 tag (``zh_CN`` -> ``zh-CN``,
     ``fra`` -> ``fr``), which TMX requires and CAT tools match on."""
+    import langcodes
+
     codes = []
     for lang in langs:
         if not langcodes.tag_is_valid(lang):
@@ -89,10 +102,15 @@ def to_tmx(alignment: Table) -> str:
     language, of no use to a translation memory, but the file stays complete. The header's
     ``srclang`` is the first language; a unit without it names its own first language as
     ``srclang``. Characters that XML cannot hold (possible in ``--presplit`` lines) become U+FFFD.
+    The header holds the provenance: its one-line signature as the ``x-aligner-signature`` prop
+    and the whole record as JSON in ``x-aligner-provenance``.
     """
+    from lxml import etree
+
     codes = tmx_langs(alignment.langs)
+    record = provenance_record(alignment)
     root = etree.Element("tmx", version="1.4")
-    etree.SubElement(
+    header = etree.SubElement(
         root,
         "header",
         creationtool="aligner",
@@ -103,13 +121,16 @@ def to_tmx(alignment: Table) -> str:
         srclang=codes[0],
         **{"o-tmf": "aligner"},
     )
+    etree.SubElement(header, "prop", type="x-aligner-signature").text = record["signature"]
+    record_json = json.dumps(record, ensure_ascii=False)
+    etree.SubElement(header, "prop", type="x-aligner-provenance").text = record_json
     body = etree.SubElement(root, "body")
     for r, row in enumerate(alignment.rows):
         present = [column for column, ids in enumerate(row) if ids]
         unit = etree.SubElement(body, "tu", tuid=str(r + 1))
         if present[0] != 0:
             unit.set("srclang", codes[present[0]])
-        if isinstance(alignment, Corpus):
+        if alignment.docs is not None:
             etree.SubElement(unit, "prop", type="x-doc").text = _NOT_XML.sub("\ufffd", alignment.docs[r])
         if not math.isnan(alignment.scores[r]):  # an unmatched document's rows are not scored
             etree.SubElement(unit, "prop", type="x-score").text = f"{alignment.scores[r]:.4f}"
@@ -124,7 +145,7 @@ def to_tmx(alignment: Table) -> str:
 
 def to_vecalign(alignment: Table) -> str:
     """``[i, j]:[k]:score`` per row, 0-based: the benchmark format, for exactly two languages."""
-    if isinstance(alignment, Corpus):
+    if alignment.docs is not None:
         raise AlignerError(".align output takes one document, not a collection: use .tsv or .jsonl")
     if len(alignment.langs) != 2:
         raise AlignerError(f".align output needs exactly two inputs, got {len(alignment.langs)}")
@@ -153,10 +174,27 @@ def moses_paths(prefix: str | Path, langs: list[str]) -> list[Path]:
     return [Path(f"{prefix}.{lang}") for lang in langs]
 
 
+def meta_path(path: str | Path) -> Path:
+    """The sidecar that holds the provenance of output ``path`` (a Moses prefix for Moses)."""
+    return Path(f"{path}{META_SUFFIX}")
+
+
+def meta(record: dict, **facts: object) -> str:
+    """A sidecar's content: ``{"provenance": record, **facts}`` as indented JSON."""
+    return json.dumps({"provenance": record, **facts}, ensure_ascii=False, indent=2) + "\n"
+
+
 def write_moses(alignment: Table, prefix: str | Path) -> list[Path]:
+    """``PREFIX.L`` for each language and ``PREFIX.meta.json``, all or none."""
     paths = moses_paths(prefix, alignment.langs)
-    write_atomic_many(dict(zip(paths, to_moses(alignment).values(), strict=True)))
+    contents = dict(zip(paths, to_moses(alignment).values(), strict=True))
+    contents[meta_path(prefix)] = meta(provenance_record(alignment), format="moses", **_facts(alignment))
+    write_atomic_many(contents)
     return paths
+
+
+def _facts(alignment: Table) -> dict[str, object]:
+    return {"langs": list(alignment.langs), "rows": len(alignment.rows)}
 
 
 def format_for(path: str | Path) -> str:
@@ -263,6 +301,25 @@ def _write_new(handle: int, data: bytes, close: bool = True) -> None:
         os.fsync(handle)
 
 
-def write(alignment: Table, path: str | Path, fmt: str | None = None) -> None:
-    """Write ``alignment`` to ``path`` in ``fmt`` (default: from the suffix)."""
-    write_atomic(path, render(alignment, fmt or format_for(path)))
+SIDECAR_FORMATS = ("tsv", "align")
+"""Formats that cannot carry their provenance inside, and get ``OUT.meta.json`` beside them."""
+
+
+def output_paths(path: str | Path, fmt: str, langs: list[str]) -> list[Path]:
+    """Every file that writing ``fmt`` to ``path`` creates: the output and any sidecar."""
+    if fmt == "moses":
+        return [*moses_paths(path, langs), meta_path(path)]
+    return [Path(path), meta_path(path)] if fmt in SIDECAR_FORMATS else [Path(path)]
+
+
+def write(alignment: Table, path: str | Path, fmt: str | None = None) -> list[Path]:
+    """Write ``alignment`` to ``path`` in ``fmt`` (default: from the suffix; ``moses`` takes
+    ``path`` as a prefix), with its provenance; return the files written, all or none."""
+    fmt = fmt or format_for(path)
+    if fmt == "moses":
+        return [*write_moses(alignment, path), meta_path(path)]
+    contents = {Path(path): render(alignment, fmt)}
+    if fmt in SIDECAR_FORMATS:
+        contents[meta_path(path)] = meta(provenance_record(alignment), format=fmt, **_facts(alignment))
+    write_atomic_many(contents)
+    return list(contents)

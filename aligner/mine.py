@@ -16,30 +16,22 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from aligner.align import nearest_neighbour_similarity, unit_rows
-from aligner.encode import DEFAULT_MODEL, Encoder, embed_documents
 from aligner.errors import AlignerError
-from aligner.multiway import Version
-from aligner.segment import check_sentences, split_sentences
+from aligner.fitted import DEFAULT_FITTED, load
+from aligner.provenance import Provenance
+from aligner.settings import MiningSettings
+from aligner.similarity import BLOCK_ROWS, best_matches, nearest_neighbour_similarity, unit_rows
+from aligner.table import Version
 
-DEFAULT_K = 4
-"""Nearest neighbours in the margin's denominator, as in the literature (LASER mines with 4)."""
-
-DEFAULT_THRESHOLD = 1.025
-"""Lowest margin of a mined pair, for the default model: the best mean F1 over the tuning
-material of ``bench/mining.py tune`` (Tatoeba's tuning half with 20%, 50% and 80% of the
-sentences shared, Text+Berg dev with 20% and 50%). Other models need their own."""
-
-MARGIN_BLOCK = 1024
-"""Rows of document A scored at a time, so that two long documents never hold their whole
-margin matrix (two 50,000-sentence documents would need 20 GB)."""
+MIN_NEIGHBOUR_SIMILARITY = 1e-3
+"""Floor on the margin's denominator: a neighbourhood with no positive similarity is no baseline
+to divide by, and the floor keeps such a margin finite and of the sign of its cosine."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +51,10 @@ class Mined:
     a: Version
     b: Version
     pairs: list[MinedPair]
+    threshold: float
+    """The lowest margin a pair was taken at."""
+    provenance: Provenance | None = None
+    """How the pairs were mined (``threshold`` and ``neighbours`` among the settings)."""
 
     @property
     def columns(self) -> tuple[str, str]:
@@ -82,48 +78,33 @@ class Mined:
         )
 
 
-def mine_texts(
-    a: tuple[str, str | Sequence[str]],
-    b: tuple[str, str | Sequence[str]],
+def check_parameters(threshold: float, k: int) -> None:
+    """One-line errors for a threshold that is not a number and fewer than one neighbour."""
+    if math.isnan(threshold):
+        raise AlignerError("the threshold is not a number")
+    if k < 1:
+        raise AlignerError(f"the number of nearest neighbours must be at least 1, got {k}")
+
+
+def mine(
+    a: Version,
+    b: Version,
     *,
-    threshold: float = DEFAULT_THRESHOLD,
-    k: int = DEFAULT_K,
-    model: str | Encoder = DEFAULT_MODEL,
-    cache_dir: Path | None = None,
-    use_cache: bool = True,
-    progress: bool = False,
+    threshold: float | None = None,
+    k: int = MiningSettings.neighbours,
+    provenance: Provenance | None = None,
 ) -> Mined:
-    """Mine two documents given as ``(language, text or sentences)``; the languages may be the same.
-
-    Text is cleaned and split into sentences, a sequence of sentences is kept verbatim (as in
-    ``aligner.align``); every sentence is embedded once.
-    """
-    _check_parameters(threshold, k)
-    sides = []
-    for lang, value in (a, b):
-        sentences = split_sentences(value, lang) if isinstance(value, str) else list(value)
-        check_sentences(lang, sentences)
-        sides.append((lang, sentences))
-    for position, (lang, sentences) in zip(("first", "second"), sides, strict=True):
-        if not sentences:
-            raise AlignerError(f"nothing to mine: the {position} document ({lang!r}) has no sentences")
-    vectors = embed_documents([sentences for _, sentences in sides], model, cache_dir, use_cache, progress)
-    a_version, b_version = (
-        Version(lang, sentences, side_vectors)
-        for (lang, sentences), side_vectors in zip(sides, vectors, strict=True)
-    )
-    return mine(a_version, b_version, threshold=threshold, k=k)
-
-
-def mine(a: Version, b: Version, *, threshold: float = DEFAULT_THRESHOLD, k: int = DEFAULT_K) -> Mined:
     """The sentence pairs of ``a`` and ``b`` that translate each other, each sentence used at most once.
 
-    Candidates are each sentence's best partner by margin, in either direction; they are taken
-    best first while neither sentence is taken yet, down to ``threshold``. A document of ``k``
-    sentences or fewer gets a warning: each of its sentences is in every neighbourhood, so a
-    margin has little to stand out from (one sentence against one always scores 1).
+    Candidates are each sentence's best partner by margin over its ``k`` nearest neighbours, in
+    either direction; they are taken best first while neither sentence is taken yet, down to
+    ``threshold`` (default: fitted for the default encoder). A document of ``k`` sentences or
+    fewer gets a warning: each of its sentences is in every neighbourhood, so a margin has
+    little to stand out from (one sentence against one always scores 1).
     """
-    _check_parameters(threshold, k)
+    if threshold is None:
+        threshold = load(DEFAULT_FITTED).mining_threshold
+    check_parameters(threshold, k)
     pairs = []
     if len(a.sentences) and len(b.sentences):
         _warn_if_short(a, b, k)
@@ -137,7 +118,7 @@ def mine(a: Version, b: Version, *, threshold: float = DEFAULT_THRESHOLD, k: int
                 used_b.add(candidate.b_id)
                 pairs.append(candidate)
     pairs.sort(key=lambda p: p.a_id)
-    return Mined(a, b, pairs)
+    return Mined(a, b, pairs, threshold, provenance)
 
 
 def _warn_if_short(a: Version, b: Version, k: int) -> None:
@@ -154,15 +135,8 @@ def _warn_if_short(a: Version, b: Version, k: int) -> None:
         )
 
 
-def _check_parameters(threshold: float, k: int) -> None:
-    if math.isnan(threshold):
-        raise AlignerError("the threshold is not a number")
-    if k < 1:
-        raise AlignerError(f"the number of nearest neighbours must be at least 1, got {k}")
-
-
 def margin_scores(
-    a: np.ndarray, b: np.ndarray, k: int = DEFAULT_K, block: int = MARGIN_BLOCK
+    a: np.ndarray, b: np.ndarray, k: int, block: int = BLOCK_ROWS
 ) -> Iterator[tuple[slice, np.ndarray]]:
     """Ratio margin of every pair of rows of ``a`` and ``b`` (unit vectors), ``block`` rows of
     ``a`` at a time: ``(rows, margins)`` with margins of shape (rows of ``a``, len(b)).
@@ -173,30 +147,18 @@ def margin_scores(
     b_nn = nearest_neighbour_similarity(b, a, k)
     for start in range(0, len(a), block):
         rows = slice(start, start + block)
-        # A neighbourhood with no positive similarity is no baseline to divide by; the floor
-        # keeps such a margin finite and of the sign of its cosine.
-        baseline = np.maximum((a_nn[rows, None] + b_nn[None, :]) / 2, 1e-3)
-        yield rows, (a[rows] @ b.T) / baseline
+        baseline = np.maximum((a_nn[rows, None] + b_nn[None, :]) / 2, MIN_NEIGHBOUR_SIMILARITY)
+        yield slice(start, min(start + block, len(a))), (a[rows] @ b.T) / baseline
 
 
-def _candidates(a: np.ndarray, b: np.ndarray, k: int, block: int = MARGIN_BLOCK) -> list[MinedPair]:
+def _candidates(a: np.ndarray, b: np.ndarray, k: int, block: int = BLOCK_ROWS) -> list[MinedPair]:
     """Each sentence's best partner in either direction, best margin first (ties in a fixed
     order): the first best on a row or in a column, as ``argmax`` takes it, block or not."""
-    best_in_b = np.empty(len(a), dtype=np.int64)
-    best_of_a = np.empty(len(a))
-    best_in_a = np.zeros(len(b), dtype=np.int64)
-    best_of_b = np.full(len(b), -np.inf)
-    for rows, margins in margin_scores(a, b, k, block):
-        best_in_b[rows] = margins.argmax(axis=1)
-        best_of_a[rows] = margins.max(axis=1)
-        column_best = margins.max(axis=0)
-        better = column_best > best_of_b  # strictly: an earlier block keeps a tie
-        best_in_a[better] = margins.argmax(axis=0)[better] + rows.start
-        best_of_b[better] = column_best[better]
-    scores = {
-        (i, int(j)): float(score) for i, (j, score) in enumerate(zip(best_in_b, best_of_a, strict=True))
-    }
+    best = best_matches(margin_scores(a, b, k, block), len(a), len(b))
+    rows = zip(best.row_best, best.row_score, strict=True)
+    scores = {(i, int(j)): float(score) for i, (j, score) in enumerate(rows)}
     scores |= {
-        (int(i), j): float(score) for j, (i, score) in enumerate(zip(best_in_a, best_of_b, strict=True))
+        (int(i), j): float(score)
+        for j, (i, score) in enumerate(zip(best.column_best, best.column_score, strict=True))
     }
     return [MinedPair(i, j, scores[i, j]) for i, j in sorted(sorted(scores), key=lambda ij: -scores[ij])]

@@ -10,19 +10,20 @@ distrust the unit. ``summary`` condenses it per language and per pair into a JSO
 from __future__ import annotations
 
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from aligner.align import nearest_neighbour_similarity, unit_rows
-from aligner.multiway import Alignment, Version
-from aligner.segment import is_cjk
+from aligner.languages import is_cjk
+from aligner.settings import ReportSettings
+from aligner.similarity import nearest_neighbour_similarity, unit_rows
 
-MIN_SCORE = 0.5
-"""Rows scored below this are more likely wrong than right (the score is a calibrated chance)."""
+if TYPE_CHECKING:
+    from aligner.table import Alignment, Version
 
-MAX_LENGTH_Z = 3.0
-"""A length ratio this many robust standard deviations from the pair's usual one is flagged."""
+MIN_SCORE = ReportSettings.min_score
+MAX_LENGTH_Z = ReportSettings.max_length_z
 
 MIN_LENGTH_SAMPLE = 5
 """One-to-one units needed to tell what length ratio is usual for a pair."""

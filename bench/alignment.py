@@ -4,12 +4,14 @@
     .venv/bin/python bench/alignment.py textberg-dev | bible-001 | bible-006 | seeds-id-fr
     .venv/bin/python bench/alignment.py textberg-test-moved   # any dataset, a passage moved
 
-Data come from ``../shared/bench`` (pre-split sentences with Vecalign-format gold). Every
-document is aligned with ``aligner.multiway.align_versions``, exactly as ``aligner align
---presplit`` does; alignments go to ``outputs/bench/<dataset>/`` and the scores are pooled
+Data come from ``../shared/bench`` or ``$ALIGNER_BENCH_DATA`` (pre-split sentences with
+Vecalign-format gold). Every document is aligned with ``aligner.merge.align_versions``, exactly
+as ``aligner align --presplit`` does; alignments go to ``outputs/bench/<dataset>/`` and the scores are pooled
 over documents. Time is split into encoding and aligning; peak memory is that of the
 aligning step alone (tracemalloc, which sees numpy's buffers), so the encoder's weights do
 not hide it. With ``--calibration`` it also prints the precision of beads by score bucket.
+``--fit-calibration`` and ``--fit-bead-model`` write what they fit into the model's fitted
+values, ``aligner/fitted/<model>.json``.
 """
 
 from __future__ import annotations
@@ -19,20 +21,22 @@ import itertools
 import time
 import tracemalloc
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from paths import BENCH, OUTPUTS, ROOT
 
-from aligner.align import AlignParams, Units, refined_gains
-from aligner.align.dp import bead_features
-from aligner.align.model import BeadModel
-from aligner.encode import DEFAULT_MODEL, default_cache_dir, encode, load_encoder
-from aligner.encode.cache import EmbeddingCache
+from aligner import fitted
+from aligner.encode import DEFAULT_MODEL, encode, load_encoder, open_cache
 from aligner.evaluate import Bead, format_alignment, read_alignment, score
-from aligner.multiway import ROW_KINDS, Version, align_versions, row_evidence
-
-ROOT = Path(__file__).resolve().parents[1]
-BENCH = ROOT.parent / "shared" / "bench"
+from aligner.fitted import ROW_KINDS, BeadModel
+from aligner.merge import align_versions, complete
+from aligner.pairwise.dp import bead_features
+from aligner.pairwise.gains import Units, refined_gains
+from aligner.scoring import row_evidence
+from aligner.settings import Settings
+from aligner.table import Version
 
 Document = tuple[str, Path, Path, Path, tuple[str, str]]
 """Name, source sentences, target sentences, gold alignment, languages."""
@@ -43,7 +47,7 @@ def documents(dataset: str) -> Iterator[Document]:
         for name, src, tgt, gold, langs in documents(dataset.removesuffix("-moved")):
             if not gold.is_file():
                 raise SystemExit(f"{dataset}: no gold alignment to renumber")
-            yield name, src, *moved_block(tgt, gold, ROOT / "outputs" / "bench" / dataset / "input"), langs
+            yield name, src, *moved_block(tgt, gold, OUTPUTS / dataset / "input"), langs
     elif dataset.startswith("textberg-"):
         names = ["dev"] if dataset == "textberg-dev" else [f"test{i}" for i in range(7)]
         data = BENCH / "textberg"
@@ -169,7 +173,8 @@ def candidate_beads(
     aligner's final pass computes them, and whether the bead is a gold one: the bead model's
     training set."""
     src, tgt = (Units(v.vectors, v.relative_lengths) for v in versions)
-    gains = refined_gains(src, tgt, AlignParams())
+    settings = complete(None)
+    gains = refined_gains(src, tgt, settings.alignment, settings.bead_model)
     n, m = len(src), len(tgt)
     ends = {(s[-1] + 1, t[-1] + 1) for s, t in gold if s and t}
     cells = {
@@ -217,10 +222,10 @@ def fit_bead_model(
     results: list[tuple[float, BeadModel]] = []
     for offset, null_gain, null_slope in itertools.product(offsets, null_gains, null_slopes):
         model = BeadModel(tuple(coefficients[1:]), coefficients[0] + offset, null_gain, null_slope=null_slope)
-        params = AlignParams(model=model)
+        settings = Settings(alignment=replace(Settings().alignment, bead_model=model))
         f1s = []
         for group in sets.values():
-            test = [[(r[0], r[1]) for r in align_versions(v, params).rows] for v, _ in group]
+            test = [[(r[0], r[1]) for r in align_versions(v, settings).rows] for v, _ in group]
             f1s.append(score([g for _, g in group], test).strict_f1)
         print(
             f"  offset {offset:g}, null gain {null_gain:g}, slope {null_slope:g}: strict F1 "
@@ -243,18 +248,18 @@ def main() -> None:
     parser.add_argument("--no-cache", action="store_true", help="embed from scratch (for timing)")
     parser.add_argument("--calibration", action="store_true", help="precision of beads by score bucket")
     parser.add_argument(
-        "--fit-calibration", action="store_true", help="fit and print the row-score calibration (on dev)"
+        "--fit-calibration", action="store_true", help="fit the row-score calibration (on dev) and write it"
     )
     parser.add_argument(
-        "--fit-bead-model", action="store_true", help="fit and print the DP's bead model (on dev)"
+        "--fit-bead-model", action="store_true", help="fit the DP's bead model (on dev) and write it"
     )
     args = parser.parse_args()
 
     started = time.perf_counter()
     encoder = load_encoder(args.model)
     load_seconds = time.perf_counter() - started
-    cache = None if args.no_cache else EmbeddingCache(default_cache_dir() / "embeddings")
-    out_dir = ROOT / "outputs" / "bench" / args.dataset
+    cache = open_cache(use_cache=not args.no_cache)
+    out_dir = OUTPUTS / args.dataset
     out_dir.mkdir(parents=True, exist_ok=True)
     gold_docs, test_docs, scores = [], [], []
     training: list[tuple[list[Version], list[Bead]]] = []
@@ -285,7 +290,9 @@ def main() -> None:
         gold_docs.append(read_alignment(gold) if gold.is_file() else [((k,), (k,)) for k in range(n)])
         training.append((versions, gold_docs[-1]))
         right = set(gold_docs[-1])
-        kinds, values = row_evidence(versions, alignment.rows, alignment.pair_scores)
+        kinds, values = row_evidence(
+            versions, alignment.rows, alignment.pair_scores, alignment.baselines, alignment.settings.merging
+        )
         for bead, kind, value in zip(beads, kinds, values, strict=True):
             evidence[kind].append((value, bead in right))
     print(f"{args.dataset}: {len(test_docs)} documents, {sentences} sentences, model {encoder.name}")
@@ -298,23 +305,24 @@ def main() -> None:
     if args.calibration:
         print(calibration(gold_docs, test_docs, scores))
     if args.fit_calibration:
-        fitted = {}
+        row_calibration = {}
         for kind, pairs in evidence.items():
             x, y = (np.array(column, dtype=float) for column in zip(*pairs, strict=True))
-            fitted[kind] = tuple(round(float(w), 3) for w in fit_logistic(x, y))
-            print(f"{kind}: {len(pairs)} rows, {y.mean():.3f} right")
-        print(f"CALIBRATION = {fitted}")
+            row_calibration[kind] = tuple(round(float(w), 3) for w in fit_logistic(x, y))
+            print(f"{kind}: {len(pairs)} rows, {y.mean():.3f} right: {row_calibration[kind]}")
+        command = f".venv/bin/python bench/alignment.py {args.dataset} --fit-calibration"
+        print(f"written to {fitted.update(encoder.fitted, command, calibration=row_calibration)}")
     if args.fit_bead_model:
         tuning = [
             ([Version(lang, lines, encode(lines, encoder, cache)) for lang, lines in sides], gold)
             for sides, gold in tatoeba_tune()
         ]
         model = fit_bead_model({args.dataset: training, "tatoeba-tune": tuning})
-        print(
-            f"BEAD_MODEL = BeadModel(weights={tuple(round(float(w), 3) for w in model.weights)}, "
-            f"intercept={model.intercept:.3f}, null_gain={model.null_gain:g}, "
-            f"reference_null_share={model.reference_null_share:g}, null_slope={model.null_slope:g})"
-        )
+        weights = tuple(round(float(w), 3) for w in model.weights)
+        rounded = replace(model, weights=weights, intercept=round(float(model.intercept), 3))
+        print(f"bead model: {rounded}")
+        command = f".venv/bin/python bench/alignment.py {args.dataset} --fit-bead-model"
+        print(f"written to {fitted.update(encoder.fitted, command, bead_model=rounded)}")
 
 
 if __name__ == "__main__":

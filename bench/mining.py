@@ -30,8 +30,8 @@ precision/recall curve from one run. Mined pairs go to
 ``outputs/bench/mining/<dataset>-<overlap>.tsv``, judged.
 
 ``tune`` runs the tuning material only (Tatoeba's tuning half at overlaps 0.2, 0.5 and 0.8,
-Text+Berg dev at 0.2 and 0.5) and prints the threshold with the best mean F1 over the five:
-that is ``aligner.mine.DEFAULT_THRESHOLD``. Test halves, Text+Berg test and the seeds are
+Text+Berg dev at 0.2 and 0.5) and writes the threshold with the best mean F1 over the five into
+the model's fitted values (``aligner/fitted/<model>.json``). Test halves, Text+Berg test and the seeds are
 never looked at for it.
 """
 
@@ -42,20 +42,20 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from paths import BENCH, OUTPUTS, ROOT
 
-from aligner.encode import DEFAULT_MODEL, Encoder, default_cache_dir, encode, load_encoder
+from aligner import fitted
+from aligner.encode import DEFAULT_MODEL, Encoder, encode, load_encoder, open_cache
 from aligner.encode.cache import EmbeddingCache
 from aligner.evaluate import read_alignment
-from aligner.mine import DEFAULT_K, DEFAULT_THRESHOLD, mine
-from aligner.multiway import Version
+from aligner.mine import mine
 from aligner.segment import split_sentences
+from aligner.settings import MiningSettings
+from aligner.table import Version
 
-ROOT = Path(__file__).resolve().parents[1]
-BENCH = ROOT.parent / "shared" / "bench"
 TATOEBA_LANGS = ("ind", "fra", "cmn", "jpn")
 SEEDS = {
     "000": ("id", "000_af736beb5cc60a9b.txt"),
@@ -63,6 +63,8 @@ SEEDS = {
     "002": ("zh", "002_b23cc098f190fb18.txt"),
     "003": ("zh", "003_35f4e80f8e795006.txt"),
 }
+TUNE_COMMAND = ".venv/bin/python bench/mining.py tune"
+
 SWEEP = np.round(np.arange(0.99, 1.101, 0.005), 3)
 
 
@@ -272,6 +274,8 @@ def tune(encoder: Encoder, cache: EmbeddingCache | None, k: int) -> None:
         print(f"{threshold:9.3f} " + " ".join(f"{f1:16.3f}" for f1 in f1s) + f"  {means[threshold]:8.3f}")
     best = max(means, key=means.get)
     print(f"best mean F1 {means[best]:.3f} at threshold {best:.3f} (k {k})")
+    path = fitted.update(encoder.fitted, TUNE_COMMAND, mining_threshold=float(best))
+    print(f"mining threshold written to {path}")
 
 
 def main() -> None:
@@ -279,8 +283,8 @@ def main() -> None:
     parser.add_argument(
         "dataset", choices=["tatoeba-tune", "tatoeba-test", "textberg-dev", "textberg-test", "seeds", "tune"]
     )
-    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
-    parser.add_argument("--k", type=int, default=DEFAULT_K)
+    parser.add_argument("--threshold", type=float, help="default: fitted for the model")
+    parser.add_argument("--k", type=int, default=MiningSettings.neighbours)
     parser.add_argument("--size", type=int, default=30, help="Tatoeba: sentences per document side")
     parser.add_argument("--overlap", type=float, default=0.5, help="share of each side that is shared")
     parser.add_argument("--sweep", action="store_true", help="precision and recall over thresholds")
@@ -291,13 +295,15 @@ def main() -> None:
     started = time.perf_counter()
     encoder = load_encoder(args.model)
     load_seconds = time.perf_counter() - started
-    cache = None if args.no_cache else EmbeddingCache(default_cache_dir() / "embeddings")
+    cache = open_cache(use_cache=not args.no_cache)
     if args.dataset == "tune":
         tune(encoder, cache, args.k)
         return
+    if args.threshold is None:
+        args.threshold = fitted.load(encoder.fitted).mining_threshold
     tasks = tasks_for(args.dataset, args.size, args.overlap)
     run = run_tasks(tasks, encoder, cache, args.k)
-    out = ROOT / "outputs" / "bench" / "mining" / f"{args.dataset}-{args.overlap}.tsv"
+    out = OUTPUTS / "mining" / f"{args.dataset}-{args.overlap}.tsv"
     out.parent.mkdir(parents=True, exist_ok=True)
     run.pairs.to_csv(out, sep="\t", index=False, lineterminator="\n")
 

@@ -26,7 +26,7 @@ gold are written under ``outputs/bench/nway/<dataset>/``.
 
 Systems, all on the same embeddings (default cache):
 
-* **N-way rows**: ``aligner.multiway.align_versions`` over all languages, the table that
+* **N-way rows**: ``aligner.merge.align_versions`` over all languages, the table that
   ``aligner align`` writes; a pair is read off its rows (a row with both languages is a bead,
   the other lines of either are null beads, one per line).
 * **N-way pair**: ``Alignment.pair(a, b)`` of the same table: the rows, each split by the
@@ -57,15 +57,15 @@ from itertools import combinations
 from pathlib import Path
 
 import numpy as np
+from paths import BENCH, OUTPUTS
 
-from aligner.encode import DEFAULT_MODEL, default_cache_dir, encode, load_encoder
-from aligner.encode.cache import EmbeddingCache
+from aligner.encode import DEFAULT_MODEL, encode, load_encoder, open_cache
 from aligner.evaluate import Bead, Scores, format_alignment, score
-from aligner.multiway import Row, Version, align_versions
-from aligner.segment import is_cjk
+from aligner.languages import is_cjk
+from aligner.merge import align_versions
+from aligner.table import Row, Version
 
-ROOT = Path(__file__).resolve().parents[1]
-TATOEBA = ROOT.parent / "shared" / "bench" / "tatoeba"
+TATOEBA = BENCH / "tatoeba"
 DATASETS = {"tatoeba-3": ("eng", "fra", "jpn"), "tatoeba-4": ("eng", "fra", "jpn", "cmn")}
 CODES = {"eng": "en", "fra": "fr", "jpn": "ja", "cmn": "zh"}
 """Tatoeba's language codes and the ones the aligner uses (which join Chinese and Japanese
@@ -457,8 +457,8 @@ def main() -> None:
     edits = Edits(args.drop, args.merge, args.insert, args.complete)
     documents = build_documents(args.dataset, args.seeds, edits)
     encoder = load_encoder(args.model)
-    cache = EmbeddingCache(default_cache_dir() / "embeddings")
-    out_dir = ROOT / "outputs" / "bench" / "nway" / args.dataset
+    cache = open_cache()
+    out_dir = OUTPUTS / "nway" / args.dataset
     started = time.perf_counter()
     vectors = [[encode(r.lines, encoder, cache) for r in d.renderings] for d in documents]
     encode_seconds = time.perf_counter() - started

@@ -7,8 +7,8 @@ import sys
 import numpy as np
 from conftest import ROOT
 
-from aligner.align.dp import FEATURES
-from aligner.multiway import Version
+from aligner.fitted import FEATURES
+from aligner.table import Version
 
 sys.path.insert(0, str(ROOT / "bench"))
 import alignment

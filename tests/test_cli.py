@@ -95,7 +95,9 @@ def test_console_script_version():
     result = subprocess.run(
         [sys.executable, "-m", "aligner.cli", "--version"], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == f"aligner {__version__}"
+    first, how = result.stdout.strip().split("\n")
+    assert first == f"aligner {__version__}"
+    assert "x-aligner-provenance" in how and "meta.json" in how and "JSONL" in how
 
 
 def test_four_seed_versions_make_one_table(tmp_path, capsys):

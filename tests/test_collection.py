@@ -19,14 +19,10 @@ from conftest import DATA, ROOT
 from lxml import etree
 
 import aligner
-import aligner.multiway
-from aligner.align import align_units
+import aligner.merge
 from aligner.clean import read_text
 from aligner.cli import main
 from aligner.collection import (
-    CANDIDATE_SHARE,
-    MIN_PARALLELISM,
-    Corpus,
     Document,
     assemble,
     group_documents,
@@ -34,8 +30,21 @@ from aligner.collection import (
     mutual_match_share,
 )
 from aligner.export import to_jsonl, to_tmx
-from aligner.multiway import Version, align_versions
+from aligner.merge import align_versions, complete
+from aligner.pairwise import align_units
+from aligner.progress import callback
 from aligner.segment import check_sentences, split_sentences
+from aligner.similarity import pair_baseline
+from aligner.table import Corpus, Version
+
+DEFAULTS = complete(None)
+MIN_PARALLELISM = DEFAULTS.merging.min_parallelism
+CANDIDATE_SHARE = DEFAULTS.collection.candidate_share
+
+
+def share(a: Version, b: Version, **options: int) -> float:
+    baseline = pair_baseline(a, b, DEFAULTS.alignment)
+    return mutual_match_share(a, b, baseline, DEFAULTS.merging.clear_match, **options)
 
 SEEDS = ROOT / "seeds"
 GROUP_A = ("000_af736beb5cc60a9b", "001_8a577d695bc7522b")  # id, fr
@@ -121,10 +130,10 @@ def test_the_threshold_decides(texts):
 
 def test_mutual_match_share(texts):
     a = document("a-id", "id", texts["a"], 1).version
-    assert mutual_match_share(a, document("a-fr", "fr", texts["a"], 2).version) == 1.0
-    assert mutual_match_share(a, document("b-fr", "fr", texts["b"], 2).version) < CANDIDATE_SHARE
+    assert share(a, document("a-fr", "fr", texts["a"], 2).version) == 1.0
+    assert share(a, document("b-fr", "fr", texts["b"], 2).version) < CANDIDATE_SHARE
     part = document("a-de", "de", texts["a"][5:], 3).version  # 15 of a's 20 sentences
-    assert mutual_match_share(a, part) == mutual_match_share(a, part, block=3) == 30 / 35
+    assert share(a, part) == share(a, part, block=3) == 30 / 35
 
 
 def test_corpus_stacks_groups_and_unmatched_documents_losing_nothing(texts):
@@ -151,7 +160,8 @@ def test_corpus_stacks_groups_and_unmatched_documents_losing_nothing(texts):
     assert grouped["score_id_fr"].notna().sum() == 18 and frame["score_id_zh"].isna().all()
     assert corpus.docs == list(frame["doc"]) and len(corpus.rows) == len(frame)
 
-    records = [json.loads(line) for line in to_jsonl(corpus).splitlines()]
+    first, *records = [json.loads(line) for line in to_jsonl(corpus).splitlines()]
+    assert set(first) == {"provenance"} and first["provenance"]["fitted"] == "e5-small"
     assert [r["doc"] for r in records] == corpus.docs
     assert records[-1]["score"] is None and records[-1]["zh_ids"] == [len(texts["c"]) - 1]
     units = etree.fromstring(to_tmx(corpus).split("\n", 2)[2].encode()).findall("body/tu")
@@ -183,7 +193,7 @@ def test_a_group_is_aligned_once_and_as_if_afresh(texts, monkeypatch):
         calls.append(args)
         return align_units(*args, **kwargs)
 
-    monkeypatch.setattr(aligner.multiway, "align_units", counting_align_units)
+    monkeypatch.setattr(aligner.merge, "align_units", counting_align_units)
     corpus = assemble(documents, group_documents(documents, links))
     reused = len(calls)
     unlinked = [dataclasses.replace(link, pair=None) for link in links]
@@ -203,7 +213,8 @@ def test_grouping_draws_a_bar_over_the_pairs_when_asked(texts, capsys):
     ]
     link_documents(documents)
     assert capsys.readouterr().err == ""
-    link_documents(documents, progress=True)
+    with callback(True) as report:
+        link_documents(documents, progress=report)
     err = capsys.readouterr().err
     assert "grouping" in err and re.findall(r"(\d+)/(\d+) \[", err)[-1] == ("6", "6")
     aligner.align_collection(
@@ -247,6 +258,7 @@ class CountingEncoder:
     """Deterministic vectors, and a count of every sentence it is asked for."""
 
     name, dim = "counting", 16
+    fitted = "e5-small"  # stands in for the default model
 
     def __init__(self) -> None:
         self.seen: list[str] = []
@@ -343,7 +355,9 @@ def test_several_files_per_language_make_a_collection(tmp_path):
     code, err = run_quietly_captured(["align", first, second, *others, "-o", out, "-q"])
     assert code == 0, err
     assert err == ""
-    frame = pd.read_json(out, lines=True, dtype=False)
+    provenance, rows = out.read_text().split("\n", 1)
+    assert json.loads(provenance)["provenance"]["encoder"] == "e5-small@st"
+    frame = pd.read_json(io.StringIO(rows), lines=True, dtype=False)
     for column in frame.columns:
         if column.endswith("_ids"):
             frame[column] = frame[column].map(lambda ids: ",".join(map(str, ids)))

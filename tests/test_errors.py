@@ -225,6 +225,7 @@ DRIVER = textwrap.dedent(
 
     class Encoder:
         name, dim = "stalling", 8
+        fitted = "e5-small"  # stands in for the default model
 
         def encode(self, sentences):
             if where == "encode":
@@ -292,6 +293,7 @@ class UnitEncoder:
     """Random unit vectors seeded by the text; records what it was asked to embed."""
 
     name, dim = "unit", 8
+    fitted = "e5-small"  # stands in for the default model
 
     def __init__(self) -> None:
         self.seen: list[str] = []

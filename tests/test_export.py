@@ -11,8 +11,8 @@ from lxml import etree
 from aligner.cli import main
 from aligner.errors import AlignerError
 from aligner.evaluate import parse_alignment
-from aligner.export import format_for, render, write, write_moses
-from aligner.multiway import Alignment, Version
+from aligner.export import UNKNOWN, format_for, render, write, write_moses
+from aligner.table import Alignment, Version
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 TMX_DTD = DATA / "tmx14.dtd"  # the official TMX 1.4b DTD; provenance in tmx14.dtd.NOTICE.md
@@ -40,7 +40,8 @@ def test_tsv_round_trips_through_pandas(alignment, tmp_path):
 
 
 def test_jsonl(alignment):
-    records = [json.loads(line) for line in render(alignment, "jsonl").splitlines()]
+    provenance, *records = [json.loads(line) for line in render(alignment, "jsonl").splitlines()]
+    assert provenance == {"provenance": UNKNOWN.to_json()}
     assert records[1]["fr_ids"] == [1, 2] and records[1]["ja"] == "いいえ。"
     assert records[0]["score"] == 0.9
 
@@ -178,7 +179,7 @@ def test_failed_write_leaves_old_file_and_no_temporary(alignment, tmp_path):
         write(three_way, tmp_path / "out.align")
     write(alignment, path)
     assert path.read_text().startswith("fr\tfr_ids")
-    assert [p.name for p in tmp_path.iterdir()] == ["out.tsv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.tsv", "out.tsv.meta.json"]
 
 
 def test_moses_files_are_written_all_or_none(alignment, tmp_path):

@@ -11,9 +11,15 @@ import pytest
 from conftest import DATA, ROOT, expect_one_line_error
 from conftest import run_cli as run
 
+from aligner.api import mine_texts
 from aligner.errors import AlignerError
-from aligner.mine import DEFAULT_K, DEFAULT_THRESHOLD, _candidates, margin_scores, mine, mine_texts
-from aligner.multiway import Version
+from aligner.fitted import load
+from aligner.mine import _candidates, margin_scores, mine
+from aligner.settings import MiningSettings
+from aligner.table import Version
+
+DEFAULT_K = MiningSettings.neighbours
+DEFAULT_THRESHOLD = load().mining_threshold
 
 ID = DATA / "seed000.id"
 FR = DATA / "seed001.fr"

@@ -3,9 +3,11 @@ import re
 import numpy as np
 import pytest
 
-from aligner import multiway
-from aligner.align import Units, align_units
-from aligner.multiway import Version, align_versions
+from aligner import merge
+from aligner.merge import align_versions, complete
+from aligner.pairwise import Units, align_units
+from aligner.progress import callback
+from aligner.table import Version
 
 
 def unit(v):
@@ -87,6 +89,7 @@ def test_pairwise_alignments_made_already_are_used_as_they_are(monkeypatch, caps
         (0, 2): align_units(
             Units(versions[0].vectors, versions[0].relative_lengths),
             Units(versions[2].vectors, versions[2].relative_lengths),
+            complete(None).alignment,
         )
     }
     calls = []
@@ -95,8 +98,9 @@ def test_pairwise_alignments_made_already_are_used_as_they_are(monkeypatch, caps
         calls.append(args)
         return align_units(*args, **kwargs)
 
-    monkeypatch.setattr(multiway, "align_units", counting_align_units)
-    reused = align_versions(versions, pairs=made, progress=True)
+    monkeypatch.setattr(merge, "align_units", counting_align_units)
+    with callback(True) as report:
+        reused = align_versions(versions, pairs=made, progress=report)
     assert reused.rows == afresh.rows and reused.groups == afresh.groups
     assert np.array_equal(reused.scores, afresh.scores)
     assert reused.pair_beads == afresh.pair_beads

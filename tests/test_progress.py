@@ -11,8 +11,9 @@ from conftest import DATA
 
 import aligner.progress
 from aligner.cli import main
-from aligner.multiway import Version, align_versions
-from aligner.progress import step_bar
+from aligner.merge import align_versions
+from aligner.progress import Step, callback
+from aligner.table import Version
 
 
 def versions(langs: dict[str, int], seed: int = 0) -> list[Version]:
@@ -37,29 +38,50 @@ def test_aligning_is_silent_unless_asked(capsys):
     assert capsys.readouterr() == ("", "")
 
 
+def bars(stages, capsys):
+    """stderr of ``stages(callback)`` run with terminal bars."""
+    with callback(True) as report:
+        stages(report)
+    return capsys.readouterr().err
+
+
 def test_aligning_bar_counts_pairs_merges_and_scoring(capsys):
-    align_versions(versions({"fr": 12, "de": 12}), progress=True)
-    err = capsys.readouterr().err
+    err = bars(lambda report: align_versions(versions({"fr": 12, "de": 12}), progress=report), capsys)
     assert "aligning" in err and "fr-de" in err and "scoring" in err
     assert final_count(err) == (3, 3)  # one pairwise alignment, one merge, scoring
 
     # two texts among four versions: 6 pairs, 2 merges made (the third is not), scoring
-    align_versions(versions({"id": 15, "fr": 15, "zh": 11, "ja": 11}), progress=True)
-    err = capsys.readouterr().err
+    four = versions({"id": 15, "fr": 15, "zh": 11, "ja": 11})
+    err = bars(lambda report: align_versions(four, progress=report), capsys)
     assert final_count(err) == (9, 9)
     assert "id,fr + zh,ja" not in err
 
 
+def test_stages_report_steps_to_a_callback():
+    steps: list[Step] = []
+    align_versions(versions({"id": 15, "fr": 15, "zh": 11, "ja": 11}), progress=steps.append)
+    assert {step.stage for step in steps} == {"aligning"}
+    assert steps[0].done == 0 and steps[-1].done == steps[-1].total == 9
+    assert [step.done for step in steps] == sorted(step.done for step in steps)
+    assert [step.detail for step in steps if step.detail][:2] == ["id-fr", "id-zh"]
+    assert "id,fr + zh,ja" not in [step.detail for step in steps]
+
+
 def test_bar_clock_runs_during_a_long_step(capsys, monkeypatch):
     monkeypatch.setattr(aligner.progress, "TICK_SECONDS", 0.02)
-    with step_bar(1, "aligning", True) as bar:
+    with callback(True) as report:
+        report(Step("aligning", 0, 1))
         time.sleep(0.3)
-        bar.update()
+        report(Step("aligning", 1, 1))
+        # the last bar closed: its clock stops with it
+        time.sleep(0.1)
+        assert not [t for t in threading.enumerate() if t.name == "aligner-progress" and t.is_alive()]
+        report(Step("aligning", 0, 1))
     err = capsys.readouterr().err
     assert err.count("\r") >= 5  # redrawn while the step ran, not only at its end
     assert not [t for t in threading.enumerate() if t.name == "aligner-progress"]
-    with step_bar(1, "aligning", False) as bar:
-        assert not [t for t in threading.enumerate() if t.name == "aligner-progress"]
+    with callback(False) as report:
+        assert report is None
     assert capsys.readouterr().err == ""
 
 

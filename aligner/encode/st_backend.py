@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from aligner.encode.digest import directory_digest
 from aligner.errors import AlignerError
 
 
 class SentenceTransformerEncoder:
     """Wraps ``SentenceTransformer``; the model's default prompt (if any) is applied by it."""
 
-    def __init__(self, name_or_path: str, name: str | None = None, batch_size: int = 32) -> None:
+    def __init__(
+        self,
+        name_or_path: str,
+        name: str | None = None,
+        batch_size: int = 32,
+        fitted: str | None = None,
+        weights: Callable[[], str] | None = None,
+    ) -> None:
+        """``fitted`` names whose fitted values suit the model (default: the model's own name);
+        ``weights`` returns the hash of its weights (default: of the model directory's files)."""
         path = Path(name_or_path).expanduser()
         local = path.exists()
         if not local and (path.is_absolute() or name_or_path.startswith((".", "~"))):
@@ -56,6 +67,13 @@ class SentenceTransformerEncoder:
         self.name = name or f"st:{path.resolve() if local else name_or_path}"
         dimension = getattr(self._model, "get_embedding_dimension", None)
         self.dim = int((dimension or self._model.get_sentence_embedding_dimension)())
+        self.fitted = fitted or (path.resolve().name if local else name_or_path.rstrip("/").split("/")[-1])
+        # a hub name's files sit in the hub's cache, where their hash cannot be told apart
+        self._weights = weights or (lambda: directory_digest(path) if local else "unknown")
+
+    @cached_property
+    def weights(self) -> str:
+        return self._weights()
 
     def encode(self, sentences: Sequence[str]) -> np.ndarray:
         if not sentences:

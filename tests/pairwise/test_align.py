@@ -3,19 +3,17 @@ import dataclasses
 import numpy as np
 import pytest
 
-from aligner.align import (
-    FULL_SEARCH_CELLS,
-    AlignParams,
-    Units,
-    align_units,
-    bead_gains,
-    refined_gains,
-    span_vectors,
-    typical_similarity,
-    unrelated_similarity,
-)
-from aligner.align.dp import FEATURES, bead_features
-from aligner.align.model import BEAD_MODEL, BeadModel
+from aligner.fitted import FEATURES, BeadModel
+from aligner.merge import complete
+from aligner.pairwise import Units, align_units
+from aligner.pairwise.dp import bead_features
+from aligner.pairwise.gains import bead_gains, refined_gains, span_vectors
+from aligner.similarity import typical_similarity, unrelated_similarity
+
+DEFAULTS = complete(None).alignment
+"""The default alignment settings with the default encoder's bead model."""
+BEAD_MODEL = DEFAULTS.bead_model
+FULL_SEARCH_CELLS = DEFAULTS.full_search_cells
 
 
 def unit(v: np.ndarray) -> np.ndarray:
@@ -58,7 +56,7 @@ def make_pair(script: list[tuple[int, int]], seed: int = 0, noise: float = 0.35)
 
 def test_one_to_one_is_recovered_exactly():
     src, tgt, gold = make_pair([(1, 1)] * 30)
-    assert align_units(src, tgt).beads == gold
+    assert align_units(src, tgt, DEFAULTS).beads == gold
 
 
 def test_merges_insertions_and_deletions_are_recovered():
@@ -66,7 +64,7 @@ def test_merges_insertions_and_deletions_are_recovered():
         [(1, 1)] * 5 + [(1, 2)] + [(1, 1)] * 4 + [(2, 1)] + [(1, 0)] + [(1, 1)] * 5 + [(0, 1)] + [(1, 1)] * 3
     )
     src, tgt, gold = make_pair(script, seed=3)
-    assert align_units(src, tgt).beads == gold
+    assert align_units(src, tgt, DEFAULTS).beads == gold
 
 
 def test_a_long_passage_one_side_lacks_is_found_in_a_banded_search():
@@ -74,7 +72,7 @@ def test_a_long_passage_one_side_lacks_is_found_in_a_banded_search():
     # through the 80 inserted units; the band must still let the fine path skip them
     src, tgt, gold = make_pair([(1, 1)] * 300 + [(0, 1)] * 80 + [(1, 1)] * 300)
     assert len(src) * len(tgt) > FULL_SEARCH_CELLS
-    assert align_units(src, tgt).beads == gold
+    assert align_units(src, tgt, DEFAULTS).beads == gold
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -82,7 +80,7 @@ def test_every_unit_is_covered_once_and_in_order(seed):
     rng = np.random.default_rng(seed)
     script = [tuple(rng.choice([(1, 1), (1, 2), (2, 1), (1, 0), (0, 1), (2, 2)])) for _ in range(25)]
     src, tgt, _ = make_pair([tuple(map(int, s)) for s in script], seed=seed)
-    result = align_units(src, tgt)
+    result = align_units(src, tgt, DEFAULTS)
     assert [i for s, _ in result.beads for i in s] == list(range(len(src)))
     assert [j for _, t in result.beads for j in t] == list(range(len(tgt)))
     assert all(s or t for s, t in result.beads)
@@ -91,7 +89,7 @@ def test_every_unit_is_covered_once_and_in_order(seed):
 
 def test_matched_beads_score_higher_than_unrelated_ones():
     src, tgt, _ = make_pair([(1, 1)] * 10 + [(1, 0)] + [(1, 1)] * 10, seed=4)
-    result = align_units(src, tgt)
+    result = align_units(src, tgt, DEFAULTS)
     matched = [s for (a, b), s in zip(result.beads, result.scores, strict=True) if a and b]
     assert min(matched) > 0.5
     deletion = [s for (a, b), s in zip(result.beads, result.scores, strict=True) if not b]
@@ -101,20 +99,20 @@ def test_matched_beads_score_higher_than_unrelated_ones():
 def test_empty_sides():
     src, tgt, _ = make_pair([(1, 1)] * 3)
     empty = Units(np.zeros((0, src.vectors.shape[1])), np.zeros(0))
-    assert align_units(src, empty).beads == [((0,), ()), ((1,), ()), ((2,), ())]
-    assert align_units(empty, tgt).beads == [((), (0,)), ((), (1,)), ((), (2,))]
+    assert align_units(src, empty, DEFAULTS).beads == [((0,), ()), ((1,), ()), ((2,), ())]
+    assert align_units(empty, tgt, DEFAULTS).beads == [((), (0,)), ((), (1,)), ((), (2,))]
 
 
 def test_mirror_alignment_is_symmetric():
     src, tgt, _ = make_pair([(1, 1)] * 6 + [(1, 2)] + [(1, 1)] * 6 + [(1, 0)] + [(1, 1)] * 3, seed=5)
-    forward = align_units(src, tgt).beads
-    backward = align_units(tgt, src).beads
+    forward = align_units(src, tgt, DEFAULTS).beads
+    backward = align_units(tgt, src, DEFAULTS).beads
     assert [(t, s) for s, t in backward] == forward
 
 
 def test_max_bead_limits_bead_size():
     src, tgt, _ = make_pair([(1, 3)] * 4, seed=6)
-    beads = align_units(src, tgt, AlignParams(max_bead=3)).beads
+    beads = align_units(src, tgt, dataclasses.replace(DEFAULTS, max_bead=3)).beads
     assert max(len(s) + len(t) for s, t in beads) <= 3
 
 
@@ -135,22 +133,23 @@ def test_typical_similarity_is_one_for_identical_sides_and_lower_for_noisy_trans
     src, tgt, _ = make_pair([(1, 1)] * 40, seed=7)
     vectors = src.vectors
     floor = unrelated_similarity(vectors, vectors)
-    assert typical_similarity(vectors, vectors, floor) == pytest.approx(1.0)
-    noisy = typical_similarity(src.vectors, tgt.vectors, unrelated_similarity(src.vectors, tgt.vectors))
+    assert typical_similarity(vectors, vectors, floor, DEFAULTS) == pytest.approx(1.0)
+    floor = unrelated_similarity(src.vectors, tgt.vectors)
+    noisy = typical_similarity(src.vectors, tgt.vectors, floor, DEFAULTS)
     assert 0.3 < noisy < 1.0
 
 
 def test_bead_features_are_the_same_seen_from_either_side():
     src, tgt, _ = make_pair([(1, 1)] * 4 + [(2, 1)] + [(1, 1)] * 4 + [(1, 3)] + [(1, 1)] * 3, seed=8)
-    forward = bead_gains(src, tgt, AlignParams())
-    backward = bead_gains(tgt, src, AlignParams())
+    forward = bead_gains(src, tgt, DEFAULTS, BEAD_MODEL)
+    backward = bead_gains(tgt, src, DEFAULTS, BEAD_MODEL)
     for a, b, i, j in [(1, 1, 3, 3), (2, 1, 6, 5), (1, 3, 11, 12), (2, 2, 8, 8)]:
         assert np.allclose(bead_features(forward, a, b, i, j), bead_features(backward, b, a, j, i))
 
 
 def test_bead_features_of_a_true_one_to_one_and_an_unrelated_pair():
     src, tgt, _ = make_pair([(1, 1)] * 20, seed=9)
-    gains = bead_gains(src, tgt, AlignParams())
+    gains = bead_gains(src, tgt, DEFAULTS, BEAD_MODEL)
     names = dict(zip(FEATURES, range(len(FEATURES)), strict=True))
     true_pair, unrelated = bead_features(gains, 1, 1, 5, 5), bead_features(gains, 1, 1, 5, 15)
     assert true_pair[names["similarity"]] > 0.5 > unrelated[names["similarity"]]
@@ -181,6 +180,6 @@ def test_the_null_gain_falls_only_in_documents_with_few_null_beads():
 
 def test_the_final_pass_takes_its_null_gain_from_the_first_pass():
     close_src, close_tgt, _ = make_pair([(1, 1)] * 40)
-    assert refined_gains(close_src, close_tgt, AlignParams()).null_gain < BEAD_MODEL.null_gain
+    assert refined_gains(close_src, close_tgt, DEFAULTS, BEAD_MODEL).null_gain < BEAD_MODEL.null_gain
     loose_src, loose_tgt, _ = make_pair([(1, 1), (1, 0), (0, 1)] * 14)
-    assert refined_gains(loose_src, loose_tgt, AlignParams()).null_gain == BEAD_MODEL.null_gain
+    assert refined_gains(loose_src, loose_tgt, DEFAULTS, BEAD_MODEL).null_gain == BEAD_MODEL.null_gain

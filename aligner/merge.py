@@ -1,0 +1,193 @@
+"""Merge stage: N embedded versions of a document in, one table of aligned rows out.
+
+Versions are merged progressively, most parallel first (as in progressive multiple sequence
+alignment): two groups of already aligned versions are aligned row against row, each row
+represented by the mean of its languages' vectors. Every row is therefore consistent across
+all language pairs, and languages that translate each other closely meet before the ones
+that share little. Groups that are not translations of each other at all are not forced
+together: their rows follow one another, each marked as having no counterpart. Moved passages
+are then joined (``aligner.moved``) and the rows scored (``aligner.scoring``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from itertools import combinations
+
+import numpy as np
+
+from aligner.fitted import DEFAULT_FITTED, load
+from aligner.linkage import average_linkage
+from aligner.moved import join_moved, order_gaps
+from aligner.pairwise import PairAlignment, Units, align_units
+from aligner.progress import Progress, report
+from aligner.provenance import Provenance
+from aligner.scoring import calibrated, pair_scores, row_evidence
+from aligner.settings import Settings
+from aligner.similarity import Baseline, unit_rows, version_baselines
+from aligner.table import Alignment, Bead, Row, Version, row_beads
+
+
+def parallelism(a: Version, b: Version, pair: PairAlignment, clear_match: float) -> float:
+    """How much two versions translate each other: the share of their sentences that have a
+    clear counterpart (similarity above unrelated over ``clear_match``) in the pairwise
+    alignment ``pair``. Translations come close to 1, different articles on one topic low."""
+    total = len(a.sentences) + len(b.sentences)
+    clear = sum(
+        len(x) + len(y)
+        for (x, y), score in zip(pair.beads, pair.scores, strict=True)
+        if x and y and score > clear_match
+    )
+    return clear / total if total else 0.0
+
+
+def version_units(version: Version) -> Units:
+    return Units(version.vectors, version.relative_lengths)
+
+
+def complete(settings: Settings | None) -> Settings:
+    """``settings`` with every value still left to the encoder taken from the default encoder's
+    fitted values: for callers that embed with it themselves, as the benchmarks do."""
+    settings = settings or Settings()
+    if settings.alignment.bead_model is None or settings.merging.calibration is None:
+        return settings.with_fitted(load(DEFAULT_FITTED))
+    return settings
+
+
+def align_versions(
+    versions: list[Version],
+    settings: Settings | None = None,
+    *,
+    progress: Progress | None = None,
+    pairs: Mapping[tuple[int, int], PairAlignment] | None = None,
+    baselines: Mapping[tuple[int, int], Baseline] | None = None,
+    provenance: Provenance | None = None,
+) -> Alignment:
+    """Align N versions into one table whose rows agree for every pair of languages.
+
+    ``pairs`` may hold pairwise alignments made already with the same settings, and
+    ``baselines`` the versions' baselines, each keyed by ``(a, b)`` with ``a < b``:
+    ``align_units`` of version ``a`` (source) with version ``b`` (target); the others are made
+    here. ``progress`` hears of each step: each pairwise alignment still to make, each merge of
+    two groups (the first ones reuse a pairwise alignment), and the scoring of the rows.
+    """
+    n = len(versions)
+    settings = complete(settings)
+    given = dict(pairs or {})
+    if not set(given) <= set(combinations(range(n), 2)):
+        raise ValueError(f"pairs are keyed by (a, b) with a < b < {n}, got {sorted(given)}")
+    steps = n * (n - 1) // 2 - len(given) + n
+    done = 0
+    report(progress, "aligning", done, steps)
+    made: dict[tuple[int, int], PairAlignment] = {}
+    for a, b in combinations(range(n), 2):
+        if (a, b) in given:
+            made[a, b] = given[a, b]
+            continue
+        made[a, b] = align_units(version_units(versions[a]), version_units(versions[b]), settings.alignment)
+        done += 1
+        report(progress, "aligning", done, steps, f"{versions[a].lang}-{versions[b].lang}")
+    closeness = np.zeros((n, n))
+    for (a, b), pair in made.items():
+        share = parallelism(versions[a], versions[b], pair, settings.merging.clear_match)
+        closeness[a, b] = closeness[b, a] = share
+    # Two inputs are versions of one text by the user's word; among more, some may not be.
+    threshold = settings.merging.min_parallelism if n > 2 else -np.inf
+    joins, clusters = average_linkage(closeness, threshold)
+    steps -= n - 1 - len(joins)  # merges not made: groups left apart
+    groups: dict[tuple[int, ...], list[Row]] = {
+        (k,): [((i,),) for i in range(len(v.sentences))] for k, v in enumerate(versions)
+    }
+    for members_x, members_y in joins:
+        rows_x, rows_y = groups.pop(tuple(members_x)), groups.pop(tuple(members_y))
+        if len(members_x) == len(members_y) == 1:
+            pair = made[members_x[0], members_y[0]]  # two single versions: aligned already
+        else:
+            pair = align_units(
+                _group_units(versions, members_x, rows_x),
+                _group_units(versions, members_y, rows_y),
+                settings.alignment,
+            )
+        groups[(*members_x, *members_y)] = [
+            _concat_rows([rows_x[i] for i in src], len(members_x))
+            + _concat_rows([rows_y[j] for j in tgt], len(members_y))
+            for src, tgt in pair.beads
+        ]
+        done += 1
+        names = " + ".join(",".join(versions[k].lang for k in m) for m in (members_x, members_y))
+        report(progress, "aligning", done, steps, names)
+    report(progress, "aligning", done, steps, "scoring")
+    pair_baselines = version_baselines(versions, settings.alignment, baselines)
+    # Orders that do not depend on the order of the inputs, so that A with B mirrors B with A.
+    langs = [v.lang for v in versions]
+    ordered = [
+        (members, join_moved(versions, members, groups[tuple(members)], pair_baselines, settings.merging))
+        for members in clusters
+    ]
+    ordered.sort(key=lambda group: min(langs[k] for k in group[0]))
+    rows = [
+        row
+        for members, group_rows in ordered
+        for row in order_gaps([_widen(r, members, n) for r in group_rows], langs)
+    ]
+    lang_baselines = {(langs[a], langs[b]): baseline for (a, b), baseline in pair_baselines.items()}
+    scores = pair_scores(versions, rows, lang_baselines)
+    kinds, evidence = row_evidence(versions, rows, scores, lang_baselines, settings.merging)
+    alignment = Alignment(
+        versions,
+        rows,
+        calibrated(kinds, evidence, settings.calibration),
+        scores,
+        [[versions[k].lang for k in sorted(members)] for members, _ in ordered],
+        {(langs[a], langs[b]): _split_rows(rows, a, b, pair.beads) for (a, b), pair in made.items()},
+        lang_baselines,
+        settings,
+        provenance or Provenance.of(settings, load(DEFAULT_FITTED)),
+    )
+    report(progress, "aligning", steps, steps, "scoring")
+    return alignment
+
+
+def _group_units(versions: list[Version], members: list[int], rows: list[Row]) -> Units:
+    """A group's rows as units: the mean of its languages' unit span vectors, and the mean of
+    their relative lengths."""
+    dim = versions[0].vectors.shape[1]
+    vectors = np.zeros((len(rows), dim), dtype=np.float32)
+    lengths = np.zeros(len(rows))
+    lengths_by_member = [versions[k].relative_lengths for k in members]
+    for r, row in enumerate(rows):
+        present = [(k, ids) for k, ids in zip(members, row, strict=True) if ids]
+        vectors[r] = sum(unit_rows(versions[k].span(ids)[None])[0] for k, ids in present) / len(present)
+        lengths[r] = np.mean([lengths_by_member[members.index(k)][list(ids)].sum() for k, ids in present])
+    return Units(vectors, lengths)
+
+
+def _split_rows(rows: list[Row], a: int, b: int, own: list[Bead]) -> list[Bead]:
+    """Languages ``a`` and ``b`` read off the rows, each row split by the pair's own beads where
+    those lie inside it, cover it and link something in it (a row that joins two sentences
+    moved apart holds only null beads of the pair's own alignment)."""
+    bead_of = {(0, i): k for k, (src, _) in enumerate(own) for i in src}
+    bead_of |= {(1, j): k for k, (_, tgt) in enumerate(own) for j in tgt}
+    out: list[Bead] = []
+    for row in rows:
+        ids_a, ids_b = row[a], row[b]
+        inside = sorted({bead_of[0, i] for i in ids_a} | {bead_of[1, j] for j in ids_b})
+        covered = all(set(own[k][0]) <= set(ids_a) and set(own[k][1]) <= set(ids_b) for k in inside)
+        links = any(own[k][0] and own[k][1] for k in inside)
+        if ids_a and ids_b and covered and links:
+            out += [bead for k in inside for bead in row_beads(*own[k])]
+        else:
+            out += row_beads(ids_a, ids_b)
+    return out
+
+
+def _widen(row: Row, members: list[int], width: int) -> Row:
+    """A group's row in the column order of all versions, empty for non-members."""
+    ids: list[tuple[int, ...]] = [()] * width
+    for k, member_ids in zip(members, row, strict=True):
+        ids[k] = member_ids
+    return tuple(ids)
+
+
+def _concat_rows(rows: list[Row], width: int) -> Row:
+    return tuple(tuple(i for row in rows for i in row[c]) for c in range(width))

@@ -1,0 +1,110 @@
+"""What the DP values a bead with: merged spans of unit vectors, the document's baselines, the
+length ratio of its matches and the bead model, gathered into ``BeadGains``."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from aligner.fitted import BeadModel
+from aligner.pairwise.dp import BeadGains, BeadPath, best_path
+from aligner.settings import AlignmentSettings
+from aligner.similarity import NORM_FLOOR, typical_similarity, unit_rows, unrelated_similarity
+
+
+@dataclass(frozen=True)
+class Units:
+    """Embedded units of one side: ``vectors`` (n, d), ``lengths`` (n,) relative to their mean
+    (the bead model's length features and smoothing assume a mean of about 1)."""
+
+    vectors: np.ndarray
+    lengths: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+
+def span_vectors(vectors: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Row ``i`` (for ``i >= size``) is the unit-length weighted sum of ``vectors[i-size:i]``.
+
+    Rows before ``size`` are 0. Weighting by the square root of length approximates the
+    embedding of the concatenated text (mean pooling counts every token) without letting
+    one long sentence drown its neighbours; it measured better than plain and linear weighting.
+    """
+    n, dim = vectors.shape
+    spans = np.zeros((n + 1, dim), dtype=np.float32)
+    if n >= size:
+        weighted = vectors.astype(np.float64) * (weights[:, None] if weights is not None else 1.0)
+        total = sum(weighted[k : n - size + 1 + k] for k in range(size))
+        norms = np.linalg.norm(total, axis=1, keepdims=True)
+        spans[size:] = total / np.maximum(norms, NORM_FLOOR)
+    return spans
+
+
+def bead_gains(src: Units, tgt: Units, settings: AlignmentSettings, model: BeadModel) -> BeadGains:
+    """What the DP needs to value every bead between ``src`` and ``tgt``, taking the length
+    ratio of a typical match to be that of the two sides' totals (``refined_gains`` measures
+    it on the matches instead)."""
+    largest = settings.max_bead
+    bead_types = tuple((a, b) for a in range(1, largest) for b in range(1, largest) if a + b <= largest)
+    sizes = range(1, largest)
+    src_vectors, tgt_vectors = unit_rows(src.vectors), unit_rows(tgt.vectors)
+    src_spans = np.stack([span_vectors(src_vectors, a, np.sqrt(src.lengths)) for a in sizes])
+    tgt_spans = np.stack([span_vectors(tgt_vectors, b, np.sqrt(tgt.lengths)) for b in sizes])
+    floor = np.zeros((largest, largest))
+    for a, b in bead_types:
+        floor[a, b] = unrelated_similarity(src_spans[a - 1, a:], tgt_spans[b - 1, b:])
+    src_len = np.r_[0.0, np.cumsum(src.lengths, dtype=np.float64)]
+    tgt_len = np.r_[0.0, np.cumsum(tgt.lengths, dtype=np.float64)]
+    length_log_ratio = float(np.log(tgt_len[-1] / src_len[-1])) if src_len[-1] > 0 < tgt_len[-1] else 0.0
+    return BeadGains(
+        src_spans=src_spans,
+        tgt_spans=tgt_spans,
+        src_len=src_len,
+        tgt_len=tgt_len,
+        bead_types=np.array(bead_types, dtype=np.int64).reshape(-1, 2),
+        similarity_floor=floor,
+        length_log_ratio=length_log_ratio,
+        typical_similarity=typical_similarity(src_spans[0, 1:], tgt_spans[0, 1:], floor[1, 1], settings),
+        weights=model.coefficients(),
+        null_gain=model.null_gain,
+    )
+
+
+def refined_gains(
+    src: Units,
+    tgt: Units,
+    settings: AlignmentSettings,
+    model: BeadModel,
+    windows: np.ndarray | None = None,
+) -> BeadGains:
+    """The gains of the final pass: a first pass (within ``windows``) finds the clear matches,
+    whose length ratio then replaces that of the two sides' totals, and its share of null
+    beads sets the null gain (``BeadModel.document_null_gain``).
+
+    The length ratio of a language pair varies with the pair and the text, and documents may
+    differ by what one of them leaves out, so it is measured on the matches.
+    """
+    gains = bead_gains(src, tgt, settings, model)
+    path = best_path(gains, windows)
+    ratio = _matched_length_log_ratio(path, gains, settings.ratio_min_similarity)
+    nulls = sum(s0 == s1 or t0 == t1 for s0, s1, t0, t1 in path.beads)
+    null_share = nulls / len(path.beads) if path.beads else 1.0
+    return dataclasses.replace(
+        gains,
+        length_log_ratio=gains.length_log_ratio if ratio is None else ratio,
+        null_gain=model.document_null_gain(null_share),
+    )
+
+
+def _matched_length_log_ratio(path: BeadPath, gains: BeadGains, min_similarity: float) -> float | None:
+    src_total = tgt_total = 0.0
+    for (s0, s1, t0, t1), sim in zip(path.beads, path.similarity, strict=True):
+        if np.isfinite(sim) and sim > min_similarity:
+            src_total += gains.src_len[s1] - gains.src_len[s0]
+            tgt_total += gains.tgt_len[t1] - gains.tgt_len[t0]
+    if src_total <= 0 or tgt_total <= 0:
+        return None
+    return float(np.log(tgt_total / src_total))

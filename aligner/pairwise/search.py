@@ -1,0 +1,115 @@
+"""The search: the best chain of beads between two sequences of units, in linear time.
+
+Short documents are searched in full. Long ones are aligned at half resolution first
+(recursively, as in Vecalign) and the fine search keeps to a band around the projected coarse
+path; stretches where the coarse path runs through weak matches are searched whole, since they
+may hide a passage one side lacks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from aligner.fitted import BeadModel
+from aligner.pairwise.dp import WEAK_SIMILARITY, BeadPath, best_path
+from aligner.pairwise.gains import Units, refined_gains
+from aligner.settings import AlignmentSettings
+from aligner.similarity import unit_rows
+from aligner.table import Bead
+
+
+@dataclass(frozen=True)
+class PairAlignment:
+    beads: list[Bead]
+    scores: np.ndarray
+    """Per bead, in [0, 1]: for a match, its similarity above unrelated (0 as alike as unrelated
+    sentences of these documents, 1 identical); for an insertion or deletion, 1 minus the best
+    such similarity the unit had with any unit of the other side."""
+
+
+def align_units(src: Units, tgt: Units, settings: AlignmentSettings) -> PairAlignment:
+    """Align two sequences of units into a monotone chain of beads covering both, with the bead
+    model of ``settings`` (which must be set: see ``Settings.with_fitted``)."""
+    model = settings.bead_model
+    if model is None:
+        raise ValueError("align_units needs a bead model: take the fitted one with Settings.with_fitted")
+    coarse = dataclasses.replace(model, null_gain=model.null_gain + settings.coarse_null_shift)
+    return _to_pair_alignment(_align_path(src, tgt, settings, model, coarse)[0])
+
+
+def _align_path(
+    src: Units, tgt: Units, settings: AlignmentSettings, model: BeadModel, coarse: BeadModel
+) -> tuple[BeadPath, float]:
+    """The best path and the typical similarity it was valued with."""
+    windows = _search_windows(src, tgt, settings, coarse)
+    gains = refined_gains(src, tgt, settings, model, windows)
+    return best_path(gains, windows), gains.typical_similarity
+
+
+def _halve(units: Units) -> Units:
+    """Merge consecutive pairs of units: half as many, same content, lengths still of mean 1."""
+    n = len(units)
+    pairs = units.vectors[: n - n % 2].reshape(n // 2, 2, -1).sum(axis=1)
+    lengths = units.lengths[: n - n % 2].reshape(n // 2, 2).sum(axis=1)
+    if n % 2:
+        pairs = np.vstack([pairs, units.vectors[-1:]])
+        lengths = np.r_[lengths, units.lengths[-1]]
+    return Units(unit_rows(pairs), lengths / 2.0)
+
+
+def _search_windows(
+    src: Units, tgt: Units, settings: AlignmentSettings, coarse: BeadModel
+) -> np.ndarray | None:
+    """Per source row, the target columns worth searching; None for a full search.
+
+    Every coarse level is valued with the ``coarse`` model, whose skips cost more: the coarse
+    passes prefer weak matches to skips, so where one side has a passage the other lacks, the
+    coarse path may cut a diagonal the true path leaves by more than the band. A stretch of
+    weak coarse beads is therefore searched whole (the rectangle from its first cell to its
+    last), up to ``settings.max_unsure_stretch`` units a side; a longer one is searched as
+    consecutive rectangles of that size along the coarse path, so a passage one side lacks
+    that is longer still may still be cut off where two meet. Rows of the DP are as long as
+    their windows, so a rectangle costs memory only where it is.
+    """
+    n, m = len(src), len(tgt)
+    if n * m <= settings.full_search_cells or min(n, m) < 2:
+        return None
+    path, typical = _align_path(_halve(src), _halve(tgt), settings, coarse, coarse)
+    sure = np.nan_to_num(path.similarity, nan=0.0) >= WEAK_SIMILARITY * typical
+    boxes: list[tuple[int, int, int, int]] = []  # (src_start, src_end, tgt_start, tgt_end), coarse
+    for k, bead in enumerate(path.beads):
+        if k and not sure[k] and not sure[k - 1]:
+            first_src, _, first_tgt, _ = boxes[-1]
+            if max(bead[1] - first_src, bead[3] - first_tgt) * 2 <= settings.max_unsure_stretch:
+                boxes[-1] = (first_src, bead[1], first_tgt, bead[3])
+                continue
+        boxes.append(bead)
+    lo = np.full(n + 1, m, dtype=np.int64)
+    hi = np.zeros(n + 1, dtype=np.int64)
+    for s0, s1, t0, t1 in boxes:
+        rows = slice(2 * s0, min(2 * s1, n) + 1)
+        lo[rows] = np.minimum(lo[rows], 2 * t0)
+        hi[rows] = np.maximum(hi[rows], min(2 * t1, m))
+    margin = settings.band_margin
+    lo = np.minimum.accumulate(np.clip(lo - margin, 0, m)[::-1])[::-1]
+    hi = np.maximum.accumulate(np.clip(hi + margin, 0, m))
+    lo[0], hi[n] = 0, m
+    return np.stack([lo, hi], axis=1)
+
+
+def _to_pair_alignment(path: BeadPath) -> PairAlignment:
+    beads: list[Bead] = []
+    scores = np.empty(len(path.beads))
+    for k, (s0, s1, t0, t1) in enumerate(path.beads):
+        beads.append((tuple(range(s0, s1)), tuple(range(t0, t1))))
+        if s1 > s0 and t1 > t0:
+            scores[k] = path.similarity[k]
+        elif s1 > s0:
+            scores[k] = 1.0 - path.best_src[s0]
+        else:
+            scores[k] = 1.0 - path.best_tgt[t0]
+    scores = np.clip(np.nan_to_num(scores, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
+    return PairAlignment(beads, scores)

@@ -1,0 +1,50 @@
+"""Prepare stage: texts in, embedded versions out.
+
+Raw text is cleaned and split into sentences, a sequence of sentences is kept verbatim; either
+way the sentences are checked, and every document's are embedded in one pass (each distinct
+sentence once, through the cache). The API, the CLI and mining all prepare their inputs here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from aligner.encode import DEFAULT_MODEL, Encoder, encode, load_encoder, open_cache
+from aligner.progress import Progress
+from aligner.segment import check_sentences, split_sentences
+from aligner.table import Version
+
+Text = str | Sequence[str]
+"""A document: raw text, or its sentences."""
+
+
+def sentences_of(label: str, lang: str, text: Text, keep_urls: bool = True) -> list[str]:
+    """The checked sentences of ``text`` in ``lang``; ``label`` names the document in errors."""
+    sentences = split_sentences(text, lang, keep_urls=keep_urls) if isinstance(text, str) else list(text)
+    check_sentences(label, sentences)
+    return sentences
+
+
+def embed_versions(
+    documents: Sequence[tuple[str, list[str]]],
+    model: str | Encoder = DEFAULT_MODEL,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> tuple[list[Version], Encoder]:
+    """Each ``(lang, sentences)`` as a ``Version``, all encoded in one pass, and the encoder.
+
+    ``model`` is a name for ``load_encoder`` or an encoder object; the cache lives under
+    ``cache_dir`` (default ``default_cache_dir()``) unless ``use_cache`` is off.
+    """
+    encoder = load_encoder(model, cache_dir) if isinstance(model, str) else model
+    cache = open_cache(cache_dir, use_cache)
+    vectors = encode([s for _, sentences in documents for s in sentences], encoder, cache, progress)
+    ends = np.cumsum([len(sentences) for _, sentences in documents])
+    return [
+        Version(lang, sentences, document_vectors)
+        for (lang, sentences), document_vectors in zip(documents, np.split(vectors, ends[:-1]), strict=True)
+    ], encoder

@@ -1,0 +1,101 @@
+"""Scores of a table: each language pair's similarity per row, and each row's calibrated chance
+of being right."""
+
+from __future__ import annotations
+
+import warnings
+from itertools import combinations
+
+import numpy as np
+
+from aligner.settings import MergeSettings
+from aligner.similarity import Baseline, unit_rows
+from aligner.table import Row, Version
+
+MIN_TYPICAL_EVIDENCE = 0.05
+"""Floor on a table's typical row evidence, which the evidence of every row is divided by."""
+
+
+Baselines = dict[tuple[str, str], Baseline]
+"""Per language pair, in column order (``Alignment.baselines``)."""
+
+
+def _baseline(versions: list[Version], baselines: Baselines, a: int, b: int) -> Baseline:
+    a, b = min(a, b), max(a, b)
+    return baselines[versions[a].lang, versions[b].lang]
+
+
+def pair_scores(
+    versions: list[Version], rows: list[Row], baselines: Baselines
+) -> dict[tuple[str, str], np.ndarray]:
+    """Per language pair (in column order), per row: the similarity above unrelated of the
+    pair's sentences in the row, clipped to [0, 1]; NaN where the row lacks either language."""
+    scores: dict[tuple[str, str], np.ndarray] = {}
+    for a, b in combinations(range(len(versions)), 2):
+        baseline = _baseline(versions, baselines, a, b)
+        values = np.full(len(rows), np.nan)
+        for r, row in enumerate(rows):
+            if row[a] and row[b]:
+                va, vb = unit_rows(np.stack([versions[a].span(row[a]), versions[b].span(row[b])]))
+                values[r] = np.clip(baseline.above_unrelated(float(va @ vb)), 0.0, 1.0)
+        scores[versions[a].lang, versions[b].lang] = values
+    return scores
+
+
+def row_evidence(
+    versions: list[Version],
+    rows: list[Row],
+    scores: dict[tuple[str, str], np.ndarray],
+    baselines: Baselines,
+    settings: MergeSettings,
+) -> tuple[list[str], np.ndarray]:
+    """Each row's kind and the similarity evidence for it.
+
+    A row with two or more languages is a ``one-to-one`` or ``merge`` row; its evidence is the
+    mean of its language pairs' ``scores``. A row with one language claims that the unit has no
+    counterpart (``unaligned``); its evidence is 1 minus the best similarity above unrelated
+    that the unit has with any sentence of another language within ``settings.neighbour_rows``
+    rows, so a near-translation left unaligned has weak evidence.
+    """
+    stacked = np.stack(list(scores.values())) if scores else np.full((1, len(rows)), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows with one language: all NaN
+        evidence = np.nanmean(stacked, axis=0)
+    reach = settings.neighbour_rows
+    kinds = []
+    for r, row in enumerate(rows):
+        present = [k for k, ids in enumerate(row) if ids]
+        if len(present) > 1:
+            kinds.append("merge" if any(len(ids) > 1 for ids in row) else "one-to-one")
+            continue
+        kinds.append("unaligned")
+        k = present[0]
+        unit = unit_rows(versions[k].span(row[k])[None])[0]
+        best = 0.0
+        window = rows[max(0, r - reach) : r + reach + 1]
+        for other, version in enumerate(versions):
+            near = sorted({i for nb in window for i in nb[other]}) if other != k else []
+            if near:
+                baseline = _baseline(versions, baselines, k, other)
+                best = max(best, baseline.above_unrelated(float((version.vectors[near] @ unit).max())))
+        evidence[r] = 1.0 - min(max(best, 0.0), 1.0)
+    evidence = np.nan_to_num(evidence, nan=0.0)
+    # How alike translations look depends on the encoder, the language pair and the text, so
+    # the evidence is measured against this table's typical aligned row.
+    matched = [e for kind, e in zip(kinds, evidence, strict=True) if kind != "unaligned"]
+    typical = max(float(np.median(matched)), MIN_TYPICAL_EVIDENCE) if matched else 1.0
+    for r, kind in enumerate(kinds):
+        if kind == "unaligned":
+            evidence[r] = 1.0 - min((1.0 - evidence[r]) / typical, 1.0)
+        else:
+            evidence[r] = evidence[r] / typical
+    return kinds, evidence
+
+
+def calibrated(
+    kinds: list[str], evidence: np.ndarray, calibration: dict[str, tuple[float, float]]
+) -> np.ndarray:
+    """The chance that each row is right: the logistic ``calibration`` of its kind."""
+    intercept = np.array([calibration[kind][0] for kind in kinds])
+    slope = np.array([calibration[kind][1] for kind in kinds])
+    return 1.0 / (1.0 + np.exp(-(intercept + slope * evidence)))

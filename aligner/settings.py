@@ -1,0 +1,158 @@
+"""Every tunable value of the pipeline, in one frozen object that is stored on each result.
+
+``Settings()`` is the default. Values fitted to an encoder (the bead model, the calibration of
+row scores, the mining threshold) are ``None`` here, meaning "those fitted for the encoder"
+(``aligner.fitted``); ``with_fitted`` fills them in, and ``changes`` lists what a settings
+object sets differently from the defaults, which every output records as its provenance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
+
+from aligner.fitted import DEFAULT_FITTED, BeadModel, Fitted, load
+
+
+@dataclass(frozen=True)
+class AlignmentSettings:
+    """The pairwise alignment: the DP over beads and its search (``aligner.pairwise``)."""
+
+    max_bead: int = 5
+    """Largest m + n of a bead: 5 allows 1-4, 2-3, 3-2 and 4-1."""
+    full_search_cells: int = 250_000
+    """Documents up to this many sentence pairs are searched in full; longer ones in a band."""
+    band_margin: int = 12
+    """Units on either side of the coarse path that the fine search may move."""
+    max_unsure_stretch: int = 400
+    """Longest side, in units, of a stretch of weak coarse beads that the fine search covers whole."""
+    coarse_null_shift: float = -4.0
+    """How much more an insertion or deletion costs in the coarse passes, which only have to find
+    the way and should take weak matches rather than skip stretches."""
+    ratio_min_similarity: float = 0.1
+    """Similarity (above unrelated) over which a first-pass match measures the length ratio."""
+    typical_sample: int = 1000
+    """Units of each side whose best match measures a document's typical similarity."""
+    typical_quantile: float = 0.75
+    """The quantile of those best matches taken as typical: a quarter of the units may lack a
+    counterpart without lowering it."""
+    bead_model: BeadModel | None = None
+    """How beads are valued; None: the model fitted for the encoder."""
+
+
+@dataclass(frozen=True)
+class MergeSettings:
+    """Merging versions into one table, joining moved passages, and scoring rows."""
+
+    min_parallelism: float = 0.4
+    """Share of sentences with a clear counterpart below which two of three or more versions (or
+    two documents of a collection) are taken for different texts."""
+    clear_match: float = 0.3
+    """Similarity (above unrelated) over which a match counts as a clear counterpart."""
+    neighbour_rows: int = 5
+    """How far, in rows, an unaligned unit's counterpart is looked for."""
+    moved_min_similarity: float = 0.5
+    """Similarity, in typical matches of the language pair, from which an unaligned sentence and
+    a row without its language that are each other's best match may be joined out of order:
+    half a typical match, the line between a weak and a real match throughout the aligner."""
+    moved_block_gap: int = 2
+    """Rows within which two joined sentences count as one moved passage."""
+    max_unaligned_share: float = 0.5
+    """Share of a version's sentences left unaligned above which none of them is taken for moved."""
+    calibration: dict[str, tuple[float, float]] | None = None
+    """Per row kind, the logistic (intercept, slope) of row scores; None: fitted for the encoder."""
+
+
+@dataclass(frozen=True)
+class CollectionSettings:
+    """Grouping the documents of a collection into versions of one text (``aligner.collection``)."""
+
+    candidate_share: float = 0.2
+    """Pairs whose quick estimate of parallelism (the share of sentences in clear mutual best
+    matches) stays below this are not aligned sentence by sentence: half of the default
+    ``MergeSettings.min_parallelism``, which skips most unrelated pairs and no translation."""
+
+
+@dataclass(frozen=True)
+class MiningSettings:
+    """Mining sentence pairs from comparable documents (``aligner.mine``)."""
+
+    neighbours: int = 4
+    """Nearest neighbours in the margin's denominator, as in the literature."""
+    threshold: float | None = None
+    """Lowest ratio margin of a mined pair; None: the threshold fitted for the encoder."""
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """What ``aligner report`` and the views flag as deserving a look (``aligner.report``)."""
+
+    min_score: float = 0.5
+    """Rows scored below this are more likely wrong than right (the score is a calibrated chance)."""
+    max_length_z: float = 3.0
+    """A length ratio this many robust standard deviations from the pair's usual one is flagged."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    alignment: AlignmentSettings = field(default_factory=AlignmentSettings)
+    merging: MergeSettings = field(default_factory=MergeSettings)
+    collection: CollectionSettings = field(default_factory=CollectionSettings)
+    mining: MiningSettings = field(default_factory=MiningSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
+
+    def with_fitted(self, fitted: Fitted) -> Settings:
+        """These settings with every value left to the encoder taken from ``fitted``."""
+        return replace(
+            self,
+            alignment=replace(self.alignment, bead_model=self.alignment.bead_model or fitted.bead_model),
+            merging=replace(self.merging, calibration=self.merging.calibration or fitted.calibration),
+            mining=replace(
+                self.mining,
+                threshold=fitted.mining_threshold if self.mining.threshold is None else self.mining.threshold,
+            ),
+        )
+
+    @property
+    def bead_model(self) -> BeadModel:
+        if self.alignment.bead_model is None:
+            raise ValueError("no bead model: take the fitted one with Settings.with_fitted first")
+        return self.alignment.bead_model
+
+    @property
+    def calibration(self) -> dict[str, tuple[float, float]]:
+        if self.merging.calibration is None:
+            raise ValueError("no calibration: take the fitted one with Settings.with_fitted first")
+        return self.merging.calibration
+
+    @property
+    def mining_threshold(self) -> float:
+        if self.mining.threshold is None:
+            raise ValueError("no mining threshold: take the fitted one with Settings.with_fitted first")
+        return self.mining.threshold
+
+    def changes(self, fitted: Fitted | None = None) -> dict[str, object]:
+        """What differs from the defaults (with ``fitted``'s values as the default of the fitted
+        ones), as ``{"section.name": value}``: empty for the defaults."""
+        return _differences(self, Settings().with_fitted(fitted) if fitted else Settings())
+
+
+def resolve(settings: Settings | None, encoder: str = DEFAULT_FITTED) -> tuple[Settings, Fitted]:
+    """``settings`` (default: ``Settings()``) completed with the values fitted for ``encoder``."""
+    fitted = load(encoder)
+    return (settings or Settings()).with_fitted(fitted), fitted
+
+
+def _differences(value: object, default: object, prefix: str = "") -> dict[str, object]:
+    if is_dataclass(value) and type(value) is type(default) and not isinstance(value, BeadModel):
+        out: dict[str, object] = {}
+        for item in fields(value):
+            name = f"{prefix}{item.name}"
+            out |= _differences(getattr(value, item.name), getattr(default, item.name), f"{name}.")
+        return out
+    if value == default:
+        return {}
+    if isinstance(value, BeadModel):
+        value = value.to_json()
+    elif is_dataclass(value):
+        value = asdict(value)
+    return {prefix.rstrip("."): value}

@@ -1,0 +1,245 @@
+"""The table types that flow between the stages: versions in, an aligned table out.
+
+``Version`` is one language version of a document with its sentence vectors; ``Alignment`` is
+the N-way table of one document (rows in document order, a column per language); ``Corpus``
+stacks the tables of a collection. This module imports no stage: the stages build these
+objects, and the writers, reports and views read them. The few convenience methods that reach
+a stage (``to_tsv``, the Jupyter view, plots, quality) import it when called.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from aligner.languages import is_cjk
+
+if TYPE_CHECKING:
+    from aligner.collection import Grouping
+    from aligner.provenance import Provenance
+    from aligner.settings import Settings
+    from aligner.similarity import Baseline
+
+Row = tuple[tuple[int, ...], ...]
+"""One aligned unit: for each language, in column order, the ids of its sentences (maybe none)."""
+
+Bead = tuple[tuple[int, ...], tuple[int, ...]]
+"""Two languages' part of a unit: the sentence ids of each (an insertion or deletion has none on
+one side)."""
+
+
+@dataclass(frozen=True)
+class Version:
+    """One language version of a document: its sentences and their embeddings."""
+
+    lang: str
+    sentences: list[str]
+    vectors: np.ndarray
+
+    @property
+    def relative_lengths(self) -> np.ndarray:
+        """Sentence lengths in characters over this version's mean, comparable across scripts."""
+        chars = np.array([len(s) for s in self.sentences], dtype=np.float64)
+        return chars / chars.mean() if chars.size else chars
+
+    def span(self, ids: tuple[int, ...]) -> np.ndarray:
+        """The sum of the vectors of sentences ``ids`` (not normalised)."""
+        return self.vectors[list(ids)].sum(axis=0)
+
+
+def row_beads(ids_a: tuple[int, ...], ids_b: tuple[int, ...]) -> list[Bead]:
+    """Two languages' sentences of one row: a bead, or a null bead per sentence."""
+    if ids_a and ids_b:
+        return [(ids_a, ids_b)]
+    return [((i,), ()) for i in ids_a] + [((), (j,)) for j in ids_b]
+
+
+def joiner(lang: str) -> str:
+    """What joins the sentences of one unit: nothing in Chinese and Japanese, else a space."""
+    return "" if is_cjk(lang) else " "
+
+
+@dataclass(repr=False)
+class Alignment:
+    """An N-way sentence alignment: rows in document order, a column per language."""
+
+    versions: list[Version]
+    rows: list[Row]
+    scores: np.ndarray
+    """Row score in [0, 1]: the calibrated chance that the row is right (``aligner.scoring``)."""
+    pair_scores: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    """Per language pair, per row: similarity above unrelated where both are present, else NaN."""
+    groups: list[list[str]] = field(default_factory=list)
+    """Languages aligned with each other; versions in different groups were too far apart."""
+    pair_beads: dict[tuple[str, str], list[Bead]] = field(default_factory=dict)
+    """Per language pair (in column order), its alignment at its own resolution; see ``pair``."""
+    baselines: dict[tuple[str, str], Baseline] = field(default_factory=dict)
+    """Per language pair (in column order), the similarity baselines the scores are read against."""
+    settings: Settings | None = None
+    """The settings it was made with, fitted values included."""
+    provenance: Provenance | None = None
+    """How it was made: version, encoder, fitted values, settings, date."""
+
+    def __repr__(self) -> str:
+        # the default repr would print every sentence (Jupyter stores it beside the HTML table)
+        counts = ", ".join(f"{v.lang} {len(v.sentences)}" for v in self.versions)
+        groups = " | ".join(",".join(g) for g in self.groups)
+        return f"Alignment({len(self.rows)} rows; {counts} sentences; groups {groups})"
+
+    @property
+    def langs(self) -> list[str]:
+        return [v.lang for v in self.versions]
+
+    @property
+    def docs(self) -> None:
+        """One document's rows carry no document name (a ``Corpus``'s do)."""
+        return None
+
+    def text(self, row: int, column: int) -> str:
+        version = self.versions[column]
+        return joiner(version.lang).join(version.sentences[i] for i in self.rows[row][column])
+
+    def pair(self, lang_a: str, lang_b: str) -> list[Bead]:
+        """The alignment of two languages at their own resolution, in the rows' order.
+
+        A row holds what all its languages share, so where a third language joins two sentences
+        into one, the row holds both sentences of the other languages too. Here such a row is
+        split again by the pair's own alignment, where that lies inside the row, covers it and
+        links something in it; so no pair ever joins sentences of different rows, and pairs can
+        disagree only inside a row. A sentence with no counterpart in the other language is a
+        null bead of its own. Rows that join a moved passage are out of document order in one
+        language, and so are their beads here.
+        """
+        a, b = self.langs.index(lang_a), self.langs.index(lang_b)
+        if (lang_a, lang_b) in self.pair_beads:
+            return self.pair_beads[lang_a, lang_b]
+        if (lang_b, lang_a) in self.pair_beads:
+            return [(tgt, src) for src, tgt in self.pair_beads[lang_b, lang_a]]
+        return [bead for row in self.rows for bead in row_beads(row[a], row[b])]
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per aligned unit: ``L`` and ``L_ids`` per language, ``score``, ``score_L1_L2``."""
+        data: dict[str, list] = {}
+        for column, lang in enumerate(self.langs):
+            data[lang] = [self.text(r, column) for r in range(len(self.rows))]
+            data[f"{lang}_ids"] = [",".join(map(str, row[column])) for row in self.rows]
+        data["score"] = [round(float(s), 4) for s in self.scores]
+        for (a, b), values in self.pair_scores.items():
+            data[f"score_{a}_{b}"] = [None if np.isnan(s) else round(float(s), 4) for s in values]
+        return pd.DataFrame(data)
+
+    def to_tsv(self, path: str) -> None:
+        """Write the table as TSV with its provenance beside it; see ``aligner.export.write``."""
+        from aligner.export import write
+
+        write(self, path, "tsv")
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the first page of ``aligner.view.to_html``."""
+        from aligner.view import to_html
+
+        return to_html(self)
+
+    def plot_path(self, lang_a: str, lang_b: str, ax=None):
+        """Similarity heatmap of two languages with the alignment path, on matplotlib Axes ``ax``
+        (a new figure if None), which it returns; see ``aligner.view.plot_path``."""
+        from aligner.view import plot_path
+
+        return plot_path(self, lang_a, lang_b, ax)
+
+    def plot_scores(self, ax=None):
+        """Similarity histogram per aligned language pair; see ``aligner.view.plot_scores``."""
+        from aligner.view import plot_scores
+
+        return plot_scores(self, ax)
+
+    def plot_coverage(self, ax=None):
+        """Aligned and unaligned sentences per language; see ``aligner.view.plot_coverage``."""
+        from aligner.view import plot_coverage
+
+        return plot_coverage(self, ax)
+
+    def quality(self, **thresholds: float) -> pd.DataFrame:
+        """Quality signals per unit and language pair; see ``aligner.report.quality``."""
+        from aligner.report import quality
+
+        return quality(self, **thresholds)
+
+    def summary(self, **thresholds: float) -> dict:
+        """Coverage, scores and flags per language and pair; see ``aligner.report.summary``."""
+        from aligner.report import summary
+
+        return summary(self, **thresholds)
+
+
+@dataclass(repr=False)
+class Corpus:
+    """A collection aligned: the table of each group and of each unmatched document, stacked.
+
+    It offers what the writers read from an ``Alignment`` (``langs``, ``rows``, ``scores``,
+    ``text``, ``to_pandas``), with every language of the collection as a column, plus ``docs``,
+    the group (or document) name of each row.
+    """
+
+    langs: list[str]
+    parts: list[tuple[str, Alignment]]
+    """(doc name, its alignment) in output order, each name once; an unmatched document's rows
+    have no score."""
+    grouping: Grouping
+    settings: Settings | None = None
+    provenance: Provenance | None = None
+    rows: list[Row] = field(init=False)
+    scores: np.ndarray = field(init=False)
+    docs: list[str] = field(init=False)
+    _origin: list[tuple[Alignment, int]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        names = [name for name, _ in self.parts]
+        if len(set(names)) != len(names):
+            raise ValueError(f"doc names must be unique, got {names}")
+        self.rows, self.docs, self._origin = [], [], []
+        for name, alignment in self.parts:
+            columns = [self.langs.index(lang) for lang in alignment.langs]
+            for r, row in enumerate(alignment.rows):
+                wide: list[tuple[int, ...]] = [()] * len(self.langs)
+                for column, ids in zip(columns, row, strict=True):
+                    wide[column] = ids
+                self.rows.append(tuple(wide))
+                self.docs.append(name)
+                self._origin.append((alignment, r))
+        self.scores = np.concatenate([alignment.scores for _, alignment in self.parts])
+
+    def __repr__(self) -> str:
+        return (
+            f"Corpus({len(self.rows)} rows; {len(self.grouping.groups)} groups, "
+            f"{len(self.grouping.unmatched)} unmatched; languages {', '.join(self.langs)})"
+        )
+
+    def table(self, name: str) -> Alignment:
+        """The alignment of the group or unmatched document ``name``."""
+        return next(alignment for doc, alignment in self.parts if doc == name)
+
+    def text(self, row: int, column: int) -> str:
+        alignment, r = self._origin[row]
+        lang = self.langs[column]
+        return alignment.text(r, alignment.langs.index(lang)) if lang in alignment.langs else ""
+
+    def to_pandas(self) -> pd.DataFrame:
+        """``doc``, then the columns of ``Alignment.to_pandas`` for every language and pair;
+        empty where a document lacks the language."""
+        text_columns = [name for lang in self.langs for name in (lang, f"{lang}_ids")]
+        pair_columns = [f"score_{a}_{b}" for a, b in combinations(self.langs, 2)]
+        frames = [alignment.to_pandas().assign(doc=name) for name, alignment in self.parts]
+        frame = pd.concat(frames, ignore_index=True).reindex(
+            columns=["doc", *text_columns, "score", *pair_columns]
+        )
+        frame[text_columns] = frame[text_columns].fillna("")
+        return frame.astype({column: "float64" for column in ["score", *pair_columns]})
+
+
+Table = Alignment | Corpus
+"""What the writers take: one alignment, or a collection's (which adds a ``doc`` per row)."""
