@@ -123,7 +123,7 @@ def mine_texts(
         threshold=settings.mining.threshold if threshold is None else threshold,
         neighbours=settings.mining.neighbours if k is None else k,
     )
-    check_parameters(0.0 if mining.threshold is None else mining.threshold, mining.neighbours)
+    check_parameters(mining.threshold, mining.neighbours)
     sides = []
     for position, (lang, value) in zip(("first", "second"), (a, b), strict=True):
         sentences = sentences_of(lang, lang, value, keep_urls)

@@ -84,6 +84,15 @@ def _decode(data: bytes, path: Path) -> str:
     return str(tied[0] if tied else best)
 
 
+_UTF16_WRONG_SIDE_NULS = 0.25
+"""NUL bytes on the other side, as a share of those on the side of the high bytes, above which
+bytes are not UTF-16 of mostly ASCII and CJK text."""
+_UTF16_MIN_NULS = 0.1
+"""Share of NUL bytes below which bytes that are valid UTF-8 without them are 8-bit text."""
+_UTF16_MIN_PRINTABLE = 0.99
+"""Share of printable characters that a UTF-16 decoding must reach, which binary data does not."""
+
+
 def _bomless_utf16(data: bytes) -> str | None:
     """The text of UTF-16 without a byte-order mark, or None when `data` is not that.
 
@@ -93,9 +102,9 @@ def _bomless_utf16(data: bytes) -> str | None:
     printable text.
     """
     even, odd = data[0::2].count(0), data[1::2].count(0)
-    if len(data) % 2 or min(even, odd) > 0.25 * max(even, odd):
+    if len(data) % 2 or min(even, odd) > _UTF16_WRONG_SIDE_NULS * max(even, odd):
         return None
-    if even + odd < 0.1 * len(data):
+    if even + odd < _UTF16_MIN_NULS * len(data):
         try:
             data.replace(b"\x00", b"").decode("utf-8")
             return None
@@ -106,7 +115,7 @@ def _bomless_utf16(data: bytes) -> str | None:
     except UnicodeDecodeError:
         return None
     printable = sum(c.isprintable() or c in "\t\n\r" for c in text)
-    return text if printable >= 0.99 * len(text) else None
+    return text if printable >= _UTF16_MIN_PRINTABLE * len(text) else None
 
 
 # --- character level -------------------------------------------------------------------------------
@@ -298,11 +307,16 @@ def _continues(last: str, line: str, group_kind: str, width: int) -> bool:
     return is_full or line.lstrip(_OPENERS)[:1].islower()
 
 
+_WRAP_QUANTILE = 0.9
+"""The quantile of line lengths taken as a hard-wrapped document's line width: the longest lines
+but a few that overran it."""
+
+
 def clean_text(text: str) -> list[str]:
     """Split a document into cleaned one-line blocks (paragraphs, headings, metadata lines), in order."""
     lines = _classify(_prepare(text).split("\n"))
     lengths = sorted(len(line) for kind, line, _ in lines if kind in ("text", "item"))
-    width = lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
+    width = lengths[int(_WRAP_QUANTILE * (len(lengths) - 1))] if lengths else 0
 
     groups: list[list[str]] = []
     group_kind, group_depth, last = "blank", 0, ""

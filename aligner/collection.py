@@ -3,11 +3,12 @@
 Document alignment from sentence embeddings. Two documents are versions of one text when a
 sentence alignment of the two finds clear counterparts for most of their sentences: their
 parallelism (``aligner.merge.parallelism``). The mean of a document's sentence vectors
-cannot tell: on the seeds it is 0.79 to 0.87 for every pair, and highest for two different
-Chinese articles. Documents are grouped by average linkage, most parallel pair first, while
-the average parallelism between two groups reaches ``MergeSettings.min_parallelism``, and never into a
-group that already has a document of the same language; a document that joins no group is
-left alone (unmatched) and keeps its sentences in the corpus as a table of its own.
+cannot tell: it is alike for every pair of the seeds, and highest for two different Chinese
+articles. Documents are grouped by average linkage (``aligner.linkage``), most parallel pair
+first, while the average parallelism between two groups reaches
+``MergeSettings.min_parallelism``, and never into a group that already has a document of the
+same language; a document that joins no group is left alone (unmatched) and keeps its
+sentences in the corpus as a table of its own.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ class Link:
     None for a pair below the candidate share."""
     baseline: Baseline | None = field(default=None, repr=False, compare=False)
     """The two documents' similarity baselines, kept so that a group does not measure them again."""
+    settings: Settings | None = field(default=None, repr=False, compare=False)
+    """The settings ``pair`` and ``baseline`` were made with: a group reuses them only if its own
+    are the same."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,7 @@ def link_documents(
         if share >= settings.collection.candidate_share:
             pair = align_units(version_units(a.version), version_units(b.version), settings.alignment)
             share = parallelism(a.version, b.version, pair, settings.merging.clear_match)
-        links.append(Link(a.name, b.name, share, pair, baseline))
+        links.append(Link(a.name, b.name, share, pair, baseline, settings))
         report(progress, "grouping", done, len(pairs), f"{a.name} {b.name}")
     return links
 
@@ -188,7 +192,7 @@ def assemble(
     each group where its first member came in the input.
 
     The pairwise alignments and baselines that ``link_documents`` made for the grouping are
-    reused, so it must have been given the same ``documents`` and ``settings``."""
+    reused where it was given the same settings; links made with others are set aside."""
     langs = _column_order(documents)
     position = {d.name: k for k, d in enumerate(documents)}
     tables = [(g.name, g.members, g.links) for g in grouping.groups]
@@ -203,7 +207,7 @@ def assemble(
         versions = [d.version for d in ordered]
         column = {d.name: k for k, d in enumerate(ordered)}
         if len(versions) > 1:
-            kept = [link for link in links if column[link.a] < column[link.b]]
+            kept = [link for link in links if column[link.a] < column[link.b] and link.settings == settings]
             table = align_versions(
                 versions,
                 settings,

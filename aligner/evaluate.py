@@ -14,8 +14,7 @@ Vecalign (Thompson & Koehn 2019) and Bertalign (whose ``eval.py`` is a copy of i
 Counts are summed over all documents before dividing (pooled, not averaged per document); a ratio with a
 zero denominator is 0.0, and F1 is the harmonic mean of the pooled precision and recall.
 
-Rescoring Bertalign's stored Text+Berg output (``data/text+berg/auto`` in bfsujason/bertalign; GPL-3.0,
-so not vendored here) against the Text+Berg gold gives strict F1 0.939 here, as with Vecalign's script.
+It was checked against Vecalign's ``score.py`` on Bertalign's stored Text+Berg output (see the README).
 """
 
 from __future__ import annotations

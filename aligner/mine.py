@@ -78,9 +78,10 @@ class Mined:
         )
 
 
-def check_parameters(threshold: float, k: int) -> None:
-    """One-line errors for a threshold that is not a number and fewer than one neighbour."""
-    if math.isnan(threshold):
+def check_parameters(threshold: float | None, k: int) -> None:
+    """One-line errors for a threshold that is not a number and fewer than one neighbour (no
+    threshold yet: the encoder's fitted one will do)."""
+    if threshold is not None and math.isnan(threshold):
         raise AlignerError("the threshold is not a number")
     if k < 1:
         raise AlignerError(f"the number of nearest neighbours must be at least 1, got {k}")

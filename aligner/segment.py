@@ -213,6 +213,9 @@ def _detector() -> LanguageDetector:
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_low_accuracy_mode().build()
 
 
+_MIN_HIRAGANA_SHARE = 0.05
+"""Hiragana, as a share of Han characters, from which a text is Japanese rather than Chinese."""
+
 _NOT_WORDS = re.compile(r"\S*(?:://|www\.|@)\S*")
 
 
@@ -231,7 +234,7 @@ def detect_language(text: str) -> str:
         han = sum("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in sample)
         hiragana = sum("\u3041" <= c <= "\u309f" for c in sample)
         katakana = sum("\u30a1" <= c <= "\u30fa" for c in sample)
-        code = "ja" if hiragana > 0.05 * han or (katakana and not han) else "zh"
+        code = "ja" if hiragana > _MIN_HIRAGANA_SHARE * han or (katakana and not han) else "zh"
     return code
 
 

@@ -206,6 +206,24 @@ def test_a_group_is_aligned_once_and_as_if_afresh(texts, monkeypatch):
     assert corpus.table("a-fr+a-id+a-de").rows == by_hand.rows
 
 
+def test_alignments_made_with_other_settings_are_not_reused(texts, monkeypatch):
+    documents = [document("a-id", "id", texts["a"], 1), document("a-fr", "fr", texts["a"], 2)]
+    links = link_documents(documents)
+    calls = []
+
+    def counting_align_units(*args, **kwargs):
+        calls.append(args)
+        return align_units(*args, **kwargs)
+
+    monkeypatch.setattr(aligner.merge, "align_units", counting_align_units)
+    grouping = group_documents(documents, links)
+    assemble(documents, grouping)
+    assert calls == []  # the grouping's alignment of the pair is the table's
+    other = dataclasses.replace(DEFAULTS, alignment=dataclasses.replace(DEFAULTS.alignment, max_bead=3))
+    corpus = assemble(documents, grouping, other)
+    assert len(calls) == 1 and corpus.settings.alignment.max_bead == 3
+
+
 def test_grouping_draws_a_bar_over_the_pairs_when_asked(texts, capsys):
     documents = [
         document(f"{name}-{lang}", lang, texts[name], k)
