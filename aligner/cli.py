@@ -25,6 +25,7 @@ import time
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,8 @@ from aligner.export import (
     FORMATS,
     check_writable,
     format_for,
+    has_sidecar,
+    is_stream,
     meta,
     meta_path,
     output_paths,
@@ -160,23 +163,33 @@ def _read(args: argparse.Namespace, path: Path) -> str | list[str]:
     return read_presplit(path) if args.presplit else read_text(path)
 
 
-def _encoding(args: argparse.Namespace) -> dict:
-    """How the API is to clean and embed the inputs: the same for every command that embeds."""
+def _api_options(args: argparse.Namespace) -> dict:
+    """How the API is to clean, embed and align the inputs: the same for every command."""
+    settings = DEFAULTS
+    if getattr(args, "monotone", False):
+        settings = replace(settings, merging=replace(settings.merging, join_moved=False))
     return {
         "model": args.model,
         "cache_dir": args.cache_dir,
         "use_cache": not args.no_cache,
         "keep_urls": not args.drop_urls,
+        "settings": settings,
     }
 
 
 @contextmanager
 def _progress(args: argparse.Namespace) -> Iterator[Progress | None]:
-    """Bars on stderr for the run, on a terminal and without ``-q``."""
-    from aligner.progress import callback
+    """Progress on stderr for the run unless ``-q``: bars on a terminal, else a line every few
+    seconds of a long stage (for logs of nohup, Slurm or CI)."""
+    from aligner.progress import LogLines, callback
 
-    with callback(not args.quiet and sys.stderr.isatty()) as report:
-        yield report
+    if args.quiet:
+        yield None
+    elif not sys.stderr.isatty():
+        yield LogLines()
+    else:
+        with callback(True) as report:
+            yield report
 
 
 def _align_files(args: argparse.Namespace, paths: list[Path], langs: list[str] | None) -> Alignment:
@@ -189,7 +202,7 @@ def _align_versions(args: argparse.Namespace, texts: list[str | list[str]], lang
     from aligner.api import align
 
     with _progress(args) as report:
-        return align(dict(zip(langs, texts, strict=True)), **_encoding(args), progress=report or False)
+        return align(dict(zip(langs, texts, strict=True)), **_api_options(args), progress=report or False)
 
 
 def _align_collection(
@@ -208,7 +221,7 @@ def _align_collection(
     with _progress(args) as report:
         return align_collection(
             {name: (lang, text) for name, lang, text in zip(names, langs, texts, strict=True)},
-            **_encoding(args),
+            **_api_options(args),
             progress=report or False,
         )
 
@@ -279,6 +292,26 @@ def _skip_empty(paths: list[Path], texts: list[str | list[str]]) -> tuple[list[P
     return [path for path, _ in kept], [text for _, text in kept]
 
 
+def _format_of(output: str | None) -> str:
+    """The format an output's suffix names; TSV for stdout, and for a device or pipe without one
+    (``-o /dev/stdout``, ``-o >(gzip > out.tsv.gz)``)."""
+    if not output or (is_stream(output) and not Path(output).suffix):
+        return "tsv"
+    return format_for(output)
+
+
+def _check_outputs(outputs: Sequence[Path], inputs: Sequence[Path]) -> None:
+    """Fail before the work when an output cannot be written, or would replace an input (also
+    through a link); a device or FIFO is written through, never replaced."""
+    for output in outputs:
+        check_writable(output)
+        if is_stream(output) or not output.exists():
+            continue
+        for source in inputs:
+            if source.is_file() and os.path.samefile(output, source):
+                raise AlignerError(f"{output} is the input {source}: write the output elsewhere")
+
+
 def _check_plots(directory: Path | None) -> None:
     """Fail before the work when ``--plots`` cannot be honoured (the directory is made after it)."""
     if directory is None:
@@ -319,7 +352,7 @@ def _align(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     paths, from_folder = _align_paths(args)
     # Everything that can be checked without reading the files is, so that no mistake costs a run.
-    fmt = args.format or (format_for(args.output) if args.output else "tsv")
+    fmt = args.format or _format_of(args.output)
     if fmt == "align" and from_folder:
         raise AlignerError(".align output needs exactly two inputs, not a folder")
     if fmt == "align" and len(paths) != 2:
@@ -336,13 +369,15 @@ def _align(args: argparse.Namespace) -> None:
     distinct = not from_folder and len(paths) == 2
     langs = parse_langs(args.langs, len(paths), distinct)
     if args.output:
-        for path in output_paths(args.output, fmt, list(dict.fromkeys(langs or []))):
-            check_writable(path)
+        _check_outputs(output_paths(args.output, fmt, list(dict.fromkeys(langs or []))), paths)
     _check_plots(args.plots)
     texts = _read_inputs(args, paths)
     if from_folder:
         paths, texts = _skip_empty(paths, texts)
-    langs = langs or identify_languages(paths, texts, distinct, folder=from_folder)
+    if not langs:
+        langs = identify_languages(paths, texts, distinct, folder=from_folder)
+        if args.output and fmt == "moses":  # the files' names were not known before
+            _check_outputs(output_paths(args.output, fmt, list(dict.fromkeys(langs))), paths)
     result: Alignment | Corpus
     if from_folder or len(set(langs)) < len(langs):
         result = _align_collection(args, paths, texts, langs)
@@ -364,9 +399,10 @@ def _align(args: argparse.Namespace) -> None:
 def _report(args: argparse.Namespace) -> None:
     paths = _input_paths(args)
     langs = parse_langs(args.langs, len(paths))
-    for target in (args.output, args.units):
-        if target:
-            check_writable(target)
+    outputs = [Path(args.output)] if args.output else []
+    if args.units:
+        outputs += output_paths(args.units, "tsv", [])
+    _check_outputs(outputs, paths)
     _check_plots(args.plots)
     from aligner.export import provenance_record
     from aligner.report import format_summary, quality
@@ -384,7 +420,8 @@ def _report(args: argparse.Namespace) -> None:
         contents[Path(args.output)] = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     if args.units:
         contents[Path(args.units)] = units.round(4).to_csv(sep="\t", index=False, lineterminator="\n")
-        contents[meta_path(args.units)] = meta(result["provenance"], format="report units")
+        if has_sidecar(args.units, "tsv"):
+            contents[meta_path(args.units)] = meta(result["provenance"], format="report units")
     write_atomic_many(contents)
     _save_plots(alignment, args.plots, args.quiet)
 
@@ -435,7 +472,7 @@ def _split(args: argparse.Namespace) -> None:
     from aligner.segment import split_sentences
 
     if args.output:
-        check_writable(args.output)
+        _check_outputs([Path(args.output)], [Path(args.file)])
     sentences = split_sentences(read_text(Path(args.file)), args.lang, keep_urls=not args.drop_urls)
     content = "".join(s + "\n" for s in sentences)
     if args.output:
@@ -460,8 +497,7 @@ def _mine(args: argparse.Namespace) -> None:
     if args.output:
         if Path(args.output).suffix.lower() != ".tsv":
             raise AlignerError(f"mine writes TSV: name the output file *.tsv, not {args.output}")
-        for path in output_paths(args.output, "tsv", []):
-            check_writable(path)
+        _check_outputs(output_paths(args.output, "tsv", []), paths)
     texts = [_read(args, p) for p in paths]
     for path, text in zip(paths, texts, strict=True):
         if not _has_text(text):
@@ -474,15 +510,17 @@ def _mine(args: argparse.Namespace) -> None:
             *zip(langs, texts, strict=True),
             threshold=args.threshold,
             k=args.neighbours,
-            **_encoding(args),
+            **_api_options(args),
             progress=report or False,
         )
     content = mined.to_pandas().to_csv(sep="\t", index=False, lineterminator="\n")
     if args.output:
         record = mined.provenance.to_json() if mined.provenance else {}
         facts = {"langs": list(mined.columns), "pairs": len(mined.pairs)}
-        sidecar = meta(record, format="mined tsv", **facts)
-        write_atomic_many({Path(args.output): content, meta_path(args.output): sidecar})
+        contents = {Path(args.output): content}
+        if has_sidecar(args.output, "tsv"):
+            contents[meta_path(args.output)] = meta(record, format="mined tsv", **facts)
+        write_atomic_many(contents)
     else:
         sys.stdout.write(content)
     if not args.quiet:
@@ -515,6 +553,12 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
         "--presplit",
         action="store_true",
         help="every input line is one sentence, kept verbatim; line k is id k",
+    )
+    parser.add_argument(
+        "--monotone",
+        action="store_true",
+        help="keep every version in document order: a passage one version moved elsewhere stays as "
+        "deletions and insertions instead of joining the rows where the others have it",
     )
     _add_encoding_arguments(parser)
 
@@ -570,7 +614,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         help="output file; the suffix picks the format: .tsv, .jsonl, .tmx, or .align (two inputs, "
-        "Vecalign format). Default: TSV on stdout",
+        "Vecalign format; its lines leave document order where a moved passage is joined, unless "
+        "--monotone). Default: TSV on stdout",
     )
     align.add_argument(
         "--format",

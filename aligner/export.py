@@ -211,9 +211,31 @@ def render(alignment: Table, fmt: str) -> str:
     return FORMATS[fmt](alignment)
 
 
+def is_stream(path: str | Path) -> bool:
+    """Whether ``path`` is, or links to, something that is written through rather than replaced:
+    a character device (``/dev/null``, a terminal), a FIFO or a socket (``-o >(gzip > x.gz)``)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+def _target(path: Path) -> Path:
+    """The file that writing ``path`` replaces: a symbolic link's target, else ``path``."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
 def check_writable(path: str | Path) -> None:
     """Fail before the work, not after it, when ``path`` cannot be written."""
     path = Path(path)
+    if is_stream(path):
+        if not os.access(path, os.W_OK):
+            raise AlignerError(f"cannot write {path}: permission denied")
+        return
+    if path.is_symlink() and not path.exists():
+        raise AlignerError(f"cannot write {path}: it is a symbolic link to nothing (or a loop)")
+    path = _target(path)
     directory = path.parent
     if path.is_dir():
         raise AlignerError(f"cannot write {path}: it is a directory")
@@ -241,17 +263,28 @@ def write_atomic(path: str | Path, content: str) -> None:
 
 def write_atomic_many(contents: dict[Path, str]) -> None:
     """``write_atomic`` for several files that belong together (Moses files, one per language):
-    every file is written in full before any is renamed into place, so a failure leaves none."""
+    every file is written in full before any is renamed into place, so a failure leaves none.
+
+    A symbolic link is followed: its target is replaced and the link stays. A device, FIFO or
+    socket (``is_stream``) is written through, after the regular files are staged and before
+    they are renamed into place."""
     for path in contents:
         check_writable(path)
+    streams = {path: content for path, content in contents.items() if is_stream(path)}
     staged: dict[Path, Path] = {}
     try:
         for path, content in contents.items():
-            temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-            _stage(temporary, content.encode("utf-8"), path)
-            staged[path] = temporary
-        for path, temporary in staged.items():
-            os.replace(temporary, path)
+            if path in streams:
+                continue
+            target = _target(path)
+            temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+            _stage(temporary, content.encode("utf-8"), target)
+            staged[target] = temporary
+        for path, content in streams.items():
+            with open(path, "wb") as out:
+                out.write(content.encode("utf-8"))
+        for target, temporary in staged.items():
+            os.replace(temporary, target)
     except BaseException as err:
         for temporary in staged.values():
             temporary.unlink(missing_ok=True)
@@ -306,10 +339,15 @@ SIDECAR_FORMATS = ("tsv", "align")
 
 
 def output_paths(path: str | Path, fmt: str, langs: list[str]) -> list[Path]:
-    """Every file that writing ``fmt`` to ``path`` creates: the output and any sidecar."""
+    """Every file that writing ``fmt`` to ``path`` creates: the output and any sidecar (none
+    beside a device or FIFO, which is written through like stdout)."""
     if fmt == "moses":
         return [*moses_paths(path, langs), meta_path(path)]
-    return [Path(path), meta_path(path)] if fmt in SIDECAR_FORMATS else [Path(path)]
+    return [Path(path), meta_path(path)] if has_sidecar(path, fmt) else [Path(path)]
+
+
+def has_sidecar(path: str | Path, fmt: str) -> bool:
+    return fmt in SIDECAR_FORMATS and not is_stream(path)
 
 
 def write(alignment: Table, path: str | Path, fmt: str | None = None) -> list[Path]:
@@ -319,7 +357,7 @@ def write(alignment: Table, path: str | Path, fmt: str | None = None) -> list[Pa
     if fmt == "moses":
         return [*write_moses(alignment, path), meta_path(path)]
     contents = {Path(path): render(alignment, fmt)}
-    if fmt in SIDECAR_FORMATS:
+    if has_sidecar(path, fmt):
         contents[meta_path(path)] = meta(provenance_record(alignment), format=fmt, **_facts(alignment))
     write_atomic_many(contents)
     return list(contents)

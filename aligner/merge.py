@@ -120,10 +120,12 @@ def align_versions(
     pair_baselines = version_baselines(versions, settings.alignment, baselines)
     # Orders that do not depend on the order of the inputs, so that A with B mirrors B with A.
     langs = [v.lang for v in versions]
-    ordered = [
-        (members, join_moved(versions, members, groups[tuple(members)], pair_baselines, settings.merging))
-        for members in clusters
-    ]
+    ordered = [(members, groups[tuple(members)]) for members in clusters]
+    if settings.merging.join_moved:
+        ordered = [
+            (members, join_moved(versions, members, rows, pair_baselines, settings.merging))
+            for members, rows in ordered
+        ]
     ordered.sort(key=lambda group: min(langs[k] for k in group[0]))
     rows = [
         row

@@ -1,13 +1,17 @@
 """Progress as a callback: the stages report ``Step``s, and whoever runs them decides what to show.
 
-The slow stages (encoding, grouping a collection, aligning) call a ``Progress`` callback with
-how far they are; they never draw anything themselves. ``TerminalBars`` turns the steps into
-tqdm bars on stderr, which the CLI does on a terminal and the API with ``progress=True``.
+The slow stages (loading the model, encoding, grouping a collection, aligning) call a
+``Progress`` callback with how far they are; they never draw anything themselves.
+``TerminalBars`` turns the steps into tqdm bars on stderr, which the CLI does on a terminal and
+the API with ``progress=True``; ``LogLines`` prints a line now and then, which the CLI does
+when stderr is a file or a pipe (nohup, Slurm, CI).
 """
 
 from __future__ import annotations
 
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +22,9 @@ if TYPE_CHECKING:
 
 TICK_SECONDS = 0.5
 """How often an open bar is redrawn while a step runs."""
+
+LINE_SECONDS = 10.0
+"""How often ``LogLines`` reports a running stage; a stage that ends sooner prints nothing."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,43 @@ class TerminalBars:
             for bar in self._bars.values():
                 bar.close()
             self._bars.clear()
+
+
+class LogLines:
+    """A line on stderr for a stage at most every ``LINE_SECONDS``, such as
+    ``aligner: encoding 5,120/72,687 sent (7%), 45 s, about 9 min left``, and one when a stage
+    that printed ends; a stage that ends sooner prints nothing, so short runs stay quiet."""
+
+    def __init__(self, every: float | None = None) -> None:
+        self.every = LINE_SECONDS if every is None else every
+        self._started: dict[str, float] = {}
+        self._printed: dict[str, float] = {}
+
+    def __call__(self, step: Step) -> None:
+        now = time.monotonic()
+        started = self._started.setdefault(step.stage, now)
+        last = self._printed.get(step.stage, started)
+        ended = step.done >= step.total
+        if now - last >= self.every or (ended and step.stage in self._printed):
+            self._printed[step.stage] = now
+            print(f"aligner: {_describe(step, now - started)}", file=sys.stderr, flush=True)
+        if ended:
+            self._started.pop(step.stage, None)
+            self._printed.pop(step.stage, None)
+
+
+def _describe(step: Step, seconds: float) -> str:
+    line = f"{step.stage} {step.done:,}/{step.total:,} {step.unit}"
+    if step.total:
+        line += f" ({step.done / step.total:.0%})"
+    line += f", {_duration(seconds)}"
+    if 0 < step.done < step.total:
+        line += f", about {_duration(seconds * (step.total - step.done) / step.done)} left"
+    return line + (f" [{step.detail}]" if step.detail else "")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 @contextmanager

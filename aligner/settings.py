@@ -50,6 +50,10 @@ class MergeSettings:
     """Similarity (above unrelated) over which a match counts as a clear counterpart."""
     neighbour_rows: int = 5
     """How far, in rows, an unaligned unit's counterpart is looked for."""
+    join_moved: bool = True
+    """Join sentences that a version moved elsewhere to the rows where the others have them (such
+    rows leave document order in that version); False keeps every version in document order,
+    moved sentences as insertions and deletions, as tools that read ``.align`` files expect."""
     moved_min_similarity: float = 0.5
     """Similarity, in typical matches of the language pair, from which an unaligned sentence and
     a row without its language that are each other's best match may be joined out of order:

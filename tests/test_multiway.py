@@ -1,3 +1,4 @@
+import dataclasses
 import re
 
 import numpy as np
@@ -143,6 +144,18 @@ def test_a_moved_passage_is_joined_out_of_order():
     assert ((26,), (10,)) in alignment.pair("id", "fr")  # the pair keeps the crossing link
     mirrored = align_versions(versions[::-1])
     assert mirrored.rows == [row[::-1] for row in alignment.rows]
+
+
+def test_monotone_leaves_a_moved_passage_in_document_order(tmp_path, capsys):
+    versions = moved_pair([10, 11, 12, 13])
+    settings = complete(None)
+    monotone = dataclasses.replace(settings, merging=dataclasses.replace(settings.merging, join_moved=False))
+    alignment = align_versions(versions, monotone)
+    for c in range(2):
+        ids = [i for row in alignment.rows for i in row[c]]
+        assert ids == sorted(ids) == list(range(len(versions[c].sentences)))
+    assert sum(1 for row in alignment.rows if not all(row)) >= 8  # the four moved, each side
+    assert alignment.provenance.settings == {"merging.join_moved": False}
 
 
 def test_a_single_sentence_out_of_place_is_not_joined():

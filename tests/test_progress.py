@@ -12,7 +12,7 @@ from conftest import DATA
 import aligner.progress
 from aligner.cli import main
 from aligner.merge import align_versions
-from aligner.progress import Step, callback
+from aligner.progress import LogLines, Step, callback
 from aligner.table import Version
 
 
@@ -96,3 +96,16 @@ def test_cli_bars_only_on_a_terminal_without_quiet(terminal, quiet, shown, tmp_p
     err = capsys.readouterr().err
     assert ("encoding" in err and "aligning" in err) == shown
     assert ("it/s" in err or "step/s" in err or "sent/s" in err) == shown
+
+
+def test_log_lines_report_only_long_stages(capsys):
+    lines = LogLines(every=0.0)
+    for done in (0, 5, 10):
+        lines(Step("encoding", done, 10, unit="sent"))
+    err = capsys.readouterr().err.splitlines()
+    assert err[1].startswith("aligner: encoding 5/10 sent (50%), 0 s, about 0 s left")
+    assert err[-1].startswith("aligner: encoding 10/10 sent (100%)")
+    patient = LogLines(every=3600.0)
+    patient(Step("aligning", 0, 1))
+    patient(Step("aligning", 1, 1))
+    assert capsys.readouterr().err == ""

