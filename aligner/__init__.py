@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from aligner.api import align, align_collection, mine_texts
     from aligner.encode import DEFAULT_MODEL
     from aligner.errors import AlignerError
+    from aligner.export import read_tsv
     from aligner.segment import MAX_SENTENCE_CHARS, MAX_SENTENCES
     from aligner.settings import Settings
     from aligner.table import Alignment, Corpus, Version
@@ -30,6 +31,7 @@ _LAZY = {
     "align": "aligner.api",
     "align_collection": "aligner.api",
     "mine_texts": "aligner.api",
+    "read_tsv": "aligner.export",
     "DEFAULT_MODEL": "aligner.encode",
     "AlignerError": "aligner.errors",
     "MAX_SENTENCES": "aligner.segment",
@@ -53,6 +55,7 @@ __all__ = [
     "align",
     "align_collection",
     "mine_texts",
+    "read_tsv",
 ]
 
 

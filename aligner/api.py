@@ -1,4 +1,5 @@
-"""The Python API: texts in, a table (or mined pairs) out, every stage run in order.
+"""The Python API: texts in, a table out, every stage run in order (``mine_texts``, the
+same for mining, lives with its stage in ``aligner.mine``).
 
 Each function prepares its inputs (``aligner.prepare``), takes the settings fitted for the
 encoder that embedded them, runs its stage and records the result's provenance. The CLI is a
@@ -9,27 +10,20 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 
 from aligner.collection import Document, assemble, group_documents, link_documents
 from aligner.encode import DEFAULT_MODEL, Encoder
 from aligner.errors import AlignerError
 from aligner.merge import align_versions
-from aligner.mine import Mined, check_parameters, mine
+from aligner.mine import mine_texts
 from aligner.prepare import Text, embed_versions, sentences_of
 from aligner.progress import Progress, callback
-from aligner.provenance import Provenance
-from aligner.settings import Settings, resolve
+from aligner.provenance import settled
+from aligner.settings import Settings
 from aligner.table import Alignment, Corpus
 
-
-def _settled(settings: Settings | None, encoder: Encoder) -> tuple[Settings, Provenance]:
-    """``settings`` completed with the values fitted for ``encoder``, and the provenance of what
-    they will make (an encoder object of the user's may not say whose fitted values suit it,
-    nor its weights' hash)."""
-    settings, fitted = resolve(settings, getattr(encoder, "fitted", encoder.name))
-    return settings, Provenance.of(settings, fitted, encoder.name, getattr(encoder, "weights", "unknown"))
+__all__ = ["align", "align_collection", "mine_texts"]
 
 
 def align(
@@ -59,7 +53,7 @@ def align(
         warnings.warn(f"no sentences in {lang!r}: its column stays empty", stacklevel=2)
     with callback(progress) as report:
         embedded, encoder = embed_versions(list(sentences.items()), model, cache_dir, use_cache, report)
-        settings, provenance = _settled(settings, encoder)
+        settings, provenance = settled(settings, encoder)
         return align_versions(embedded, settings, progress=report, provenance=provenance)
 
 
@@ -93,50 +87,8 @@ def align_collection(
         )
     with callback(progress) as report:
         versions, encoder = embed_versions(list(sentences.values()), model, cache_dir, use_cache, report)
-        settings, provenance = _settled(settings, encoder)
+        settings, provenance = settled(settings, encoder)
         embedded = [Document(name, version) for name, version in zip(sentences, versions, strict=True)]
         links = link_documents(embedded, settings, progress=report)
         grouping = group_documents(embedded, links, settings.merging.min_parallelism)
         return assemble(embedded, grouping, settings, progress=report, provenance=provenance)
-
-
-def mine_texts(
-    a: tuple[str, Text],
-    b: tuple[str, Text],
-    *,
-    threshold: float | None = None,
-    k: int | None = None,
-    model: str | Encoder = DEFAULT_MODEL,
-    cache_dir: Path | None = None,
-    use_cache: bool = True,
-    settings: Settings | None = None,
-    keep_urls: bool = True,
-    progress: bool | Progress = False,
-) -> Mined:
-    """Mine two documents given as ``(language, text or sentences)``; the languages may be the
-    same. ``threshold`` (default: fitted for the encoder) and ``k`` (the nearest neighbours)
-    override ``settings.mining``.
-    """
-    settings = settings or Settings()
-    mining = replace(
-        settings.mining,
-        threshold=settings.mining.threshold if threshold is None else threshold,
-        neighbours=settings.mining.neighbours if k is None else k,
-    )
-    check_parameters(mining.threshold, mining.neighbours)
-    sides = []
-    for position, (lang, value) in zip(("first", "second"), (a, b), strict=True):
-        sentences = sentences_of(lang, lang, value, keep_urls)
-        if not sentences:
-            raise AlignerError(f"nothing to mine: the {position} document ({lang!r}) has no sentences")
-        sides.append((lang, sentences))
-    with callback(progress) as report:
-        (a_version, b_version), encoder = embed_versions(sides, model, cache_dir, use_cache, report)
-    settings, provenance = _settled(replace(settings, mining=mining), encoder)
-    return mine(
-        a_version,
-        b_version,
-        threshold=settings.mining_threshold,
-        k=settings.mining.neighbours,
-        provenance=provenance,
-    )

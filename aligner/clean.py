@@ -34,8 +34,9 @@ _TIE = 0.01
 """Difference in charset-normalizer's chaos and coherence below which two decodings tie."""
 
 
-def read_text(path: Path) -> str:
-    """Read a text file in whatever encoding it uses; line ends come back as LF."""
+def read_text(path: Path, encoding: str | None = None) -> str:
+    """Read a text file in ``encoding``, or by default in whatever encoding it uses; line ends
+    come back as LF."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -45,8 +46,28 @@ def read_text(path: Path) -> str:
         raise AlignerError(f"{path}: is a directory, expected a text file") from None
     except OSError as exc:
         raise AlignerError(f"{path}: cannot read ({exc.strerror})") from None
-    text = _decode(data, path)
+    text = _decode_as(data, path, encoding) if encoding else _decode(data, path)
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _position(data: bytes, offset: int) -> str:
+    """Where byte ``offset`` is, as a person finds it: its value, line and column (from 1)."""
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return f"byte 0x{data[offset]:02x} at line {line}, column {column}"
+
+
+def _decode_as(data: bytes, path: Path, encoding: str) -> str:
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise AlignerError(f"unknown text encoding {encoding!r} (e.g. utf-8, gb18030, cp1252)") from None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise AlignerError(f"{path}: not {encoding} text: {_position(data, err.start)}") from None
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -68,12 +89,15 @@ def _decode(data: bytes, path: Path) -> str:
         return text
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as err:
+        not_utf8 = _position(data, err.start)
     matches = from_bytes(data, cp_isolation=list(_LEGACY_ENCODINGS))
     best = matches.best()
     if best is None:
-        raise AlignerError(f"{path}: cannot detect the text encoding (undecodable bytes)")
+        raise AlignerError(
+            f"{path}: cannot detect the text encoding: {not_utf8} is not UTF-8, and no legacy encoding "
+            "fits; give it with --encoding"
+        )
     # Short Western text often decodes equally cleanly as several code pages (an à is a ŕ in
     # cp1250); on a tie, Windows-1252, by far the most used of them, is the likely one.
     tied = [
@@ -313,7 +337,21 @@ but a few that overran it."""
 
 
 def clean_text(text: str) -> list[str]:
-    """Split a document into cleaned one-line blocks (paragraphs, headings, metadata lines), in order."""
+    """Split a document into cleaned one-line blocks (paragraphs, headings, metadata lines), in
+    order; blocks with no letter or digit (ornaments, emoji) are left out (see ``wordless``)."""
+    return [block for block in _blocks(text) if _has_words(block)]
+
+
+def wordless(text: str) -> list[str]:
+    """The blocks of ``text`` that ``clean_text`` leaves out for having no letter or digit."""
+    return [block for block in _blocks(text) if block.strip() and not _has_words(block)]
+
+
+def _has_words(block: str) -> bool:
+    return any(c.isalnum() for c in block)
+
+
+def _blocks(text: str) -> list[str]:
     lines = _classify(_prepare(text).split("\n"))
     lengths = sorted(len(line) for kind, line, _ in lines if kind in ("text", "item"))
     width = lengths[int(_WRAP_QUANTILE * (len(lengths) - 1))] if lengths else 0
@@ -333,5 +371,4 @@ def clean_text(text: str) -> list[str]:
                 groups.append([line])
             group_kind, group_depth = kind, depth
         last = line
-    blocks = (_tidy("".join(group)) for group in groups)
-    return [block for block in blocks if any(c.isalnum() for c in block)]
+    return [_tidy("".join(group)) for group in groups]

@@ -30,23 +30,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aligner import fitted
-from aligner.encode import DEFAULT_MODEL
+from aligner.encode import DEFAULT_MODEL, check_model
 from aligner.errors import AlignerError
 from aligner.evaluate import evaluate_paths
 from aligner.export import (
     FORMATS,
     check_writable,
     format_for,
-    has_sidecar,
     is_stream,
-    meta,
-    meta_path,
     output_paths,
     render,
+    with_sidecar,
     write,
     write_atomic_many,
 )
-from aligner.settings import Settings
+from aligner.settings import ReportSettings, Settings
 from aligner.version import __version__
 
 if TYPE_CHECKING:
@@ -127,11 +125,11 @@ def _has_text(text: str | list[str]) -> bool:
     return bool(text if isinstance(text, list) else text.strip())
 
 
-def read_presplit(path: Path) -> list[str]:
+def read_presplit(path: Path, encoding: str | None = None) -> list[str]:
     """One sentence per line, verbatim; line ``k`` (0-based) is sentence ``k``. A blank file has none."""
     from aligner.clean import read_text
 
-    text = read_text(path)
+    text = read_text(path, encoding)
     if not text.strip():
         return []
     lines = text.split("\n")
@@ -160,7 +158,7 @@ def _read(args: argparse.Namespace, path: Path) -> str | list[str]:
     """A file's text, or with ``--presplit`` its lines (which are kept as sentences)."""
     from aligner.clean import read_text
 
-    return read_presplit(path) if args.presplit else read_text(path)
+    return read_presplit(path, args.encoding) if args.presplit else read_text(path, args.encoding)
 
 
 def _api_options(args: argparse.Namespace) -> dict:
@@ -168,6 +166,8 @@ def _api_options(args: argparse.Namespace) -> dict:
     settings = DEFAULTS
     if getattr(args, "monotone", False):
         settings = replace(settings, merging=replace(settings.merging, join_moved=False))
+    if getattr(args, "min_score", None) is not None:  # report's thresholds
+        settings = replace(settings, report=ReportSettings(args.min_score, args.max_length_z))
     return {
         "model": args.model,
         "cache_dir": args.cache_dir,
@@ -210,7 +210,7 @@ def _align_collection(
 ) -> Corpus:
     """Group the documents into versions of one text and align each group; a document is
     named by its file's stem, or by its path where two stems are the same."""
-    resolved = [path.resolve() for path in paths]
+    resolved = [_resolved(path) for path in paths]
     for k, path in enumerate(paths):
         if resolved[k] in resolved[:k]:
             raise AlignerError(f"{path} is given twice: pass each document once")
@@ -239,8 +239,8 @@ def _align_paths(args: argparse.Namespace) -> tuple[list[Path], bool]:
             skipped += _subfolders_with_documents(path)
         else:
             paths.append(path)
-    named = {Path(name).resolve() for name in args.files}
-    skipped = [subfolder for subfolder in skipped if subfolder.resolve() not in named]
+    named = {_resolved(Path(name)) for name in args.files}
+    skipped = [subfolder for subfolder in skipped if _resolved(subfolder) not in named]
     if len(paths) < 2:
         where = "in the folder" if folder else "given"
         raise AlignerError(f"align needs at least two files, {len(paths)} {where}{_not_searched(skipped)}")
@@ -290,6 +290,14 @@ def _skip_empty(paths: list[Path], texts: list[str | list[str]]) -> tuple[list[P
     for path in sorted(set(paths) - {path for path, _ in kept}):
         warnings.warn(f"{path} is empty: left out", stacklevel=2)
     return [path for path, _ in kept], [text for _, text in kept]
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` with its links followed; a loop of links is the user's to mend."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # Python before 3.13 raises RuntimeError for a loop
+        raise AlignerError(f"{path}: a loop of symbolic links, not a file") from None
 
 
 def _format_of(output: str | None) -> str:
@@ -352,6 +360,7 @@ def _align(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     paths, from_folder = _align_paths(args)
     # Everything that can be checked without reading the files is, so that no mistake costs a run.
+    check_model(args.model)
     fmt = args.format or _format_of(args.output)
     if fmt == "align" and from_folder:
         raise AlignerError(".align output needs exactly two inputs, not a folder")
@@ -399,6 +408,10 @@ def _align(args: argparse.Namespace) -> None:
 def _report(args: argparse.Namespace) -> None:
     paths = _input_paths(args)
     langs = parse_langs(args.langs, len(paths))
+    check_model(args.model)
+    for option, value in (("--min-score", args.min_score), ("--max-length-z", args.max_length_z)):
+        if not math.isfinite(value):
+            raise AlignerError(f"{option} must be a finite number, got {value}")
     outputs = [Path(args.output)] if args.output else []
     if args.units:
         outputs += output_paths(args.units, "tsv", [])
@@ -409,19 +422,17 @@ def _report(args: argparse.Namespace) -> None:
     from aligner.report import summary as quality_summary
 
     alignment = _align_files(args, paths, langs)
-    thresholds = {"min_score": args.min_score, "max_length_z": args.max_length_z}
-    units = quality(alignment, **thresholds)
+    units = quality(alignment)  # flagged by the thresholds of its settings, which --min-score set
     result = {"files": dict(zip(alignment.langs, map(str, paths), strict=True))}
-    result |= quality_summary(alignment, **thresholds, units=units)
+    result |= quality_summary(alignment, units=units)
     result["provenance"] = provenance_record(alignment)
     print(format_summary(result))
     contents: dict[Path, str] = {}
     if args.output:
         contents[Path(args.output)] = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     if args.units:
-        contents[Path(args.units)] = units.round(4).to_csv(sep="\t", index=False, lineterminator="\n")
-        if has_sidecar(args.units, "tsv"):
-            contents[meta_path(args.units)] = meta(result["provenance"], format="report units")
+        table = units.round(4).to_csv(sep="\t", index=False, lineterminator="\n")
+        contents |= with_sidecar(args.units, table, result["provenance"], "report units")
     write_atomic_many(contents)
     _save_plots(alignment, args.plots, args.quiet)
 
@@ -469,11 +480,13 @@ def collection_summary(corpus: Corpus, seconds: float) -> str:
 
 def _split(args: argparse.Namespace) -> None:
     from aligner.clean import read_text
-    from aligner.segment import split_sentences
+    from aligner.segment import split_sentences, warn_wordless
 
     if args.output:
         _check_outputs([Path(args.output)], [Path(args.file)])
-    sentences = split_sentences(read_text(Path(args.file)), args.lang, keep_urls=not args.drop_urls)
+    text = read_text(Path(args.file), args.encoding)
+    warn_wordless(args.file, text)
+    sentences = split_sentences(text, args.lang, keep_urls=not args.drop_urls)
     content = "".join(s + "\n" for s in sentences)
     if args.output:
         write_atomic_many({Path(args.output): content})
@@ -490,7 +503,8 @@ def _mine(args: argparse.Namespace) -> None:
     paths = [Path(args.file_a), Path(args.file_b)]
     # Mining compares any two documents, so both may be in one language.
     langs = parse_langs(args.langs, len(paths), distinct=False)
-    if paths[0].resolve() == paths[1].resolve():
+    check_model(args.model)
+    if _resolved(paths[0]) == _resolved(paths[1]):
         raise AlignerError(f"{paths[1]} is given twice: mine compares two different documents")
     if args.threshold is not None and not math.isfinite(args.threshold):
         raise AlignerError(f"--threshold must be a finite number, got {args.threshold}")
@@ -517,10 +531,7 @@ def _mine(args: argparse.Namespace) -> None:
     if args.output:
         record = mined.provenance.to_json() if mined.provenance else {}
         facts = {"langs": list(mined.columns), "pairs": len(mined.pairs)}
-        contents = {Path(args.output): content}
-        if has_sidecar(args.output, "tsv"):
-            contents[meta_path(args.output)] = meta(record, format="mined tsv", **facts)
-        write_atomic_many(contents)
+        write_atomic_many(with_sidecar(args.output, content, record, "mined tsv", **facts))
     else:
         sys.stdout.write(content)
     if not args.quiet:
@@ -577,6 +588,14 @@ def _add_encoding_arguments(parser: argparse.ArgumentParser) -> None:
         help="embeddings and converted models (default: $ALIGNER_CACHE_DIR or ~/.cache/aligner)",
     )
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
+    _add_reading_arguments(parser)
+
+
+def _add_reading_arguments(parser: argparse.ArgumentParser) -> None:
+    """How to read and clean text files: the same for every command that reads them."""
+    parser.add_argument(
+        "--encoding", help="the files' text encoding, e.g. gb18030 (default: UTF-8, else detected)"
+    )
     parser.add_argument(
         "--drop-urls", action="store_true", help="drop lines that are only a URL or an e-mail address"
     )
@@ -653,9 +672,7 @@ def build_parser() -> argparse.ArgumentParser:
     split.add_argument("file", metavar="FILE")
     split.add_argument("--lang", required=True, help="language code of FILE, e.g. fr")
     split.add_argument("-o", "--output", help="output file (default: stdout)")
-    split.add_argument(
-        "--drop-urls", action="store_true", help="drop lines that are only a URL or an e-mail address"
-    )
+    _add_reading_arguments(split)
     split.set_defaults(run=_split)
 
     evaluate = commands.add_parser(
@@ -695,7 +712,6 @@ def build_parser() -> argparse.ArgumentParser:
     mine.add_argument(
         "--neighbours",
         type=int,
-        default=DEFAULTS.mining.neighbours,
         metavar="K",
         help=f"nearest neighbours in the margin (default {DEFAULTS.mining.neighbours})",
     )

@@ -21,12 +21,19 @@ import numpy as np
 
 from aligner.fitted import DEFAULT_FITTED, load
 from aligner.linkage import average_linkage
-from aligner.merge import align_versions, complete, parallelism, version_units
+from aligner.merge import align_versions, parallelism, version_units
 from aligner.pairwise import PairAlignment, align_units
 from aligner.progress import Progress, report
 from aligner.provenance import Provenance
-from aligner.settings import Settings
-from aligner.similarity import BLOCK_ROWS, Baseline, best_matches, cosine_blocks, pair_baseline
+from aligner.settings import Settings, resolve
+from aligner.similarity import (
+    BLOCK_ROWS,
+    Baseline,
+    best_matches,
+    cosine_blocks,
+    pair_baseline,
+    unrelated_similarity,
+)
 from aligner.table import Alignment, Corpus, Version
 
 
@@ -55,7 +62,8 @@ class Link:
     """That sentence alignment, ``a`` as source, kept so that a group is not aligned twice;
     None for a pair below the candidate share."""
     baseline: Baseline | None = field(default=None, repr=False, compare=False)
-    """The two documents' similarity baselines, kept so that a group does not measure them again."""
+    """The two documents' similarity baselines, kept so that a group does not measure them
+    again; None for a pair below the candidate share."""
     settings: Settings | None = field(default=None, repr=False, compare=False)
     """The settings ``pair`` and ``baseline`` were made with: a group reuses them only if its own
     are the same."""
@@ -115,21 +123,22 @@ def link_documents(
     language comes first in the collection, else the earlier one), so that its alignment is
     the one ``align_versions`` would make. ``progress`` hears of each pair.
     """
-    settings = complete(settings)
+    settings = resolve(settings)[0]
     langs = _column_order(documents)
     pairs = list(combinations(documents, 2))
     links = []
-    report(progress, "grouping", 0, len(pairs))
-    for done, (x, y) in enumerate(pairs, start=1):
+    for done, (x, y) in enumerate(pairs):
         a, b = (y, x) if langs.index(y.lang) < langs.index(x.lang) else (x, y)
-        baseline = pair_baseline(a.version, b.version, settings.alignment)
-        share = mutual_match_share(a.version, b.version, baseline, settings.merging.clear_match)
-        pair = None
+        report(progress, "grouping", done, len(pairs), f"{a.name} {b.name}")
+        unrelated = Baseline(unrelated_similarity(a.version.vectors, b.version.vectors))
+        share = mutual_match_share(a.version, b.version, unrelated, settings.merging.clear_match)
+        pair = baseline = None
         if share >= settings.collection.candidate_share:
             pair = align_units(version_units(a.version), version_units(b.version), settings.alignment)
             share = parallelism(a.version, b.version, pair, settings.merging.clear_match)
+            baseline = pair_baseline(a.version, b.version, settings.alignment)
         links.append(Link(a.name, b.name, share, pair, baseline, settings))
-        report(progress, "grouping", done, len(pairs), f"{a.name} {b.name}")
+    report(progress, "grouping", len(pairs), len(pairs))
     return links
 
 
@@ -158,11 +167,11 @@ def group_documents(
     for link in links:
         i, j = index[link.a], index[link.b]
         closeness[i, j] = closeness[j, i] = link.parallelism
-    _, clusters = average_linkage(closeness, min_parallelism, [d.lang for d in documents])
+    _, clusters = average_linkage(closeness, min_parallelism, [d.lang for d in documents], joined_last=False)
     pairs = {frozenset((link.a, link.b)): link for link in links}
     groups, unmatched = [], []
     taken = set(names)
-    for members in sorted(sorted(members) for members in clusters):
+    for members in (sorted(members) for members in clusters):
         group = [documents[m] for m in members]
         if len(group) == 1:
             unmatched.append(group[0])
@@ -198,7 +207,7 @@ def assemble(
     tables = [(g.name, g.members, g.links) for g in grouping.groups]
     tables += [(d.name, [d], []) for d in grouping.unmatched]
     tables.sort(key=lambda table: position[table[1][0].name])
-    settings = complete(settings)
+    settings = resolve(settings)[0]
     provenance = provenance or Provenance.of(settings, load(DEFAULT_FITTED))
     parts = []
     for name, members, links in tables:

@@ -20,6 +20,8 @@ It was checked against Vecalign's ``score.py`` on Bertalign's stored Text+Berg o
 from __future__ import annotations
 
 import re
+import warnings
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,7 +186,7 @@ def evaluate_paths(gold: Path, test: Path) -> Scores:
     if not gold.exists():
         raise AlignerError(f"gold alignment {gold} does not exist")
     if not gold.is_dir():
-        return score([read_alignment(gold)], [read_alignment(test)])
+        return _score_files([gold], [test])
     if not test.is_dir():
         raise AlignerError(f"gold {gold} is a directory, so test {test} must be one too")
     names = sorted(p.name for p in gold.iterdir() if p.is_file() and not p.name.startswith("."))
@@ -196,4 +198,29 @@ def evaluate_paths(gold: Path, test: Path) -> Scores:
             f"no test alignment for gold {gold / missing[0]} (expected {test / missing[0]})"
             + (f" and {len(missing) - 1} more" if len(missing) > 1 else "")
         )
-    return score([read_alignment(gold / n) for n in names], [read_alignment(test / n) for n in names])
+    return _score_files([gold / n for n in names], [test / n for n in names])
+
+
+def _score_files(gold: Sequence[Path], test: Sequence[Path]) -> Scores:
+    gold_docs, test_docs = [read_alignment(p) for p in gold], [read_alignment(p) for p in test]
+    for gold_path, test_path, gold_beads, test_beads in zip(gold, test, gold_docs, test_docs, strict=True):
+        check_numbering(gold_beads, test_beads, str(gold_path), str(test_path))
+    return score(gold_docs, test_docs)
+
+
+def check_numbering(gold: Sequence[Bead], test: Sequence[Bead], gold_name: str, test_name: str) -> None:
+    """Warn where the test cannot be numbered as the gold is: a sentence id beyond the gold's
+    last, or a sentence in two beads of one file (the scores would then be meaningless)."""
+    for side, label in ((0, "source"), (1, "target")):
+        gold_ids = [i for bead in gold for i in bead[side]]
+        test_ids = [i for bead in test for i in bead[side]]
+        if gold_ids and test_ids and max(test_ids) > max(gold_ids):
+            warnings.warn(
+                f"{test_name}: {label} sentence id {max(test_ids)} is beyond the last of {gold_name} "
+                f"({max(gold_ids)}): are they numbered alike (from 0, the same sentences)?",
+                stacklevel=3,
+            )
+        for name, ids in ((gold_name, gold_ids), (test_name, test_ids)):
+            twice = next((i for i, count in Counter(ids).items() if count > 1), None)
+            if twice is not None:
+                warnings.warn(f"{name}: {label} sentence {twice} is in two beads", stacklevel=3)

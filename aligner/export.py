@@ -53,6 +53,19 @@ def provenance_record(alignment: Table) -> dict:
     return (alignment.provenance or UNKNOWN).to_json()
 
 
+def read_tsv(path: str | Path):  # -> pandas.DataFrame; pandas loads when it is called
+    """A TSV that aligner wrote, read back as written: text, ids and ``doc`` as strings (an empty
+    cell is ""), ``score`` and ``score_L1_L2`` as floats (an empty cell, a pair absent from the
+    row, is NaN)."""
+    import pandas as pd
+
+    frame = pd.read_csv(path, sep="\t", keep_default_na=False, dtype=str)
+    for column in frame.columns:
+        if column == "score" or column.startswith("score_"):
+            frame[column] = pd.to_numeric(frame[column].mask(frame[column] == ""))
+    return frame
+
+
 def to_jsonl(alignment: Table) -> str:
     """A first record ``{"provenance": {...}}``, then one JSON object per row, the TSV's columns
     as keys; ids as integer lists, absent scores null."""
@@ -184,6 +197,16 @@ def meta(record: dict, **facts: object) -> str:
     return json.dumps({"provenance": record, **facts}, ensure_ascii=False, indent=2) + "\n"
 
 
+def with_sidecar(path: str | Path, content: str, record: dict, fmt: str, **facts: object) -> dict[Path, str]:
+    """What to write for an output whose format cannot hold its provenance: ``content`` at
+    ``path`` and the provenance ``record`` in ``meta_path(path)`` (none beside a device or FIFO,
+    which is written through like stdout)."""
+    contents = {Path(path): content}
+    if not is_stream(path):
+        contents[meta_path(path)] = meta(record, format=fmt, **facts)
+    return contents
+
+
 def write_moses(alignment: Table, prefix: str | Path) -> list[Path]:
     """``PREFIX.L`` for each language and ``PREFIX.meta.json``, all or none."""
     paths = moses_paths(prefix, alignment.langs)
@@ -251,19 +274,13 @@ def check_writable(path: str | Path) -> None:
         raise AlignerError(f"cannot write {path}: {err.strerror}") from None
 
 
-def write_atomic(path: str | Path, content: str) -> None:
-    """Replace ``path`` with ``content``: readers and interrupted runs see the old file or the new one.
-
-    The content goes to a temporary file in the same directory, flushed to disk, then renamed
-    over ``path``; on any exception (Ctrl-C and ``kill`` included) the temporary file is removed.
-    An existing file keeps its permissions; a new one gets the umask's, as with ``open``.
-    """
-    write_atomic_many({Path(path): content})
-
-
 def write_atomic_many(contents: dict[Path, str]) -> None:
-    """``write_atomic`` for several files that belong together (Moses files, one per language):
-    every file is written in full before any is renamed into place, so a failure leaves none.
+    """Replace each path with its content: readers and interrupted runs see the old files or the
+    new ones. Every content goes to a temporary file in the same directory, flushed to disk, and
+    only when all are written are they renamed into place, so that files that belong together
+    (an output and its sidecar, the Moses files) come all or none; on any exception (Ctrl-C and
+    ``kill`` included) the temporary files are removed. An existing file keeps its permissions;
+    a new one gets the umask's, as with ``open``.
 
     A symbolic link is followed: its target is replaced and the link stays. A device, FIFO or
     socket (``is_stream``) is written through, after the regular files are staged and before
@@ -343,11 +360,8 @@ def output_paths(path: str | Path, fmt: str, langs: list[str]) -> list[Path]:
     beside a device or FIFO, which is written through like stdout)."""
     if fmt == "moses":
         return [*moses_paths(path, langs), meta_path(path)]
-    return [Path(path), meta_path(path)] if has_sidecar(path, fmt) else [Path(path)]
-
-
-def has_sidecar(path: str | Path, fmt: str) -> bool:
-    return fmt in SIDECAR_FORMATS and not is_stream(path)
+    sidecar = fmt in SIDECAR_FORMATS and not is_stream(path)
+    return [Path(path), meta_path(path)] if sidecar else [Path(path)]
 
 
 def write(alignment: Table, path: str | Path, fmt: str | None = None) -> list[Path]:
@@ -356,8 +370,10 @@ def write(alignment: Table, path: str | Path, fmt: str | None = None) -> list[Pa
     fmt = fmt or format_for(path)
     if fmt == "moses":
         return [*write_moses(alignment, path), meta_path(path)]
-    contents = {Path(path): render(alignment, fmt)}
-    if has_sidecar(path, fmt):
-        contents[meta_path(path)] = meta(provenance_record(alignment), format=fmt, **_facts(alignment))
+    content = render(alignment, fmt)
+    if fmt in SIDECAR_FORMATS:
+        contents = with_sidecar(path, content, provenance_record(alignment), fmt, **_facts(alignment))
+    else:
+        contents = {Path(path): content}
     write_atomic_many(contents)
     return list(contents)

@@ -17,3 +17,8 @@ def base_code(lang: str) -> str:
 def is_cjk(lang: str) -> bool:
     """Whether ``lang`` is written without spaces between words (so its sentences are joined with "")."""
     return base_code(lang) in _CJK
+
+
+def joiner(lang: str) -> str:
+    """What joins the sentences of one unit: nothing in Chinese and Japanese, else a space."""
+    return "" if is_cjk(lang) else " "

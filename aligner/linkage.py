@@ -17,15 +17,17 @@ def average_linkage(
     closeness: np.ndarray,
     min_closeness: float = -np.inf,
     labels: Sequence[Hashable] | None = None,
+    joined_last: bool = True,
 ) -> tuple[list[tuple[list[int], list[int]]], list[list[int]]]:
     """Join the two closest clusters of items (``closeness``: symmetric, one row per item) while
     their closeness reaches ``min_closeness``; two clusters whose items share one of ``labels``
     (one per item, such as a document's language) never join.
 
     Returns the joins in order, each as ``(members_x, members_y)``, and the final clusters.
-    Clusters are ordered as they came to be: single items in input order, then each join's
-    cluster appended; a tie goes to the pair first in that order, and a join's ``x`` is the
-    earlier of its two clusters.
+    A tie goes to the pair first in cluster order, and a join's ``x`` is the earlier of its two
+    clusters. Clusters start as the items in input order; a joined cluster is put last
+    (``joined_last``: the order in which versions merge) or where its earlier part was (the
+    order of a collection's documents).
     """
     size = len(closeness)
     mean = np.array(closeness, dtype=np.float64)
@@ -52,5 +54,7 @@ def average_linkage(
         mean[:, x] = mean[x]
         has_label[x] |= has_label[y]
         members[x] = members[x] + members.pop(y)
-        order = [k for k in order if k not in (x, y)] + [x]
+        order = [k for k in order if k != y]
+        if joined_last:
+            order = [k for k in order if k != x] + [x]
     return joins, [members[k] for k in order]

@@ -23,7 +23,7 @@ from aligner.pairwise import PairAlignment, Units, align_units
 from aligner.progress import Progress, report
 from aligner.provenance import Provenance
 from aligner.scoring import calibrated, pair_scores, row_evidence
-from aligner.settings import Settings
+from aligner.settings import Settings, resolve
 from aligner.similarity import Baseline, unit_rows, version_baselines
 from aligner.table import Alignment, Bead, Row, Version, row_beads
 
@@ -45,15 +45,6 @@ def version_units(version: Version) -> Units:
     return Units(version.vectors, version.relative_lengths)
 
 
-def complete(settings: Settings | None) -> Settings:
-    """``settings`` with every value still left to the encoder taken from the default encoder's
-    fitted values: for callers that embed with it themselves, as the benchmarks do."""
-    settings = settings or Settings()
-    if settings.alignment.bead_model is None or settings.merging.calibration is None:
-        return settings.with_fitted(load(DEFAULT_FITTED))
-    return settings
-
-
 def align_versions(
     versions: list[Version],
     settings: Settings | None = None,
@@ -68,11 +59,12 @@ def align_versions(
     ``pairs`` may hold pairwise alignments made already with the same settings, and
     ``baselines`` the versions' baselines, each keyed by ``(a, b)`` with ``a < b``:
     ``align_units`` of version ``a`` (source) with version ``b`` (target); the others are made
-    here. ``progress`` hears of each step: each pairwise alignment still to make, each merge of
-    two groups (the first ones reuse a pairwise alignment), and the scoring of the rows.
+    here. ``progress`` hears of each step as it starts: each pairwise alignment still to make,
+    each merge of two groups (the first ones reuse a pairwise alignment), and the scoring of
+    the rows; and once more when all are done.
     """
     n = len(versions)
-    settings = complete(settings)
+    settings = resolve(settings)[0]
     given = dict(pairs or {})
     if not set(given) <= set(combinations(range(n), 2)):
         raise ValueError(f"pairs are keyed by (a, b) with a < b < {n}, got {sorted(given)}")
@@ -84,9 +76,9 @@ def align_versions(
         if (a, b) in given:
             made[a, b] = given[a, b]
             continue
+        report(progress, "aligning", done, steps, f"{versions[a].lang}-{versions[b].lang}")
         made[a, b] = align_units(version_units(versions[a]), version_units(versions[b]), settings.alignment)
         done += 1
-        report(progress, "aligning", done, steps, f"{versions[a].lang}-{versions[b].lang}")
     closeness = np.zeros((n, n))
     for (a, b), pair in made.items():
         share = parallelism(versions[a], versions[b], pair, settings.merging.clear_match)
@@ -99,6 +91,8 @@ def align_versions(
         (k,): [((i,),) for i in range(len(v.sentences))] for k, v in enumerate(versions)
     }
     for members_x, members_y in joins:
+        names = " + ".join(",".join(versions[k].lang for k in m) for m in (members_x, members_y))
+        report(progress, "aligning", done, steps, names)
         rows_x, rows_y = groups.pop(tuple(members_x)), groups.pop(tuple(members_y))
         if len(members_x) == len(members_y) == 1:
             pair = made[members_x[0], members_y[0]]  # two single versions: aligned already
@@ -114,8 +108,6 @@ def align_versions(
             for src, tgt in pair.beads
         ]
         done += 1
-        names = " + ".join(",".join(versions[k].lang for k in m) for m in (members_x, members_y))
-        report(progress, "aligning", done, steps, names)
     report(progress, "aligning", done, steps, "scoring")
     pair_baselines = version_baselines(versions, settings.alignment, baselines)
     # Orders that do not depend on the order of the inputs, so that A with B mirrors B with A.

@@ -17,15 +17,18 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from aligner.encode import DEFAULT_MODEL, Encoder
 from aligner.errors import AlignerError
-from aligner.fitted import DEFAULT_FITTED, load
-from aligner.provenance import Provenance
-from aligner.settings import MiningSettings
+from aligner.prepare import Text, embed_versions, sentences_of
+from aligner.progress import Progress, callback
+from aligner.provenance import Provenance, settled
+from aligner.settings import MiningSettings, Settings, resolve
 from aligner.similarity import BLOCK_ROWS, best_matches, nearest_neighbour_similarity, unit_rows
 from aligner.table import Version
 
@@ -104,7 +107,7 @@ def mine(
     little to stand out from (one sentence against one always scores 1).
     """
     if threshold is None:
-        threshold = load(DEFAULT_FITTED).mining_threshold
+        threshold = resolve(None)[0].mining_threshold
     check_parameters(threshold, k)
     pairs = []
     if len(a.sentences) and len(b.sentences):
@@ -163,3 +166,50 @@ def _candidates(a: np.ndarray, b: np.ndarray, k: int, block: int = BLOCK_ROWS) -
         for j, (i, score) in enumerate(zip(best.column_best, best.column_score, strict=True))
     }
     return [MinedPair(i, j, scores[i, j]) for i, j in sorted(sorted(scores), key=lambda ij: -scores[ij])]
+
+
+def mine_texts(
+    a: tuple[str, Text],
+    b: tuple[str, Text],
+    *,
+    threshold: float | None = None,
+    k: int | None = None,
+    model: str | Encoder = DEFAULT_MODEL,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    settings: Settings | None = None,
+    keep_urls: bool = True,
+    progress: bool | Progress = False,
+) -> Mined:
+    """Mine two documents given as ``(language, text or sentences)``; the languages may be the
+    same. ``threshold`` (default: fitted for the encoder) and ``k`` (the nearest neighbours, at
+    most the sentences of either document) override ``settings.mining``.
+    """
+    settings = settings or Settings()
+    mining = replace(
+        settings.mining,
+        threshold=settings.mining.threshold if threshold is None else threshold,
+        neighbours=settings.mining.neighbours if k is None else k,
+    )
+    check_parameters(mining.threshold, mining.neighbours)
+    sides = []
+    for position, (lang, value) in zip(("first", "second"), (a, b), strict=True):
+        sentences = sentences_of(lang, lang, value, keep_urls)
+        if not sentences:
+            raise AlignerError(f"nothing to mine: the {position} document ({lang!r}) has no sentences")
+        if k is not None and k > len(sentences):
+            raise AlignerError(
+                f"{k} nearest neighbours asked for, but the {position} document ({lang!r}) has "
+                f"{len(sentences)} sentences: ask for at most that many"
+            )
+        sides.append((lang, sentences))
+    with callback(progress) as report:
+        (a_version, b_version), encoder = embed_versions(sides, model, cache_dir, use_cache, report)
+    settings, provenance = settled(replace(settings, mining=mining), encoder)
+    return mine(
+        a_version,
+        b_version,
+        threshold=settings.mining_threshold,
+        k=settings.mining.neighbours,
+        provenance=provenance,
+    )

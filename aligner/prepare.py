@@ -14,7 +14,7 @@ import numpy as np
 
 from aligner.encode import DEFAULT_MODEL, Encoder, encode, load_encoder, open_cache
 from aligner.progress import Progress
-from aligner.segment import check_sentences, split_sentences
+from aligner.segment import check_sentences, split_sentences, warn_wordless
 from aligner.table import Version
 
 Text = str | Sequence[str]
@@ -23,7 +23,11 @@ Text = str | Sequence[str]
 
 def sentences_of(label: str, lang: str, text: Text, keep_urls: bool = True) -> list[str]:
     """The checked sentences of ``text`` in ``lang``; ``label`` names the document in errors."""
-    sentences = split_sentences(text, lang, keep_urls=keep_urls) if isinstance(text, str) else list(text)
+    if isinstance(text, str):
+        warn_wordless(label, text)
+        sentences = split_sentences(text, lang, keep_urls=keep_urls)
+    else:
+        sentences = list(text)
     check_sentences(label, sentences)
     return sentences
 

@@ -12,15 +12,28 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aligner.fitted import Fitted
-from aligner.settings import Settings
+from aligner.settings import Settings, resolve
 from aligner.version import __version__
+
+if TYPE_CHECKING:
+    from aligner.encode import Encoder
 
 
 def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    """The current time in UTC, or ``$SOURCE_DATE_EPOCH``'s where it is set, so that a build
+    that must be reproducible byte for byte (reproducible-builds.org) can fix it."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = (
+        datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+        if epoch and epoch.isdigit()
+        else datetime.datetime.now(datetime.timezone.utc)
+    )
+    return moment.isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -64,3 +77,11 @@ class Provenance:
             "created": self.created,
             "signature": str(self),
         }
+
+
+def settled(settings: Settings | None, encoder: Encoder) -> tuple[Settings, Provenance]:
+    """``settings`` completed with the values fitted for ``encoder``, and the provenance of what
+    they will make (an encoder object of the user's may not say whose fitted values suit it,
+    nor its weights' hash)."""
+    settings, fitted = resolve(settings, getattr(encoder, "fitted", encoder.name))
+    return settings, Provenance.of(settings, fitted, encoder.name, getattr(encoder, "weights", "unknown"))

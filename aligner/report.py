@@ -15,15 +15,25 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from aligner.languages import is_cjk
+from aligner.languages import joiner
 from aligner.settings import ReportSettings
 from aligner.similarity import nearest_neighbour_similarity, unit_rows
 
 if TYPE_CHECKING:
     from aligner.table import Alignment, Version
 
-MIN_SCORE = ReportSettings.min_score
-MAX_LENGTH_Z = ReportSettings.max_length_z
+
+def limits(
+    alignment: Alignment, min_score: float | None = None, max_length_z: float | None = None
+) -> ReportSettings:
+    """What to flag: the thresholds given, else the alignment's settings', else the defaults."""
+    settings = getattr(alignment, "settings", None)
+    default = settings.report if settings is not None else ReportSettings()
+    return ReportSettings(
+        default.min_score if min_score is None else min_score,
+        default.max_length_z if max_length_z is None else max_length_z,
+    )
+
 
 MIN_MARGIN_SCALE = 1e-6
 """Floor on ``1 - neighbour similarity``, so that a margin stays finite for identical neighbours."""
@@ -34,7 +44,8 @@ MIN_LENGTH_SAMPLE = 5
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
 LOW_SCORE, LENGTH, MERGE = "low score", "length ratio", "m-n bead"
-"""Flag reasons: row score below ``MIN_SCORE``, extreme length ratio, a bead with m, n >= 1 not 1-1."""
+"""Flag reasons: row score below ``min_score``, extreme length ratio, a bead with m, n >= 1 not 1-1
+(``ReportSettings``)."""
 
 COLUMNS = [
     "row",
@@ -92,8 +103,8 @@ def _margins(a: Version, b: Version, spans: list[tuple[tuple[int, ...], tuple[in
     mining: 0 is no more alike than a sentence's usual near neighbours."""
     if not spans:
         return np.empty(0)
-    va = unit_rows(np.stack([a.vectors[list(x)].sum(axis=0) for x, _ in spans]))
-    vb = unit_rows(np.stack([b.vectors[list(y)].sum(axis=0) for _, y in spans]))
+    va = unit_rows(np.stack([a.span(x) for x, _ in spans]))
+    vb = unit_rows(np.stack([b.span(y) for _, y in spans]))
     floor = (
         nearest_neighbour_similarity(va, unit_rows(b.vectors))
         + nearest_neighbour_similarity(vb, unit_rows(a.vectors))
@@ -166,7 +177,7 @@ def _pair_quality(
 
 
 def quality(
-    alignment: Alignment, *, min_score: float = MIN_SCORE, max_length_z: float = MAX_LENGTH_Z
+    alignment: Alignment, *, min_score: float | None = None, max_length_z: float | None = None
 ) -> pd.DataFrame:
     """Per unit and aligned language pair, the signals a translation-quality study needs.
 
@@ -183,7 +194,10 @@ def quality(
     - ``flags``: reasons for suspicion (``low score``, ``length ratio``, ``m-n bead``), ``flagged``
     - ``text_a``, ``text_b``
     """
-    frames = [_pair_quality(alignment, a, b, min_score, max_length_z) for a, b in aligned_pairs(alignment)]
+    flag = limits(alignment, min_score, max_length_z)
+    frames = [
+        _pair_quality(alignment, a, b, flag.min_score, flag.max_length_z) for a, b in aligned_pairs(alignment)
+    ]
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(frames, ignore_index=True)
@@ -203,8 +217,8 @@ def _stats(values: np.ndarray) -> dict[str, float | None]:
 def summary(
     alignment: Alignment,
     *,
-    min_score: float = MIN_SCORE,
-    max_length_z: float = MAX_LENGTH_Z,
+    min_score: float | None = None,
+    max_length_z: float | None = None,
     units: pd.DataFrame | None = None,
 ) -> dict:
     """Per language and per aligned pair: coverage, score statistics and flagged units (JSON-ready).
@@ -214,6 +228,7 @@ def summary(
     """
     if units is None:
         units = quality(alignment, min_score=min_score, max_length_z=max_length_z)
+    flag = limits(alignment, min_score, max_length_z)
     languages = {}
     for version, aligned in zip(alignment.versions, aligned_counts(alignment), strict=True):
         total = len(version.sentences)
@@ -254,7 +269,7 @@ def summary(
         "groups": [list(group) for group in alignment.groups],
         "mean_score": round(float(alignment.scores.mean()), 4) if len(alignment.scores) else None,
         "flagged_rows": int(units.loc[units["flagged"], "row"].nunique()),
-        "thresholds": {"min_score": min_score, "max_length_z": max_length_z},
+        "thresholds": {"min_score": flag.min_score, "max_length_z": flag.max_length_z},
         "pairs": pairs,
     }
 
@@ -312,7 +327,7 @@ def omissions(alignment: Alignment, lang: str, other: str) -> pd.DataFrame:
             runs[-1].append((i, r))
         else:
             runs.append([(i, r)])
-    joiner = "" if is_cjk(lang) else " "
+    glue = joiner(lang)
     return pd.DataFrame(
         [
             {
@@ -320,7 +335,7 @@ def omissions(alignment: Alignment, lang: str, other: str) -> pd.DataFrame:
                 "last": run[-1][0],
                 "sentences": len(run),
                 "rows": f"{run[0][1]}-{run[-1][1]}" if len(run) > 1 else str(run[0][1]),
-                "text": joiner.join(version.sentences[i] for i, _ in run),
+                "text": glue.join(version.sentences[i] for i, _ in run),
             }
             for run in runs
         ],

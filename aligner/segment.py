@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 import re
+import warnings
 from functools import lru_cache
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import sentencex
 
-from aligner.clean import clean_text
+from aligner.clean import clean_text, wordless
 from aligner.errors import AlignerError
 from aligner.languages import base_code, is_cjk
 
@@ -197,11 +198,22 @@ def split_sentences(text: str, lang: str, *, keep_urls: bool = True) -> list[str
     """Clean `text` and split it into sentences; a sentence never spans two blocks.
 
     Bare URLs and e-mail addresses (a line or sentence of their own) are kept as segments of their own,
-    or dropped with ``keep_urls=False``; an address inside a sentence always stays.
+    or dropped with ``keep_urls=False``; an address inside a sentence always stays. Lines with no
+    letter or digit (ornaments, emoji alone) are left out: ``warn_wordless`` says so.
     """
     base = base_code(lang)
     sentences = (sentence for block in clean_text(text) for sentence in _split_block(block, base))
     return [s for s in sentences if keep_urls or not _BARE_URL.fullmatch(s)]
+
+
+def warn_wordless(label: str, text: str) -> None:
+    """Warn that ``split_sentences`` leaves out the lines of ``text`` with no letter or digit."""
+    left_out = wordless(text)
+    if left_out:
+        shown = ", ".join(left_out[:3]) + (", ..." if len(left_out) > 3 else "")
+        what = "line" if len(left_out) == 1 else "lines"
+        message = f"{label}: {len(left_out)} {what} with no letter or digit left out: {shown}"
+        warnings.warn(message, stacklevel=2)
 
 
 @lru_cache(maxsize=1)
@@ -240,19 +252,20 @@ def detect_language(text: str) -> str:
 
 def check_sentences(label: str, sentences: list) -> None:
     """Reject what would align as garbage or exhaust memory. ``label`` names the sentences in
-    the message (a language, or a document of a collection); they are counted from 1, as lines."""
+    the message (a language, or a document of a collection); a sentence is named by its id, from
+    0 as in every output (with ``--presplit``, line id + 1 of the file)."""
     if len(sentences) > MAX_SENTENCES:
         raise AlignerError(
             f"{label!r} has {len(sentences):,} sentences, more than {MAX_SENTENCES:,}: "
             "align a corpus document by document"
         )
-    for k, sentence in enumerate(sentences, start=1):
+    for k, sentence in enumerate(sentences):
         if not isinstance(sentence, str):
-            raise AlignerError(f"sentence {k} of {label!r} is a {type(sentence).__name__}, not text")
+            raise AlignerError(f"sentence id {k} of {label!r} is a {type(sentence).__name__}, not text")
         if not sentence.strip():
-            raise AlignerError(f"sentence {k} of {label!r} is empty")
+            raise AlignerError(f"sentence id {k} of {label!r} is empty")
         if len(sentence) > MAX_SENTENCE_CHARS:
             raise AlignerError(
-                f"sentence {k} of {label!r} has {len(sentence):,} characters, more than "
+                f"sentence id {k} of {label!r} has {len(sentence):,} characters, more than "
                 f"{MAX_SENTENCE_CHARS:,}: no sentence end was found; split the text into sentences"
             )

@@ -98,6 +98,8 @@ class ReportSettings:
 
 @dataclass(frozen=True)
 class Settings:
+    """Every tunable value, by stage; ``Settings()`` is the default (see the module's docstring)."""
+
     alignment: AlignmentSettings = field(default_factory=AlignmentSettings)
     merging: MergeSettings = field(default_factory=MergeSettings)
     collection: CollectionSettings = field(default_factory=CollectionSettings)

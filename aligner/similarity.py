@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from aligner.settings import AlignmentSettings
-
 if TYPE_CHECKING:
+    from aligner.settings import AlignmentSettings
     from aligner.table import Version
 
 MAX_UNRELATED = 0.95
@@ -46,8 +45,9 @@ class Baseline:
 
     unrelated: float
     """Mean cosine over all sentence pairs of the two versions."""
-    typical: float
-    """A typical match's similarity above unrelated."""
+    typical: float | None = None
+    """A typical match's similarity above unrelated; None where only ``above_unrelated`` is
+    needed (it costs a nearest-neighbour search; ``pair_baseline`` measures it)."""
 
     def above_unrelated(self, cosine):
         return (cosine - self.unrelated) / (1.0 - self.unrelated)

@@ -14,11 +14,12 @@ from itertools import combinations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
-from aligner.languages import is_cjk
+from aligner.languages import joiner
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from aligner.collection import Grouping
     from aligner.provenance import Provenance
     from aligner.settings import Settings
@@ -56,11 +57,6 @@ def row_beads(ids_a: tuple[int, ...], ids_b: tuple[int, ...]) -> list[Bead]:
     if ids_a and ids_b:
         return [(ids_a, ids_b)]
     return [((i,), ()) for i in ids_a] + [((), (j,)) for j in ids_b]
-
-
-def joiner(lang: str) -> str:
-    """What joins the sentences of one unit: nothing in Chinese and Japanese, else a space."""
-    return "" if is_cjk(lang) else " "
 
 
 @dataclass(repr=False)
@@ -123,6 +119,8 @@ class Alignment:
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per aligned unit: ``L`` and ``L_ids`` per language, ``score``, ``score_L1_L2``."""
+        import pandas as pd
+
         data: dict[str, list] = {}
         for column, lang in enumerate(self.langs):
             data[lang] = [self.text(r, column) for r in range(len(self.rows))]
@@ -231,6 +229,8 @@ class Corpus:
     def to_pandas(self) -> pd.DataFrame:
         """``doc``, then the columns of ``Alignment.to_pandas`` for every language and pair;
         empty where a document lacks the language."""
+        import pandas as pd
+
         text_columns = [name for lang in self.langs for name in (lang, f"{lang}_ids")]
         pair_columns = [f"score_{a}_{b}" for a, b in combinations(self.langs, 2)]
         frames = [alignment.to_pandas().assign(doc=name) for name, alignment in self.parts]

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from aligner.report import MIN_SCORE, aligned_counts, aligned_pairs, column, linked
-from aligner.similarity import unit_rows, unrelated_similarity
+from aligner.report import aligned_counts, aligned_pairs, column, limits, linked
+from aligner.similarity import Baseline, unit_rows, unrelated_similarity
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -131,14 +131,15 @@ def to_html(
     *,
     rows: Sequence[int] | None = None,
     page_rows: int = PAGE_ROWS,
-    min_score: float = MIN_SCORE,
+    min_score: float | None = None,
 ) -> str:
     """Page ``page`` (from 1) of the table, or of the selected ``rows`` only, as HTML.
 
     One row per unit, a column per language and the score as a coloured bar; rows scored below
-    ``min_score`` are tinted red, and a language of the row's group with no text is an amber
-    "no L" cell. Superscripts are sentence ids.
+    ``min_score`` (default: the alignment's ``ReportSettings``) are tinted red, and a language
+    of the row's group with no text is an amber "no L" cell. Superscripts are sentence ids.
     """
+    min_score = limits(alignment, min_score).min_score
     selected = list(range(len(alignment.rows))) if rows is None else list(rows)
     pages = max(1, math.ceil(len(selected) / page_rows))
     if not 1 <= page <= pages:
@@ -184,7 +185,7 @@ def show(
     *,
     rows: Sequence[int] | None = None,
     page_rows: int = PAGE_ROWS,
-    min_score: float = MIN_SCORE,
+    min_score: float | None = None,
 ) -> HTML:
     """``to_html`` for display in Jupyter: ``show(alignment, page=3)``, ``show(alignment, rows=[...])``."""
     return HTML(to_html(alignment, page, rows=rows, page_rows=page_rows, min_score=min_score))
@@ -199,7 +200,7 @@ def similarity_matrix(
     a = alignment.versions[column(alignment, lang_a)].vectors
     b = alignment.versions[column(alignment, lang_b)].vectors
     baseline = alignment.baselines.get((lang_a, lang_b)) or alignment.baselines.get((lang_b, lang_a))
-    floor = baseline.unrelated if baseline else unrelated_similarity(a, b)
+    baseline = baseline or Baseline(unrelated_similarity(a, b))
     step_a, step_b = max(1, math.ceil(len(a) / side)), max(1, math.ceil(len(b) / side))
     va, vb = unit_rows(a), unit_rows(b)
     cols = math.ceil(len(b) / step_b)
@@ -209,7 +210,7 @@ def similarity_matrix(
         padded = np.full((len(block), cols * step_b), -np.inf, dtype=np.float32)
         padded[:, : len(b)] = block
         out[k] = padded.reshape(len(block), cols, step_b).max(axis=(0, 2))
-    return np.clip((out - floor) / (1.0 - floor), 0.0, 1.0), step_a, step_b
+    return np.clip(baseline.above_unrelated(out), 0.0, 1.0), step_a, step_b
 
 
 def _runs(ids: Sequence[int]) -> list[tuple[int, int]]:

@@ -31,11 +31,11 @@ from aligner import fitted
 from aligner.encode import DEFAULT_MODEL, encode, load_encoder, open_cache
 from aligner.evaluate import Bead, format_alignment, read_alignment, score
 from aligner.fitted import ROW_KINDS, BeadModel
-from aligner.merge import align_versions, complete
+from aligner.merge import align_versions
 from aligner.pairwise.dp import bead_features
 from aligner.pairwise.gains import Units, refined_gains
 from aligner.scoring import row_evidence
-from aligner.settings import Settings
+from aligner.settings import Settings, resolve
 from aligner.table import Version
 
 Document = tuple[str, Path, Path, Path, tuple[str, str]]
@@ -173,7 +173,7 @@ def candidate_beads(
     aligner's final pass computes them, and whether the bead is a gold one: the bead model's
     training set."""
     src, tgt = (Units(v.vectors, v.relative_lengths) for v in versions)
-    settings = complete(None)
+    settings = resolve(None)[0]
     gains = refined_gains(src, tgt, settings.alignment, settings.bead_model)
     n, m = len(src), len(tgt)
     ends = {(s[-1] + 1, t[-1] + 1) for s, t in gold if s and t}

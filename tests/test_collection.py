@@ -30,14 +30,15 @@ from aligner.collection import (
     mutual_match_share,
 )
 from aligner.export import to_jsonl, to_tmx
-from aligner.merge import align_versions, complete
+from aligner.merge import align_versions
 from aligner.pairwise import align_units
 from aligner.progress import callback
 from aligner.segment import check_sentences, split_sentences
+from aligner.settings import resolve
 from aligner.similarity import pair_baseline
 from aligner.table import Corpus, Version
 
-DEFAULTS = complete(None)
+DEFAULTS = resolve(None)[0]
 MIN_PARALLELISM = DEFAULTS.merging.min_parallelism
 CANDIDATE_SHARE = DEFAULTS.collection.candidate_share
 
@@ -266,9 +267,9 @@ def test_doc_names_never_collide(texts):
 
 def test_a_documents_bad_sentence_is_named_by_the_document():
     documents = {"story": ("fr", ["Un.", " "]), "other": ("id", ["Satu."])}
-    with pytest.raises(aligner.AlignerError, match=r"^sentence 2 of 'story' is empty$"):
+    with pytest.raises(aligner.AlignerError, match=r"^sentence id 1 of 'story' is empty$"):
         aligner.align_collection(documents, model=CountingEncoder(), use_cache=False)
-    with pytest.raises(aligner.AlignerError, match=r"^sentence 1 of 'story' is empty$"):
+    with pytest.raises(aligner.AlignerError, match=r"^sentence id 0 of 'story' is empty$"):
         check_sentences(label="story", sentences=[""])
 
 
@@ -519,3 +520,15 @@ def test_a_file_whose_language_cannot_be_identified_can_be_listed_with_langs(tmp
     frame = pd.read_csv(out, sep="\t", keep_default_na=False, dtype=str)
     assert list(dict.fromkeys(frame["doc"])) == ["a+b", "c"]
     assert frame.loc[frame["doc"] == "c", "fr"].tolist() == ["12345 67890."]
+
+
+def test_a_tie_keeps_the_earlier_documents_together():
+    # every pair equally parallel: the first documents group, and the second English stays out
+    content = unit(np.random.default_rng(0).normal(size=(20, 32)))
+    documents = [
+        Document(name, Version(lang, [f"s{i}" for i in range(20)], content.astype(np.float32)))
+        for name, lang in [("a_en", "en"), ("b_fr", "fr"), ("c_de", "de"), ("d_en", "en")]
+    ]
+    grouping = group_documents(documents, link_documents(documents))
+    assert [g.name for g in grouping.groups] == ["a_en+b_fr+c_de"]
+    assert [d.name for d in grouping.unmatched] == ["d_en"]

@@ -44,8 +44,29 @@ FIVE_MB_LINE = "mots " * 999_999 + "finis\n"  # 5,000,000 characters
 # name -> (the arguments of `align`, given the input directory and the output file (added
 # with -o unless given); the whole message, formatted with the same two)
 Case = Callable[[Path, Path], list]
+
+
+def link_loop(directory: Path) -> Path:
+    loop, other = directory / "loop.txt", directory / "other.txt"
+    loop.symlink_to(other)
+    other.symlink_to(loop)
+    return loop
+
+
 MATRIX: dict[str, tuple[Case, str]] = {
     "missing file": (lambda d, o: [d / "nope.txt", FR], "{d}/nope.txt: no such file"),
+    "a loop of links": (
+        lambda d, o: [link_loop(d), FR],
+        "{d}/loop.txt: a loop of symbolic links, not a file",
+    ),
+    "st: naming no model": (
+        lambda d, o: [ID, FR, "--model", "st:"],
+        "model 'st:' names no model: use st:NAME_OR_PATH (a local directory is offline)",
+    ),
+    "st: naming a missing directory": (
+        lambda d, o: [ID, FR, "--model", f"st:{d}/no-model"],
+        "model directory '{d}/no-model' does not exist",
+    ),
     "directory without documents": (lambda d, o: [d, FR], "{d}: no .txt files to align"),
     "empty file": (lambda d, o: [put(d, "e.txt", ""), FR], "nothing to align: {d}/e.txt is empty"),
     "only whitespace": (
@@ -75,12 +96,21 @@ MATRIX: dict[str, tuple[Case, str]] = {
     ),
     "undecodable bytes": (
         lambda d, o: [put(d, "u.txt", "Élève, café.\n".encode() * 20 + b"\xff\xfe\xc3("), FR],
-        "{d}/u.txt: cannot detect the text encoding (undecodable bytes)",
+        "{d}/u.txt: cannot detect the text encoding: byte 0xff at line 21, column 1 is not UTF-8, and no "
+        "legacy encoding fits; give it with --encoding",
+    ),
+    "an encoding that does not fit": (
+        lambda d, o: [put(d, "u.txt", "Élève.\n".encode() * 2 + b"ok \xff\n"), FR, "--encoding", "utf-8"],
+        "{d}/u.txt: not utf-8 text: byte 0xff at line 3, column 4",
+    ),
+    "an unknown encoding": (
+        lambda d, o: [FR, ID, "--encoding", "klingon-8"],
+        "unknown text encoding 'klingon-8' (e.g. utf-8, gb18030, cp1252)",
     ),
     "5 MB on one line without a stop": (
         lambda d, o: [put(d, "l.fr", FIVE_MB_LINE), ID, "--langs", "fr,id"],
-        "sentence 1 of 'fr' has 5,000,000 characters, more than 10,000: no sentence end was found; split the "
-        "text into sentences",
+        "sentence id 0 of 'fr' has 5,000,000 characters, more than 10,000: no sentence end was found; "
+        "split the text into sentences",
     ),
     "millions of tiny lines": (
         lambda d, o: [put(d, "t.fr", "Oui.\n" * 2_000_000), ID, "--presplit", "--langs", "fr,id"],
@@ -213,9 +243,12 @@ def test_a_real_process_exits_with_one_line(tmp_path: Path) -> None:
 # touched the file READY, so that the signal lands exactly where the test wants it.
 DRIVER = textwrap.dedent(
     """
-    import os, pathlib, sys, time
+    import os, pathlib, signal, sys, time
     import numpy as np
     import aligner.encode
+
+    # A child of a background job starts with SIGINT ignored; Ctrl-C must still reach the CLI.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     ready, where, *args = sys.argv[1:]
 

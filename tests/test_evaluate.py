@@ -1,4 +1,5 @@
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,18 @@ def test_textberg_gold_with_two_beads_merged() -> None:
     assert s == Scores.from_counts(915, 858, 914, 915, 856, 858)
     assert s.strict_f1 == pytest.approx(1564768 / 1567452)
     assert (s.lax_precision, s.lax_recall, s.lax_f1) == (1.0, 1.0, 1.0)
+
+
+def test_numbering_that_cannot_match_the_gold_is_warned_about(tmp_path):
+    gold, test = tmp_path / "gold.align", tmp_path / "test.align"
+    gold.write_text("[0]:[0]\n[1]:[1]\n")
+    test.write_text("[0]:[0]\n[1]:[1]\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        evaluate_paths(gold, test)
+    test.write_text("[0]:[0]\n[1]:[1, 5]\n")
+    with pytest.warns(UserWarning, match=r"target sentence id 5 is beyond the last of .*gold.align \(1\)"):
+        evaluate_paths(gold, test)
+    test.write_text("[0]:[0]\n[0, 1]:[1]\n")
+    with pytest.warns(UserWarning, match=r"test.align: source sentence 0 is in two beads"):
+        evaluate_paths(gold, test)

@@ -356,3 +356,21 @@ def test_seeds_of_different_articles_share_little(encoder):
     # 003 (Altman praises Radford) and 000 (Radford leaves) share one fact; at most a few pairs
     mined = mine_texts(("zh", seed_text("003")), ("id", seed_text("000")), model=encoder)
     assert len(mined.pairs) <= 3
+
+
+def test_more_neighbours_than_sentences_is_an_error(tmp_path, capsys):
+    expect_one_line_error(
+        ["mine", ID, FR, "--presplit", "--langs", "id,fr", "--neighbours", "1000", "-o", tmp_path / "m.tsv"],
+        "1000 nearest neighbours asked for, but the first document ('id') has 21 sentences",
+        tmp_path,
+        capsys,
+    )
+
+
+def test_report_thresholds_must_be_numbers(tmp_path, capsys):
+    expect_one_line_error(
+        ["report", ID, FR, "--presplit", "--langs", "id,fr", "--min-score", "nan"],
+        "--min-score must be a finite number, got nan",
+        tmp_path,
+        capsys,
+    )

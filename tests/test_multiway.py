@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 
 from aligner import merge
-from aligner.merge import align_versions, complete
+from aligner.merge import align_versions
 from aligner.pairwise import Units, align_units
 from aligner.progress import callback
+from aligner.settings import resolve
 from aligner.table import Version
 
 
@@ -90,7 +91,7 @@ def test_pairwise_alignments_made_already_are_used_as_they_are(monkeypatch, caps
         (0, 2): align_units(
             Units(versions[0].vectors, versions[0].relative_lengths),
             Units(versions[2].vectors, versions[2].relative_lengths),
-            complete(None).alignment,
+            resolve(None)[0].alignment,
         )
     }
     calls = []
@@ -148,7 +149,7 @@ def test_a_moved_passage_is_joined_out_of_order():
 
 def test_monotone_leaves_a_moved_passage_in_document_order(tmp_path, capsys):
     versions = moved_pair([10, 11, 12, 13])
-    settings = complete(None)
+    settings = resolve(None)[0]
     monotone = dataclasses.replace(settings, merging=dataclasses.replace(settings.merging, join_moved=False))
     alignment = align_versions(versions, monotone)
     for c in range(2):

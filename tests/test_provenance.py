@@ -127,3 +127,31 @@ def test_the_date_is_all_that_differs_between_two_runs(fmt):
     first, second = table(), table()
     second.provenance = dataclasses.replace(second.provenance, created=first.provenance.created)
     assert render(first, fmt) == render(second, fmt)
+
+
+def test_source_date_epoch_fixes_the_date(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert table().provenance.created == "2023-11-14T22:13:20+00:00"
+
+
+def test_the_report_thresholds_of_the_settings_are_the_ones_used():
+    from aligner.settings import ReportSettings
+
+    strict = table(Settings(report=ReportSettings(min_score=0.999)))
+    assert strict.provenance.settings == {"report.min_score": 0.999}
+    assert strict.summary()["thresholds"]["min_score"] == 0.999
+    assert strict.quality()["flagged"].all()
+    assert not table().quality()["flagged"].any()
+
+
+def test_read_tsv_gives_back_text_as_text_and_scores_as_numbers(tmp_path):
+    alignment = aligner.align(
+        {"en": ["NA", "null"], "de": ["NA", "null", "Extra line here."]},
+        model=LetterEncoder(),
+        use_cache=False,
+    )
+    write(alignment, tmp_path / "out.tsv")
+    frame = aligner.read_tsv(tmp_path / "out.tsv")
+    assert frame["en"].tolist()[:2] == ["NA", "null"]
+    assert frame["score"].dtype == float and frame["score_en_de"].dtype == float
+    assert frame["score_en_de"].isna().sum() == sum(1 for row in alignment.rows if not all(row))

