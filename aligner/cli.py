@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -292,6 +293,22 @@ def _skip_empty(paths: list[Path], texts: list[str | list[str]]) -> tuple[list[P
     return [path for path, _ in kept], [text for _, text in kept]
 
 
+def _check_parallelism(result: Alignment | Corpus, minimum: float | None) -> None:
+    """``--min-parallelism``: an error where two versions aligned together translate each other
+    less than ``minimum``."""
+    if minimum is None:
+        return
+    tables = [table for _, table in result.parts] if result.docs is not None else [result]
+    for table in tables:
+        together = {frozenset(pair) for group in table.groups for pair in combinations(group, 2)}
+        for (a, b), share in table.parallelism.items():
+            if frozenset((a, b)) in together and share < minimum:
+                raise AlignerError(
+                    f"{a} and {b} do not translate each other enough: parallelism {share:.2f}, below "
+                    f"--min-parallelism {minimum:g} (nothing written)"
+                )
+
+
 def _resolved(path: Path) -> Path:
     """``path`` with its links followed; a loop of links is the user's to mend."""
     try:
@@ -392,6 +409,7 @@ def _align(args: argparse.Namespace) -> None:
         result = _align_collection(args, paths, texts, langs)
     else:
         result = _align_versions(args, texts, langs)
+    _check_parallelism(result, args.min_parallelism)
     if args.output:
         write(result, args.output, fmt)
     else:
@@ -422,6 +440,7 @@ def _report(args: argparse.Namespace) -> None:
     from aligner.report import summary as quality_summary
 
     alignment = _align_files(args, paths, langs)
+    _check_parallelism(alignment, args.min_parallelism)
     units = quality(alignment)  # flagged by the thresholds of its settings, which --min-score set
     result = {"files": dict(zip(alignment.langs, map(str, paths), strict=True))}
     result |= quality_summary(alignment, units=units)
@@ -564,6 +583,14 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
         "--presplit",
         action="store_true",
         help="every input line is one sentence, kept verbatim; line k is id k",
+    )
+    parser.add_argument(
+        "--min-parallelism",
+        type=float,
+        metavar="P",
+        help="fail (exit 1, nothing written) where two versions aligned together translate each other "
+        "less than this: the share of their sentences with a clear counterpart, about 1 for close "
+        "translations; below 0.2 they are taken for different texts, with a warning",
     )
     parser.add_argument(
         "--monotone",

@@ -11,6 +11,7 @@ are then joined (``aligner.moved``) and the rows scored (``aligner.scoring``).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from itertools import combinations
 
@@ -22,7 +23,7 @@ from aligner.moved import join_moved, order_gaps
 from aligner.pairwise import PairAlignment, Units, align_units
 from aligner.progress import Progress, report
 from aligner.provenance import Provenance
-from aligner.scoring import calibrated, pair_scores, row_evidence
+from aligner.scoring import calibrated, chance_pairings, pair_scores, row_evidence
 from aligner.settings import Settings, resolve
 from aligner.similarity import Baseline, unit_rows, version_baselines
 from aligner.table import Alignment, Bead, Row, Version, row_beads
@@ -127,14 +128,24 @@ def align_versions(
     lang_baselines = {(langs[a], langs[b]): baseline for (a, b), baseline in pair_baselines.items()}
     scores = pair_scores(versions, rows, lang_baselines)
     kinds, evidence = row_evidence(versions, rows, scores, lang_baselines, settings.merging)
+    translated = settings.merging.translation_parallelism
+    if n == 2 and closeness[0, 1] < translated:
+        warnings.warn(
+            f"{langs[0]} and {langs[1]} do not look like translations of each other: {closeness[0, 1]:.0%} "
+            f"of their sentences have a clear counterpart (translations: {translated:.0%} or more), so "
+            "their rows are scored as chance pairings",
+            stacklevel=2,
+        )
+    chances = calibrated(kinds, evidence, settings.calibration) * chance_pairings(rows, closeness, translated)
     alignment = Alignment(
         versions,
         rows,
-        calibrated(kinds, evidence, settings.calibration),
+        chances,
         scores,
         [[versions[k].lang for k in sorted(members)] for members, _ in ordered],
         {(langs[a], langs[b]): _split_rows(rows, a, b, pair.beads) for (a, b), pair in made.items()},
         lang_baselines,
+        {(langs[a], langs[b]): float(closeness[a, b]) for a, b in combinations(range(n), 2)},
         settings,
         provenance or Provenance.of(settings, load(DEFAULT_FITTED)),
     )

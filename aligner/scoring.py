@@ -92,6 +92,20 @@ def row_evidence(
     return kinds, evidence
 
 
+def chance_pairings(rows: list[Row], closeness: np.ndarray, translation_parallelism: float) -> np.ndarray:
+    """Per row, how far its languages translate each other at all: 1 where every pair of them has
+    a parallelism (``closeness``, by version) of ``translation_parallelism`` or more, and that
+    parallelism over ``translation_parallelism`` where one pair has less. A row's calibrated
+    chance is times this: the calibration was fitted on translations, and the rows of two texts
+    that do not translate each other are right only by chance, however alike their sentences."""
+    factor = np.ones(len(rows))
+    for r, row in enumerate(rows):
+        present = [k for k, ids in enumerate(row) if ids]
+        for a, b in combinations(present, 2):
+            factor[r] = min(factor[r], closeness[a, b] / translation_parallelism)
+    return factor
+
+
 def calibrated(
     kinds: list[str], evidence: np.ndarray, calibration: dict[str, tuple[float, float]]
 ) -> np.ndarray:

@@ -75,6 +75,9 @@ class Alignment:
     """Per language pair (in column order), its alignment at its own resolution; see ``pair``."""
     baselines: dict[tuple[str, str], Baseline] = field(default_factory=dict)
     """Per language pair (in column order), the similarity baselines the scores are read against."""
+    parallelism: dict[tuple[str, str], float] = field(default_factory=dict)
+    """Per language pair (in column order), the share of both versions' sentences with a clear
+    counterpart in their own alignment: near 1 for close translations, low for unrelated texts."""
     settings: Settings | None = None
     """The settings it was made with, fitted values included."""
     provenance: Provenance | None = None

