@@ -7,11 +7,13 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+import warnings
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 
 from aligner.errors import AlignerError
+from aligner.languages import base_code
 
 _BINARY_MAGIC = (b"\x89PNG", b"\x1f\x8b", b"%PDF-", b"PK\x03\x04", b"\xff\xd8\xff", b"GIF8")
 _UTF16_32_BOMS = {
@@ -33,10 +35,53 @@ Left to every codec Python knows, short French came out as HP Roman-8."""
 _TIE = 0.01
 """Difference in charset-normalizer's chaos and coherence below which two decodings tie."""
 
+_LANGUAGE_ENCODINGS = {
+    "zh": ("gb18030", "big5"),
+    "ja": ("shift_jis", "cp932", "euc_jp", "iso2022_jp"),
+    "ko": ("euc_kr", "cp949"),
+    **dict.fromkeys(("ru", "uk", "bg", "be", "sr", "mk"), ("cp1251", "koi8_r", "iso8859_5")),
+    **dict.fromkeys(("cs", "pl", "hu", "ro", "sk", "sl", "hr", "bs"), ("cp1250", "iso8859_2")),
+    "el": ("cp1253", "iso8859_7"),
+    "tr": ("cp1254",),
+    "he": ("cp1255",),
+    **dict.fromkeys(("ar", "fa", "ur"), ("cp1256",)),
+    **dict.fromkeys(("lt", "lv", "et"), ("cp1257",)),
+    "vi": ("cp1258",),
+    "th": ("tis_620",),
+}
+"""The legacy code pages of a language, most used first: tried before any guess when the
+language is known, since a short text decodes as cleanly in the code pages of other scripts."""
 
-def read_text(path: Path, encoding: str | None = None) -> str:
-    """Read a text file in ``encoding``, or by default in whatever encoding it uses; line ends
-    come back as LF."""
+_SCRIPTS = {
+    "zh": {"CJK"},
+    "ja": {"CJK", "HIRAGANA", "KATAKANA"},
+    "ko": {"HANGUL", "CJK"},
+    **dict.fromkeys(("ru", "uk", "bg", "be", "sr", "mk", "kk"), frozenset({"CYRILLIC"})),
+    "el": {"GREEK"},
+    "he": {"HEBREW"},
+    **dict.fromkeys(("ar", "fa", "ur"), frozenset({"ARABIC"})),
+    "th": {"THAI"},
+    **dict.fromkeys(("hi", "mr", "ne"), frozenset({"DEVANAGARI"})),
+}
+"""The scripts a language is written in; a language not listed is taken to be in Latin script."""
+
+MIN_SCRIPT_SHARE = 0.5
+"""Share of a text's letters that must be in its language's scripts for a decoding to fit it."""
+
+
+def fits_script(text: str, lang: str) -> bool:
+    """Whether most of ``text``'s letters are in a script ``lang`` is written in."""
+    scripts = _SCRIPTS.get(base_code(lang), {"LATIN"})
+    letters = [c for c in text[:20_000] if c.isalpha()]
+    if not letters:
+        return True
+    fitting = sum(unicodedata.name(c, "").split(" ")[0] in scripts for c in letters)
+    return fitting >= MIN_SCRIPT_SHARE * len(letters)
+
+
+def read_text(path: Path, encoding: str | None = None, lang: str | None = None) -> str:
+    """Read a text file in ``encoding``, or by default in whatever encoding it uses (tried first
+    among the code pages of ``lang``, where given); line ends come back as LF."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -46,7 +91,7 @@ def read_text(path: Path, encoding: str | None = None) -> str:
         raise AlignerError(f"{path}: is a directory, expected a text file") from None
     except OSError as exc:
         raise AlignerError(f"{path}: cannot read ({exc.strerror})") from None
-    text = _decode_as(data, path, encoding) if encoding else _decode(data, path)
+    text = _decode_as(data, path, encoding) if encoding else _decode(data, path, lang)
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -70,7 +115,7 @@ def _decode_as(data: bytes, path: Path, encoding: str) -> str:
         raise AlignerError(f"{path}: not {encoding} text: {_position(data, err.start)}") from None
 
 
-def _decode(data: bytes, path: Path) -> str:
+def _decode(data: bytes, path: Path, lang: str | None = None) -> str:
     # UTF-16/32 are full of NUL bytes, so their BOM must be honoured before the binary check.
     for bom, codec in _UTF16_32_BOMS.items():
         if data.startswith(bom):
@@ -91,6 +136,26 @@ def _decode(data: bytes, path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         not_utf8 = _position(data, err.start)
+    if lang:
+        for encoding in _LANGUAGE_ENCODINGS.get(base_code(lang), ()):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if fits_script(text, lang):
+                return text
+    text = _guess(data, path, not_utf8)
+    if lang and not fits_script(text, lang):
+        warnings.warn(
+            f"{path}: read as a legacy encoding, its text is not in the script of {lang!r}: give its "
+            "encoding with --encoding",
+            stacklevel=3,
+        )
+    return text
+
+
+def _guess(data: bytes, path: Path, not_utf8: str) -> str:
+    """The decoding charset-normalizer finds best among the legacy code pages."""
     matches = from_bytes(data, cp_isolation=list(_LEGACY_ENCODINGS))
     best = matches.best()
     if best is None:

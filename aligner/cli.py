@@ -63,9 +63,11 @@ PROVENANCE_HELP = (
 )
 
 
-def parse_langs(value: str | None, count: int, distinct: bool = True) -> list[str] | None:
+def parse_langs(
+    value: str | None, count: int, distinct: bool = True, force: bool = False
+) -> list[str] | None:
     """Validate a ``--langs`` list: one known IETF code per input file (distinct unless told
-    otherwise), standardised."""
+    otherwise), standardised; a code that names no language (``und``) only if ``force``."""
     if value is None:
         return None
     import langcodes
@@ -80,6 +82,14 @@ def parse_langs(value: str | None, count: int, distinct: bool = True) -> list[st
             )
     # Compared once standardised, so that fr and FR or fra are caught as the same language.
     langs = [langcodes.standardize_tag(code) for code in langs]
+    from aligner.segment import names_a_language
+
+    for code in langs:
+        if not force and not names_a_language(code):
+            raise AlignerError(
+                f"{code!r} in --langs names no language, so sentences would be split by rules that may "
+                "not fit the text: give the text's language (e.g. ja), or --force-langs to keep it"
+            )
     if distinct:
         check_distinct(langs)
     return langs
@@ -122,15 +132,27 @@ def identify_languages(
     return langs
 
 
+def check_langs(paths: Sequence[Path], texts: Sequence[str | list[str]], langs: Sequence[str]) -> None:
+    """Warn where a given language code disagrees with what the text is clearly in."""
+    from aligner.segment import identified_otherwise
+
+    for path, text, lang in zip(paths, texts, langs, strict=True):
+        if _has_text(text):
+            found = identified_otherwise(lang, text if isinstance(text, str) else "\n".join(text))
+            if found:
+                message = f"{path} is given as {lang!r} but reads as {found!r}: is --langs right?"
+                warnings.warn(message, stacklevel=2)
+
+
 def _has_text(text: str | list[str]) -> bool:
     return bool(text if isinstance(text, list) else text.strip())
 
 
-def read_presplit(path: Path, encoding: str | None = None) -> list[str]:
+def read_presplit(path: Path, encoding: str | None = None, lang: str | None = None) -> list[str]:
     """One sentence per line, verbatim; line ``k`` (0-based) is sentence ``k``. A blank file has none."""
     from aligner.clean import read_text
 
-    text = read_text(path, encoding)
+    text = read_text(path, encoding, lang)
     if not text.strip():
         return []
     lines = text.split("\n")
@@ -144,9 +166,11 @@ def read_presplit(path: Path, encoding: str | None = None) -> list[str]:
     return lines
 
 
-def _read_inputs(args: argparse.Namespace, paths: list[Path]) -> list[str | list[str]]:
+def _read_inputs(
+    args: argparse.Namespace, paths: list[Path], langs: list[str] | None
+) -> list[str | list[str]]:
     """The text (or, with ``--presplit``, the lines) of each file; at least two must have some."""
-    texts = [_read(args, p) for p in paths]
+    texts = [_read(args, p, lang) for p, lang in zip(paths, langs or [None] * len(paths), strict=True)]
     empty = [str(p) for p, text in zip(paths, texts, strict=True) if not _has_text(text)]
     if len(paths) - len(empty) < 2:
         raise AlignerError(
@@ -155,11 +179,13 @@ def _read_inputs(args: argparse.Namespace, paths: list[Path]) -> list[str | list
     return texts
 
 
-def _read(args: argparse.Namespace, path: Path) -> str | list[str]:
+def _read(args: argparse.Namespace, path: Path, lang: str | None) -> str | list[str]:
     """A file's text, or with ``--presplit`` its lines (which are kept as sentences)."""
     from aligner.clean import read_text
 
-    return read_presplit(path, args.encoding) if args.presplit else read_text(path, args.encoding)
+    if args.presplit:
+        return read_presplit(path, args.encoding, lang)
+    return read_text(path, args.encoding, lang)
 
 
 def _api_options(args: argparse.Namespace) -> dict:
@@ -195,7 +221,9 @@ def _progress(args: argparse.Namespace) -> Iterator[Progress | None]:
 
 def _align_files(args: argparse.Namespace, paths: list[Path], langs: list[str] | None) -> Alignment:
     """Read, split and align FILES, as ``align`` and ``report`` take them."""
-    texts = _read_inputs(args, paths)
+    texts = _read_inputs(args, paths, langs)
+    if langs:
+        check_langs(paths, texts, langs)
     return _align_versions(args, texts, langs or identify_languages(paths, texts))
 
 
@@ -393,14 +421,16 @@ def _align(args: argparse.Namespace) -> None:
     # Two files are versions of one text by the user's word; a folder, or more files with a
     # language twice, make a collection to be grouped.
     distinct = not from_folder and len(paths) == 2
-    langs = parse_langs(args.langs, len(paths), distinct)
+    langs = parse_langs(args.langs, len(paths), distinct, args.force_langs)
     if args.output:
         _check_outputs(output_paths(args.output, fmt, list(dict.fromkeys(langs or []))), paths)
     _check_plots(args.plots)
-    texts = _read_inputs(args, paths)
+    texts = _read_inputs(args, paths, langs)
     if from_folder:
         paths, texts = _skip_empty(paths, texts)
-    if not langs:
+    if langs:
+        check_langs(paths, texts, langs)
+    else:
         langs = identify_languages(paths, texts, distinct, folder=from_folder)
         if args.output and fmt == "moses":  # the files' names were not known before
             _check_outputs(output_paths(args.output, fmt, list(dict.fromkeys(langs))), paths)
@@ -425,7 +455,7 @@ def _align(args: argparse.Namespace) -> None:
 
 def _report(args: argparse.Namespace) -> None:
     paths = _input_paths(args)
-    langs = parse_langs(args.langs, len(paths))
+    langs = parse_langs(args.langs, len(paths), force=args.force_langs)
     check_model(args.model)
     for option, value in (("--min-score", args.min_score), ("--max-length-z", args.max_length_z)):
         if not math.isfinite(value):
@@ -503,7 +533,8 @@ def _split(args: argparse.Namespace) -> None:
 
     if args.output:
         _check_outputs([Path(args.output)], [Path(args.file)])
-    text = read_text(Path(args.file), args.encoding)
+    text = read_text(Path(args.file), args.encoding, args.lang)
+    check_langs([Path(args.file)], [text], [args.lang])
     warn_wordless(args.file, text)
     sentences = split_sentences(text, args.lang, keep_urls=not args.drop_urls)
     content = "".join(s + "\n" for s in sentences)
@@ -521,7 +552,7 @@ def _mine(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     paths = [Path(args.file_a), Path(args.file_b)]
     # Mining compares any two documents, so both may be in one language.
-    langs = parse_langs(args.langs, len(paths), distinct=False)
+    langs = parse_langs(args.langs, len(paths), distinct=False, force=args.force_langs)
     check_model(args.model)
     if _resolved(paths[0]) == _resolved(paths[1]):
         raise AlignerError(f"{paths[1]} is given twice: mine compares two different documents")
@@ -531,11 +562,14 @@ def _mine(args: argparse.Namespace) -> None:
         if Path(args.output).suffix.lower() != ".tsv":
             raise AlignerError(f"mine writes TSV: name the output file *.tsv, not {args.output}")
         _check_outputs(output_paths(args.output, "tsv", []), paths)
-    texts = [_read(args, p) for p in paths]
+    texts = [_read(args, p, lang) for p, lang in zip(paths, langs or [None, None], strict=True)]
     for path, text in zip(paths, texts, strict=True):
         if not _has_text(text):
             raise AlignerError(f"nothing to mine: {path} is empty")
-    langs = langs or identify_languages(paths, texts, distinct=False)
+    if langs:
+        check_langs(paths, texts, langs)
+    else:
+        langs = identify_languages(paths, texts, distinct=False)
     from aligner.api import mine_texts
 
     with _progress(args) as report:
@@ -584,6 +618,7 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="every input line is one sentence, kept verbatim; line k is id k",
     )
+    _add_force_langs(parser)
     parser.add_argument(
         "--min-parallelism",
         type=float,
@@ -599,6 +634,15 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
         "deletions and insertions instead of joining the rows where the others have it",
     )
     _add_encoding_arguments(parser)
+
+
+def _add_force_langs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force-langs",
+        action="store_true",
+        help="take --langs as given, also a code that names no language (und, mul); a code the text "
+        "clearly disagrees with is a warning either way",
+    )
 
 
 def _add_encoding_arguments(parser: argparse.ArgumentParser) -> None:
@@ -729,6 +773,7 @@ def build_parser() -> argparse.ArgumentParser:
     mine.add_argument(
         "--presplit", action="store_true", help="every input line is one sentence, verbatim; line k is id k"
     )
+    _add_force_langs(mine)
     mine.add_argument(
         "--threshold",
         type=float,

@@ -206,6 +206,39 @@ def split_sentences(text: str, lang: str, *, keep_urls: bool = True) -> list[str
     return [s for s in sentences if keep_urls or not _BARE_URL.fullmatch(s)]
 
 
+NOT_A_LANGUAGE = {"und", "mul", "zxx", "mis"}
+"""Codes that name no language (undetermined, several, no linguistic content, uncoded), with
+which the splitter falls back to rules that may not fit the text at all."""
+
+
+def names_a_language(lang: str) -> bool:
+    """Whether ``lang`` names a language whose rules the splitter can pick (not ``und``, ``mul``,
+    ``zxx``, ``mis`` or a private-use ``qaa``-``qtz``)."""
+    base = base_code(lang)
+    return base not in NOT_A_LANGUAGE and not ("qaa" <= base <= "qtz" and len(base) == 3)
+
+
+CLEAR_IDENTIFICATION = 0.9
+"""Confidence of language identification from which a given language code that disagrees with
+it is worth a warning."""
+
+
+def identified_otherwise(lang: str, text: str) -> str | None:
+    """The language ``text`` is clearly in, where that is not ``lang``; None where they agree, or
+    where ``lang`` is one the identifier does not know, or the text is not clearly in one."""
+    if base_code(lang) not in _DETECTABLE.split():
+        return None
+    sample = _sample(text)
+    confidences = _detector().compute_language_confidence_values(sample) if sample.strip() else []
+    if not confidences or confidences[0].value < CLEAR_IDENTIFICATION:
+        return None
+    try:
+        found = detect_language(text)
+    except AlignerError:
+        return None
+    return None if found == base_code(lang) else found
+
+
 def warn_wordless(label: str, text: str) -> None:
     """Warn that ``split_sentences`` leaves out the lines of ``text`` with no letter or digit."""
     left_out = wordless(text)
@@ -231,9 +264,14 @@ _MIN_HIRAGANA_SHARE = 0.05
 _NOT_WORDS = re.compile(r"\S*(?:://|www\.|@)\S*")
 
 
+def _sample(text: str) -> str:
+    """What identification reads of a text: its cleaned start, without addresses."""
+    return _NOT_WORDS.sub(" ", " ".join(clean_text(text[:50_000])))
+
+
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the main language of `text`; AlignerError when it cannot be told."""
-    sample = _NOT_WORDS.sub(" ", " ".join(clean_text(text[:50_000])))
+    sample = _sample(text)
     if not any(c.isalpha() for c in sample):
         raise AlignerError("cannot detect the language: the text has no words; give the language code")
     language = _detector().detect_language_of(sample)

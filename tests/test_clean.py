@@ -216,3 +216,20 @@ def test_missing_file_and_directory_raise(tmp_path):
         read_text(tmp_path / "missing.txt")
     with pytest.raises(AlignerError, match="directory"):
         read_text(tmp_path)
+
+
+def test_short_legacy_text_is_read_in_its_languages_code_page(tmp_path):
+    path = tmp_path / "gbk.txt"
+    path.write_bytes("我们对他的贡献深表敬意。他将继续与我们合作。".encode("gbk"))
+    assert read_text(path, lang="zh") == "我们对他的贡献深表敬意。他将继续与我们合作。"
+    path.write_bytes("Привет, как дела? Всё хорошо.".encode("cp1251"))
+    assert read_text(path, lang="ru") == "Привет, как дела? Всё хорошо."
+
+
+def test_a_decoding_in_the_wrong_script_is_warned_about(tmp_path):
+    import pytest
+
+    path = tmp_path / "ru.txt"
+    path.write_bytes("Привет, как дела? Всё хорошо у нас.".encode("cp1251"))
+    with pytest.warns(UserWarning, match="not in the script of 'fr'"):
+        read_text(path, lang="fr")

