@@ -34,6 +34,7 @@ def align(
     use_cache: bool = True,
     settings: Settings | None = None,
     keep_urls: bool = True,
+    device: str = "auto",
     progress: bool | Progress = False,
 ) -> Alignment:
     """Align versions of one document, keyed by language code, in column order.
@@ -52,7 +53,8 @@ def align(
     for lang in empty:
         warnings.warn(f"no sentences in {lang!r}: its column stays empty", stacklevel=2)
     with callback(progress) as report:
-        embedded, encoder = embed_versions(list(sentences.items()), model, cache_dir, use_cache, report)
+        documents = list(sentences.items())
+        embedded, encoder = embed_versions(documents, model, cache_dir, use_cache, report, device)
         settings, provenance = settled(settings, encoder)
         return align_versions(embedded, settings, progress=report, provenance=provenance)
 
@@ -65,6 +67,7 @@ def align_collection(
     use_cache: bool = True,
     settings: Settings | None = None,
     keep_urls: bool = True,
+    device: str = "auto",
     progress: bool | Progress = False,
 ) -> Corpus:
     """Find which documents are versions of one text, align each such group N-way, and stack
@@ -86,7 +89,8 @@ def align_collection(
             f"the documents are all in {langs.pop()!r}: versions of one text come in two or more languages"
         )
     with callback(progress) as report:
-        versions, encoder = embed_versions(list(sentences.values()), model, cache_dir, use_cache, report)
+        documents = list(sentences.values())
+        versions, encoder = embed_versions(documents, model, cache_dir, use_cache, report, device)
         settings, provenance = settled(settings, encoder)
         embedded = [Document(name, version) for name, version in zip(sentences, versions, strict=True)]
         links = link_documents(embedded, settings, progress=report)

@@ -200,6 +200,7 @@ def _api_options(args: argparse.Namespace) -> dict:
         "cache_dir": args.cache_dir,
         "use_cache": not args.no_cache,
         "keep_urls": not args.drop_urls,
+        "device": args.device,
         "settings": settings,
     }
 
@@ -659,6 +660,12 @@ def _add_encoding_arguments(parser: argparse.ArgumentParser) -> None:
         help="embeddings and converted models (default: $ALIGNER_CACHE_DIR or ~/.cache/aligner)",
     )
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
+    parser.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="where sentence-transformers runs: auto (default) takes a GPU that torch sees, else the CPU",
+    )
     _add_reading_arguments(parser)
 
 

@@ -179,6 +179,7 @@ def mine_texts(
     use_cache: bool = True,
     settings: Settings | None = None,
     keep_urls: bool = True,
+    device: str = "auto",
     progress: bool | Progress = False,
 ) -> Mined:
     """Mine two documents given as ``(language, text or sentences)``; the languages may be the
@@ -204,7 +205,7 @@ def mine_texts(
             )
         sides.append((lang, sentences))
     with callback(progress) as report:
-        (a_version, b_version), encoder = embed_versions(sides, model, cache_dir, use_cache, report)
+        (a_version, b_version), encoder = embed_versions(sides, model, cache_dir, use_cache, report, device)
     settings, provenance = settled(replace(settings, mining=mining), encoder)
     return mine(
         a_version,

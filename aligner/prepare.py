@@ -38,13 +38,15 @@ def embed_versions(
     cache_dir: Path | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
+    device: str = "auto",
 ) -> tuple[list[Version], Encoder]:
     """Each ``(lang, sentences)`` as a ``Version``, all encoded in one pass, and the encoder.
 
     ``model`` is a name for ``load_encoder`` or an encoder object; the cache lives under
-    ``cache_dir`` (default ``default_cache_dir()``) unless ``use_cache`` is off.
+    ``cache_dir`` (default ``default_cache_dir()``) unless ``use_cache`` is off; ``device`` as in
+    ``load_encoder``.
     """
-    encoder = load_encoder(model, cache_dir) if isinstance(model, str) else model
+    encoder = load_encoder(model, cache_dir, device) if isinstance(model, str) else model
     cache = open_cache(cache_dir, use_cache)
     vectors = encode([s for _, sentences in documents for s in sentences], encoder, cache, progress)
     ends = np.cumsum([len(sentences) for _, sentences in documents])

