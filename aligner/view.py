@@ -56,6 +56,9 @@ _STYLE = (
     ".aligner-table sup,.aligner-table small{opacity:0.6}"
     "</style>"
 )
+_CELL = "text-align:start;vertical-align:top"
+"""On every cell, inline: JupyterLab drops the style block of an untrusted output, and its own
+rule right-aligns table cells; ``start`` is the right side for right-to-left text."""
 _LOW_ROW = "background:rgba(214,39,40,0.13)"
 _GAP = "background:rgba(255,159,28,0.2);font-style:italic"
 
@@ -85,7 +88,7 @@ def _cell(alignment: Alignment, r: int, c: int) -> str:
         room -= len(sentence)
     clipped = parts[-1] == "…" or room < 0
     title = f' title="{escape(alignment.text(r, c))}"' if clipped else ""
-    return f'<td lang="{escape(version.lang)}" dir="auto"{title}>{" ".join(parts)}</td>'
+    return f'<td lang="{escape(version.lang)}" dir="auto" style="{_CELL}"{title}>{" ".join(parts)}</td>'
 
 
 def _score(score: float, bead: str) -> str:
@@ -95,7 +98,7 @@ def _score(score: float, bead: str) -> str:
         f'background:rgba(128,128,128,0.2)"><span style="display:block;width:{score:.0%};height:100%;'
         f'background:hsl({hue},70%,45%)"></span></span>'
     )
-    return f"<td>{bar} {score:.2f}<br><small>{bead}</small></td>"
+    return f'<td style="{_CELL}">{bar} {score:.2f}<br><small>{bead}</small></td>'
 
 
 def _group_columns(alignment: Alignment) -> dict[int, list[int]]:
@@ -111,14 +114,14 @@ def _row(alignment: Alignment, r: int, group: dict[int, list[int]], min_score: f
     present = [c for c, ids in enumerate(row) if ids]
     mates = group[present[0]]
     bead = "unaligned" if len(present) == 1 else "-".join(str(len(row[c])) for c in mates)
-    cells = [f"<td><small>{r}</small></td>"]
+    cells = [f'<td style="{_CELL}"><small>{r}</small></td>']
     for c, ids in enumerate(row):
         if ids:
             cells.append(_cell(alignment, r, c))
         elif c in mates:  # a language of this row's group with nothing here: a gap
-            cells.append(f'<td style="{_GAP}">no {escape(alignment.langs[c])}</td>')
+            cells.append(f'<td style="{_GAP};{_CELL}">no {escape(alignment.langs[c])}</td>')
         else:
-            cells.append("<td></td>")
+            cells.append(f'<td style="{_CELL}"></td>')
     score = float(alignment.scores[r])
     cells.append(_score(score, bead))
     low = f' style="{_LOW_ROW}" title="score below {min_score}"' if score < min_score else ""
@@ -148,12 +151,13 @@ def to_html(
     shown = selected[first : first + page_rows]
     head = ['<col style="width:3em">']
     head += ["<col>"] * len(alignment.versions)
-    head += ['<col style="width:7em">', "<thead><tr><th>#</th>"]
+    head += ['<col style="width:7em">', f'<thead><tr><th style="{_CELL}">#</th>']
     for version, aligned in zip(alignment.versions, aligned_counts(alignment), strict=True):
         head.append(
-            f"<th>{escape(version.lang)} <small>{aligned}/{len(version.sentences)} aligned</small></th>"
+            f'<th style="{_CELL}">{escape(version.lang)} <small>{aligned}/{len(version.sentences)} '
+            "aligned</small></th>"
         )
-    head.append("<th>score</th></tr></thead>")
+    head.append(f'<th style="{_CELL}">score</th></tr></thead>')
     facts = [f"{len(alignment.rows):,} rows"]
     if len(alignment.scores):
         facts.append(f"mean score {alignment.scores.mean():.2f}")
