@@ -37,8 +37,10 @@ from aligner.evaluate import evaluate_paths
 from aligner.export import (
     FORMATS,
     check_writable,
+    files,
     format_for,
     is_stream,
+    kept_rows,
     output_paths,
     render,
     with_sidecar,
@@ -408,6 +410,8 @@ def _align(args: argparse.Namespace) -> None:
     # Everything that can be checked without reading the files is, so that no mistake costs a run.
     check_model(args.model)
     fmt = args.format or _format_of(args.output)
+    if args.min_row_score is not None and not math.isfinite(args.min_row_score):
+        raise AlignerError(f"--min-row-score must be a finite number, got {args.min_row_score}")
     if fmt == "align" and from_folder:
         raise AlignerError(".align output needs exactly two inputs, not a folder")
     if fmt == "align" and len(paths) != 2:
@@ -441,10 +445,11 @@ def _align(args: argparse.Namespace) -> None:
     else:
         result = _align_versions(args, texts, langs)
     _check_parallelism(result, args.min_parallelism)
+    written = kept_rows(result, args.only_linked, args.min_row_score)
     if args.output:
-        write(result, args.output, fmt)
+        write(written, args.output, fmt)
     else:
-        sys.stdout.write(render(result, fmt))
+        sys.stdout.write(render(written, fmt))
     _save_plots(result, args.plots, args.quiet)
     if not args.quiet:
         seconds = time.perf_counter() - started
@@ -464,6 +469,8 @@ def _report(args: argparse.Namespace) -> None:
     outputs = [Path(args.output)] if args.output else []
     if args.units:
         outputs += output_paths(args.units, "tsv", [])
+    if args.alignment:
+        outputs += output_paths(args.alignment, _format_of(args.alignment), [])
     _check_outputs(outputs, paths)
     _check_plots(args.plots)
     from aligner.export import provenance_record
@@ -483,6 +490,8 @@ def _report(args: argparse.Namespace) -> None:
     if args.units:
         table = units.round(4).to_csv(sep="\t", index=False, lineterminator="\n")
         contents |= with_sidecar(args.units, table, result["provenance"], "report units")
+    if args.alignment:
+        contents |= files(alignment, args.alignment, _format_of(args.alignment))
     write_atomic_many(contents)
     _save_plots(alignment, args.plots, args.quiet)
 
@@ -720,6 +729,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="output format, instead of the suffix of -o; moses writes one plain-text file per "
         "language, OUT.L, a line per row",
     )
+    align.add_argument(
+        "--only-linked",
+        action="store_true",
+        help="write only rows with two or more languages (for TMX and Moses: CAT and MT tools take a "
+        "unit of one language for text to translate); every sentence is then no longer in the output",
+    )
+    align.add_argument(
+        "--min-row-score", type=float, metavar="S", help="write only rows scored S or more (as --only-linked)"
+    )
     align.add_argument("--plots", type=Path, metavar="DIR", help="also save PNG plots into DIR")
     align.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     align.set_defaults(run=_align)
@@ -733,6 +751,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_arguments(report)
     report.add_argument("-o", "--output", help="write the summary as JSON here")
     report.add_argument("--units", help="write the per-unit quality signals as TSV here")
+    report.add_argument(
+        "--alignment",
+        metavar="OUT",
+        help="also write the alignment here, as align -o does (.tsv, .jsonl, .tmx, .align)",
+    )
     report.add_argument("--plots", type=Path, metavar="DIR", help="also save PNG plots into DIR")
     report.add_argument(
         "--min-score", type=float, default=DEFAULTS.report.min_score, help="flag units scored below this"

@@ -18,6 +18,7 @@ import secrets
 import stat
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,30 @@ def to_tsv(alignment: Table) -> str:
     buffer = io.StringIO()
     alignment.to_pandas().to_csv(buffer, sep="\t", index=False, lineterminator="\n")
     return buffer.getvalue()
+
+
+def kept_rows(alignment: Table, only_linked: bool = False, min_score: float | None = None) -> Table:
+    """The table with only the rows that hold two or more languages (``only_linked``) and are
+    scored ``min_score`` or more, for translation memories and MT training, which take a unit of
+    one language for text to translate; the provenance says what was left out. Unlike every
+    other output, such a table does not hold every sentence."""
+    if not only_linked and min_score is None:
+        return alignment
+    keep = [
+        r
+        for r, row in enumerate(alignment.rows)
+        if (not only_linked or sum(bool(ids) for ids in row) > 1)
+        and (min_score is None or alignment.scores[r] >= min_score)
+    ]
+    if not keep:
+        raise AlignerError("no row is left to write by --only-linked and --min-row-score: nothing written")
+    kept = alignment.subset(keep)
+    chosen = {"export.only_linked": only_linked, "export.min_row_score": min_score}
+    provenance = alignment.provenance or UNKNOWN
+    kept.provenance = replace(
+        provenance, settings={**provenance.settings, **{k: v for k, v in chosen.items() if v}}
+    )
+    return kept
 
 
 def provenance_record(alignment: Table) -> dict:
@@ -208,12 +233,9 @@ def with_sidecar(path: str | Path, content: str, record: dict, fmt: str, **facts
 
 
 def write_moses(alignment: Table, prefix: str | Path) -> list[Path]:
-    """``PREFIX.L`` for each language and ``PREFIX.meta.json``, all or none."""
-    paths = moses_paths(prefix, alignment.langs)
-    contents = dict(zip(paths, to_moses(alignment).values(), strict=True))
-    contents[meta_path(prefix)] = meta(provenance_record(alignment), format="moses", **_facts(alignment))
-    write_atomic_many(contents)
-    return paths
+    """``PREFIX.L`` for each language and ``PREFIX.meta.json``, all or none; return the text files."""
+    write(alignment, prefix, "moses")
+    return moses_paths(prefix, alignment.langs)
 
 
 def _facts(alignment: Table) -> dict[str, object]:
@@ -364,16 +386,23 @@ def output_paths(path: str | Path, fmt: str, langs: list[str]) -> list[Path]:
     return [Path(path), meta_path(path)] if sidecar else [Path(path)]
 
 
-def write(alignment: Table, path: str | Path, fmt: str | None = None) -> list[Path]:
-    """Write ``alignment`` to ``path`` in ``fmt`` (default: from the suffix; ``moses`` takes
-    ``path`` as a prefix), with its provenance; return the files written, all or none."""
+def files(alignment: Table, path: str | Path, fmt: str | None = None) -> dict[Path, str]:
+    """What writing ``alignment`` to ``path`` in ``fmt`` (default: from the suffix; ``moses``
+    takes ``path`` as a prefix) creates, with its provenance: ``{path: content}``."""
     fmt = fmt or format_for(path)
+    record = provenance_record(alignment)
     if fmt == "moses":
-        return [*write_moses(alignment, path), meta_path(path)]
+        contents = dict(zip(moses_paths(path, alignment.langs), to_moses(alignment).values(), strict=True))
+        contents[meta_path(path)] = meta(record, format="moses", **_facts(alignment))
+        return contents
     content = render(alignment, fmt)
     if fmt in SIDECAR_FORMATS:
-        contents = with_sidecar(path, content, provenance_record(alignment), fmt, **_facts(alignment))
-    else:
-        contents = {Path(path): content}
+        return with_sidecar(path, content, record, fmt, **_facts(alignment))
+    return {Path(path): content}
+
+
+def write(alignment: Table, path: str | Path, fmt: str | None = None) -> list[Path]:
+    """Write ``files(alignment, path, fmt)``, all or none; return their paths."""
+    contents = files(alignment, path, fmt)
     write_atomic_many(contents)
     return list(contents)

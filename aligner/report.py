@@ -9,6 +9,7 @@ distrust the unit. ``summary`` condenses it per language and per pair into a JSO
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
 from itertools import combinations
 from typing import TYPE_CHECKING
 
@@ -29,9 +30,10 @@ def limits(
     """What to flag: the thresholds given, else the alignment's settings', else the defaults."""
     settings = getattr(alignment, "settings", None)
     default = settings.report if settings is not None else ReportSettings()
-    return ReportSettings(
-        default.min_score if min_score is None else min_score,
-        default.max_length_z if max_length_z is None else max_length_z,
+    return replace(
+        default,
+        min_score=default.min_score if min_score is None else min_score,
+        max_length_z=default.max_length_z if max_length_z is None else max_length_z,
     )
 
 
@@ -43,9 +45,9 @@ MIN_LENGTH_SAMPLE = 5
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
-LOW_SCORE, LENGTH, MERGE = "low score", "length ratio", "m-n bead"
-"""Flag reasons: row score below ``min_score``, extreme length ratio, a bead with m, n >= 1 not 1-1
-(``ReportSettings``)."""
+LOW_SCORE, LENGTH, MERGE = "low score", "length ratio", "weak merge"
+"""Flag reasons (``ReportSettings``): row score below ``min_score``, extreme length ratio, an m-n
+unit weaker than most one-to-one units of the pair."""
 
 COLUMNS = [
     "row",
@@ -125,9 +127,7 @@ def _robust_z(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return (values - centre) / spread
 
 
-def _pair_quality(
-    alignment: Alignment, lang_a: str, lang_b: str, min_score: float, max_length_z: float
-) -> pd.DataFrame:
+def _pair_quality(alignment: Alignment, lang_a: str, lang_b: str, flag: ReportSettings) -> pd.DataFrame:
     ca, cb = column(alignment, lang_a), column(alignment, lang_b)
     a, b = alignment.versions[ca], alignment.versions[cb]
     rows = [r for r, row in enumerate(alignment.rows) if row[ca] or row[cb]]
@@ -144,14 +144,16 @@ def _pair_quality(
     margin[matched] = _margins(a, b, [s for s, m in zip(spans, matched, strict=True) if m])
     similarity = alignment.pair_scores.get((lang_a, lang_b), np.full(len(alignment.rows), np.nan))[rows]
     score = alignment.scores[rows]
+    usual = similarity[one_to_one & np.isfinite(similarity)]
+    weak = np.quantile(usual, flag.weak_merge_quantile) if len(usual) >= MIN_LENGTH_SAMPLE else -np.inf
     flags = []
     for k, (x, y) in enumerate(spans):
         reasons = []
-        if score[k] < min_score:
+        if score[k] < flag.min_score:
             reasons.append(LOW_SCORE)
-        if abs(length_z[k]) > max_length_z:  # NaN compares False: unmatched units have no ratio
+        if abs(length_z[k]) > flag.max_length_z:  # NaN compares False: unmatched units have no ratio
             reasons.append(LENGTH)
-        if x and y and (len(x) > 1 or len(y) > 1):
+        if x and y and (len(x) > 1 or len(y) > 1) and similarity[k] < weak:
             reasons.append(MERGE)
         flags.append(", ".join(reasons))
     return pd.DataFrame(
@@ -191,13 +193,11 @@ def quality(
     - ``score``: the row's calibrated chance of being right (the TSV's ``score``)
     - ``chars_a``, ``chars_b``, ``length_ratio`` (b over a), ``length_z``: the log ratio in robust
       standard deviations from the median of the pair's one-to-one units
-    - ``flags``: reasons for suspicion (``low score``, ``length ratio``, ``m-n bead``), ``flagged``
+    - ``flags``: reasons for suspicion (``low score``, ``length ratio``, ``weak merge``), ``flagged``
     - ``text_a``, ``text_b``
     """
     flag = limits(alignment, min_score, max_length_z)
-    frames = [
-        _pair_quality(alignment, a, b, flag.min_score, flag.max_length_z) for a, b in aligned_pairs(alignment)
-    ]
+    frames = [_pair_quality(alignment, a, b, flag) for a, b in aligned_pairs(alignment)]
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(frames, ignore_index=True)
@@ -269,7 +269,7 @@ def summary(
         "groups": [list(group) for group in alignment.groups],
         "mean_score": round(float(alignment.scores.mean()), 4) if len(alignment.scores) else None,
         "flagged_rows": int(units.loc[units["flagged"], "row"].nunique()),
-        "thresholds": {"min_score": flag.min_score, "max_length_z": flag.max_length_z},
+        "thresholds": asdict(flag),
         "pairs": pairs,
     }
 
@@ -283,7 +283,7 @@ def format_summary(report: dict) -> str:
     lines = [
         f"{report['rows']} rows, mean score {number(report['mean_score'])}, {report['flagged_rows']} rows "
         f"flagged (score < {report['thresholds']['min_score']}, |length z| > "
-        f"{report['thresholds']['max_length_z']}, or m-n beads)"
+        f"{report['thresholds']['max_length_z']}, or merges weaker than most one-to-one units)"
     ]
     if len(report["groups"]) > 1:
         lines.append(

@@ -98,6 +98,10 @@ class ReportSettings:
     """Rows scored below this are more likely wrong than right (the score is a calibrated chance)."""
     max_length_z: float = 3.0
     """A length ratio this many robust standard deviations from the pair's usual one is flagged."""
+    weak_merge_quantile: float = 0.1
+    """An m-n unit whose similarity is below this quantile of the pair's one-to-one units' is
+    flagged: a merge that holds a sentence it should not. Merges as good as most one-to-one units
+    are not (a long sentence covering several is no fault)."""
 
 
 @dataclass(frozen=True)

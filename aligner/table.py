@@ -9,7 +9,7 @@ a stage (``to_tsv``, the Jupyter view, plots, quality) import it when called.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import TYPE_CHECKING
 
@@ -59,6 +59,27 @@ def row_beads(ids_a: tuple[int, ...], ids_b: tuple[int, ...]) -> list[Bead]:
     return [((i,), ()) for i in ids_a] + [((), (j,)) for j in ids_b]
 
 
+class PairBeads(list):
+    """Two languages' beads (a list of ``(ids_a, ids_b)``), with their texts at hand."""
+
+    def __init__(self, beads: list[Bead], a: Version, b: Version) -> None:
+        super().__init__(beads)
+        self.a, self.b = a, b
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per bead: ``L_ids`` and ``L`` (the text) for each language."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                f"{self.a.lang}_ids": [",".join(map(str, x)) for x, _ in self],
+                self.a.lang: [joiner(self.a.lang).join(self.a.sentences[i] for i in x) for x, _ in self],
+                f"{self.b.lang}_ids": [",".join(map(str, y)) for _, y in self],
+                self.b.lang: [joiner(self.b.lang).join(self.b.sentences[j] for j in y) for _, y in self],
+            }
+        )
+
+
 @dataclass(repr=False)
 class Alignment:
     """An N-way sentence alignment: rows in document order, a column per language."""
@@ -102,7 +123,7 @@ class Alignment:
         version = self.versions[column]
         return joiner(version.lang).join(version.sentences[i] for i in self.rows[row][column])
 
-    def pair(self, lang_a: str, lang_b: str) -> list[Bead]:
+    def pair(self, lang_a: str, lang_b: str) -> PairBeads:
         """The alignment of two languages at their own resolution, in the rows' order.
 
         A row holds what all its languages share, so where a third language joins two sentences
@@ -115,10 +136,23 @@ class Alignment:
         """
         a, b = self.langs.index(lang_a), self.langs.index(lang_b)
         if (lang_a, lang_b) in self.pair_beads:
-            return self.pair_beads[lang_a, lang_b]
-        if (lang_b, lang_a) in self.pair_beads:
-            return [(tgt, src) for src, tgt in self.pair_beads[lang_b, lang_a]]
-        return [bead for row in self.rows for bead in row_beads(row[a], row[b])]
+            beads = self.pair_beads[lang_a, lang_b]
+        elif (lang_b, lang_a) in self.pair_beads:
+            beads = [(tgt, src) for src, tgt in self.pair_beads[lang_b, lang_a]]
+        else:
+            beads = [bead for row in self.rows for bead in row_beads(row[a], row[b])]
+        return PairBeads(beads, self.versions[a], self.versions[b])
+
+    def subset(self, keep: list[int]) -> Alignment:
+        """The table with only rows ``keep`` (for an export that leaves some out); the pairs'
+        own alignments go, since they cover every sentence."""
+        return replace(
+            self,
+            rows=[self.rows[r] for r in keep],
+            scores=self.scores[keep],
+            pair_scores={pair: values[keep] for pair, values in self.pair_scores.items()},
+            pair_beads={},
+        )
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per aligned unit: ``L`` and ``L_ids`` per language, ``score``, ``score_L1_L2``."""
@@ -219,6 +253,15 @@ class Corpus:
             f"Corpus({len(self.rows)} rows; {len(self.grouping.groups)} groups, "
             f"{len(self.grouping.unmatched)} unmatched; languages {', '.join(self.langs)})"
         )
+
+    def subset(self, keep: list[int]) -> Corpus:
+        """The corpus with only rows ``keep`` (for an export that leaves some out)."""
+        by_part: dict[str, list[int]] = {name: [] for name, _ in self.parts}
+        for r in keep:
+            _, row = self._origin[r]
+            by_part[self.docs[r]].append(row)
+        parts = [(name, alignment.subset(by_part[name])) for name, alignment in self.parts if by_part[name]]
+        return Corpus(self.langs, parts, self.grouping, self.settings, self.provenance)
 
     def table(self, name: str) -> Alignment:
         """The alignment of the group or unmatched document ``name``."""

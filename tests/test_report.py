@@ -49,16 +49,17 @@ def test_quality_gives_each_unit_its_signals(alignment):
         "length ratio",
         "",
         "",
-        "low score, m-n bead",
+        "low score, weak merge",
         "low score",
         "",
         "",
     ]
     assert units["flagged"].sum() == 3
     relaxed = quality(alignment, min_score=0.35, max_length_z=100)
-    assert (
-        relaxed["flags"][3] == "" and relaxed["flags"][6] == "m-n bead" and relaxed["flags"][7] == "low score"
-    )
+    assert relaxed["flags"][3] == "" and relaxed["flags"][7] == "low score"
+    assert relaxed["flags"][6] == "weak merge"
+    alignment.pair_scores["a", "b"][6] = 0.6  # a merge as good as the one-to-one units
+    assert quality(alignment, min_score=0.35)["flags"][6] == ""
 
 
 def test_length_z_needs_enough_one_to_one_units(alignment):
@@ -79,7 +80,7 @@ def test_summary_counts_coverage_scores_and_flags(alignment):
     assert pair["beads"] == {"0-1": 1, "1-0": 1, "1-1": 7, "2-1": 1}
     assert pair["coverage"]["a"]["coverage"] == 0.9
     assert pair["similarity"]["q50"] == 0.6 and pair["similarity"]["mean"] == pytest.approx(0.5625)
-    assert pair["flagged"] == 3 and pair["flags"] == {"low score": 2, "length ratio": 1, "m-n bead": 1}
+    assert pair["flagged"] == 3 and pair["flags"] == {"low score": 2, "length ratio": 1, "weak merge": 1}
     text = format_summary(report)
     assert "a-b" in text and "90% / 89%" in text and "3 rows flagged" in text
 
