@@ -55,6 +55,7 @@ _LETTER_BEFORE_NUMBER = re.compile(r"(?:^|\s)[^\W\d_]\.$")
 _NUMBER_GOES_ON = re.compile(r"\d(?!\d{0,2}\.\s)")  # a number, but not a list number ("7200 m. 21. Nördlich")
 _INITIALISM = re.compile(r"(?:^|[\s(«\"'“‘])(?:[^\W\d_]\.){2,}(?:\s*[»\"'”’)])?$")
 _OPENERS = "\"'“‘«‹([¿¡"
+_QUOTE_OPENERS = "\"“«‹„"
 _CLOSERS = re.escape("\"'”’」』）)》〉】〕]］»›")
 # Sentence-final marks of the scripts sentencex knows; ";" is the Greek question mark.
 _FINAL = re.compile(rf"[.!?…。！？｡‼⁇⁈⁉।॥؟۔።။։;](?:\s*[{_CLOSERS}])*$")
@@ -170,6 +171,10 @@ def _continues(previous: str, piece: str, lang: str) -> bool:
         return False  # a bare address after a sentence is boilerplate of its own, never the sentence's end
     # A Latin-script sentence never starts in lower case ("dll. lalu", "etc. et la suite"), nor with a colon
     # or a semicolon ("etc. ; peine perdue"); a comma may be a German opening quote in OCR'd text (",Yeti'").
+    # A quotation opened after a full stop is a sentence of its own, in whatever case it starts
+    # ('de l'IA. "un rôle..."'), even where an earlier quotation was left open.
+    if piece[:1] in _QUOTE_OPENERS and tail[-1:] in ".!?…":
+        return False
     return start.islower() or start in ";:"
 
 
