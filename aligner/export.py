@@ -256,9 +256,17 @@ def render(alignment: Table, fmt: str) -> str:
     return FORMATS[fmt](alignment)
 
 
+_STREAM_NAMES = re.compile(r"/dev/(?:std(?:in|out|err)|fd/\d+)|/proc/(?:self|\d+)/fd/\d+")
+"""Names of a process's own open files: written through whatever they are open on (a terminal,
+a pipe, or the file the shell redirected stdout to)."""
+
+
 def is_stream(path: str | Path) -> bool:
     """Whether ``path`` is, or links to, something that is written through rather than replaced:
-    a character device (``/dev/null``, a terminal), a FIFO or a socket (``-o >(gzip > x.gz)``)."""
+    a character device (``/dev/null``, a terminal), a FIFO or a socket (``-o >(gzip > x.gz)``),
+    or a process's own open file (``-o /dev/stdout`` with stdout redirected to a file)."""
+    if _STREAM_NAMES.fullmatch(str(path)):
+        return True
     try:
         mode = os.stat(path).st_mode
     except OSError:

@@ -28,6 +28,10 @@ from aligner.settings import Settings, resolve
 from aligner.similarity import Baseline, unit_rows, version_baselines
 from aligner.table import Alignment, Bead, Row, Version, row_beads
 
+MIN_MEASURABLE_SENTENCES = 5
+"""Versions with fewer sentences than this are too short for their parallelism to tell a
+translation from two texts: no warning, and their rows are scored as translations."""
+
 
 def parallelism(a: Version, b: Version, pair: PairAlignment, clear_match: float) -> float:
     """How much two versions translate each other: the share of their sentences that have a
@@ -129,6 +133,8 @@ def align_versions(
     scores = pair_scores(versions, rows, lang_baselines)
     kinds, evidence = row_evidence(versions, rows, scores, lang_baselines, settings.merging)
     translated = settings.merging.translation_parallelism
+    if min(len(v.sentences) for v in versions) < MIN_MEASURABLE_SENTENCES:
+        translated = 0.0  # too few sentences to tell a translation from two texts
     if n == 2 and closeness[0, 1] < translated:
         warnings.warn(
             f"{langs[0]} and {langs[1]} do not look like translations of each other: {closeness[0, 1]:.0%} "
@@ -136,7 +142,11 @@ def align_versions(
             "their rows are scored as chance pairings",
             stacklevel=2,
         )
-    chances = calibrated(kinds, evidence, settings.calibration) * chance_pairings(rows, closeness, translated)
+    apart = [",".join(versions[k].lang for k in sorted(members)) for members, rows in ordered if rows]
+    if len(apart) > 1:  # an empty version is apart by nature, and warned about as empty
+        warnings.warn(f"aligned apart, as not translations of each other: {' | '.join(apart)}", stacklevel=2)
+    factor = chance_pairings(rows, closeness, translated) if translated else np.ones(len(rows))
+    chances = calibrated(kinds, evidence, settings.calibration) * factor
     alignment = Alignment(
         versions,
         rows,

@@ -231,5 +231,11 @@ def test_a_decoding_in_the_wrong_script_is_warned_about(tmp_path):
 
     path = tmp_path / "ru.txt"
     path.write_bytes("Привет, как дела? Всё хорошо у нас.".encode("cp1251"))
-    with pytest.warns(UserWarning, match="not in the script of 'fr'"):
-        read_text(path, lang="fr")
+    with pytest.warns(UserWarning, match="not in the script of 'ja'"):
+        assert read_text(path, lang="ja") == "Привет, как дела? Всё хорошо у нас."
+
+
+def test_short_latin_1_french_is_read_as_western_european(tmp_path):
+    path = tmp_path / "fr.txt"
+    path.write_bytes("Très bien, où l'été est déjà là.".encode("latin-1"))
+    assert read_text(path, lang="fr") == "Très bien, où l'été est déjà là."

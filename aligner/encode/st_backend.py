@@ -59,10 +59,11 @@ class SentenceTransformerEncoder:
         transformers.logging.disable_progress_bar()
         logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
 
+        where = torch_device(device)
         try:
             self._model = SentenceTransformer(
                 str(path) if local else name_or_path,
-                device=torch_device(device),
+                device=where,
                 local_files_only=True,  # also holds if huggingface_hub was imported before us
             )
         except Exception as exc:  # the loaders raise OSError, ValueError, hub errors, ...
