@@ -133,20 +133,18 @@ def align_versions(
     scores = pair_scores(versions, rows, lang_baselines)
     kinds, evidence = row_evidence(versions, rows, scores, lang_baselines, settings.merging)
     translated = settings.merging.translation_parallelism
-    if min(len(v.sentences) for v in versions) < MIN_MEASURABLE_SENTENCES:
-        translated = 0.0  # too few sentences to tell a translation from two texts
-    if n == 2 and closeness[0, 1] < translated:
+    measured = _measurable(versions, closeness)
+    if n == 2 and measured[0, 1] < translated:
         warnings.warn(
-            f"{langs[0]} and {langs[1]} do not look like translations of each other: {closeness[0, 1]:.0%} "
+            f"{langs[0]} and {langs[1]} do not look like translations of each other: {measured[0, 1]:.0%} "
             f"of their sentences have a clear counterpart (translations: {translated:.0%} or more), so "
             "their rows are scored as chance pairings",
             stacklevel=2,
         )
-    apart = [",".join(versions[k].lang for k in sorted(members)) for members, rows in ordered if rows]
+    apart = [",".join(versions[k].lang for k in sorted(members)) for members, kept in ordered if kept]
     if len(apart) > 1:  # an empty version is apart by nature, and warned about as empty
         warnings.warn(f"aligned apart, as not translations of each other: {' | '.join(apart)}", stacklevel=2)
-    factor = chance_pairings(rows, closeness, translated) if translated else np.ones(len(rows))
-    chances = calibrated(kinds, evidence, settings.calibration) * factor
+    chances = calibrated(kinds, evidence, settings.calibration) * chance_pairings(rows, measured, translated)
     alignment = Alignment(
         versions,
         rows,
@@ -161,6 +159,16 @@ def align_versions(
     )
     report(progress, "aligning", steps, steps, "scoring")
     return alignment
+
+
+def _measurable(versions: list[Version], closeness: np.ndarray) -> np.ndarray:
+    """``closeness`` where it can tell a translation from two texts, and 1 for pairs with a
+    version of fewer than ``MIN_MEASURABLE_SENTENCES`` sentences."""
+    measured = closeness.copy()
+    for a, b in combinations(range(len(versions)), 2):
+        if min(len(versions[a].sentences), len(versions[b].sentences)) < MIN_MEASURABLE_SENTENCES:
+            measured[a, b] = measured[b, a] = 1.0
+    return measured
 
 
 def _group_units(versions: list[Version], members: list[int], rows: list[Row]) -> Units:
