@@ -237,10 +237,7 @@ def identified_otherwise(lang: str, text: str) -> str | None:
     confidences = _detector().compute_language_confidence_values(sample) if sample.strip() else []
     if not confidences or confidences[0].value < CLEAR_IDENTIFICATION:
         return None
-    try:
-        found = detect_language(text)
-    except AlignerError:
-        return None
+    found = _told_apart(confidences[0].language.iso_code_639_1.name.lower(), sample)
     return None if found == base_code(lang) else found
 
 
@@ -282,15 +279,19 @@ def detect_language(text: str) -> str:
     language = _detector().detect_language_of(sample)
     if language is None:
         raise AlignerError("cannot tell which language the text is in; give the language code")
-    code = language.iso_code_639_1.name.lower()
-    if code in ("zh", "ja"):
-        # Hiragana is the tell: every Japanese sentence has it and Chinese has none, while katakana
-        # also spells foreign names in Chinese and text of Han characters only is read as Chinese.
-        han = sum("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in sample)
-        hiragana = sum("\u3041" <= c <= "\u309f" for c in sample)
-        katakana = sum("\u30a1" <= c <= "\u30fa" for c in sample)
-        code = "ja" if hiragana > _MIN_HIRAGANA_SHARE * han or (katakana and not han) else "zh"
-    return code
+    return _told_apart(language.iso_code_639_1.name.lower(), sample)
+
+
+def _told_apart(code: str, sample: str) -> str:
+    """``code``, with Chinese and Japanese told apart by their scripts, which lingua can confuse."""
+    if code not in ("zh", "ja"):
+        return code
+    # Hiragana is the tell: every Japanese sentence has it and Chinese has none, while katakana
+    # also spells foreign names in Chinese and text of Han characters only is read as Chinese.
+    han = sum("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in sample)
+    hiragana = sum("\u3041" <= c <= "\u309f" for c in sample)
+    katakana = sum("\u30a1" <= c <= "\u30fa" for c in sample)
+    return "ja" if hiragana > _MIN_HIRAGANA_SHARE * han or (katakana and not han) else "zh"
 
 
 def check_sentences(label: str, sentences: list) -> None:
