@@ -21,7 +21,7 @@ import numpy as np
 
 from aligner.fitted import DEFAULT_FITTED, load
 from aligner.linkage import average_linkage
-from aligner.merge import align_versions, parallelism, version_units
+from aligner.merge import align_versions, lexical_pass, parallelism, pooled_lexicons, version_units
 from aligner.pairwise import PairAlignment, align_units
 from aligner.progress import Progress, report
 from aligner.provenance import Provenance
@@ -201,7 +201,9 @@ def assemble(
     each group where its first member came in the input.
 
     The pairwise alignments and baselines that ``link_documents`` made for the grouping are
-    reused where it was given the same settings; links made with others are set aside."""
+    reused where it was given the same settings; links made with others are set aside. Where
+    the settings have a lexical pass, its lexicons are learned from those alignments, pooled
+    over the whole collection (``aligner.merge.pooled_lexicons``)."""
     langs = _column_order(documents)
     position = {d.name: k for k, d in enumerate(documents)}
     tables = [(g.name, g.members, g.links) for g in grouping.groups]
@@ -209,6 +211,16 @@ def assemble(
     tables.sort(key=lambda table: position[table[1][0].name])
     settings = resolve(settings)[0]
     provenance = provenance or Provenance.of(settings, load(DEFAULT_FITTED))
+    by_name = {d.name: d for d in documents}
+    lexicons = None
+    if lexical_pass(settings):
+        first_passes = [
+            ([by_name[link.a].version, by_name[link.b].version], {(0, 1): link.pair})
+            for group in grouping.groups
+            for link in group.links
+            if link.pair is not None and link.settings == settings
+        ]
+        lexicons = pooled_lexicons(first_passes, settings)
     parts = []
     for name, members, links in tables:
         # Column order follows the collection's, so that pair score keys match its columns.
@@ -223,6 +235,7 @@ def assemble(
                 progress=progress,
                 pairs={(column[k.a], column[k.b]): k.pair for k in kept if k.pair is not None},
                 baselines={(column[k.a], column[k.b]): k.baseline for k in kept if k.baseline is not None},
+                lexicons=lexicons,
                 provenance=provenance,
             )
         else:

@@ -12,12 +12,14 @@ are then joined (``aligner.moved``) and the rows scored (``aligner.scoring``).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
-from itertools import combinations
+from collections.abc import Iterable, Mapping
+from itertools import combinations, zip_longest
 
 import numpy as np
 
 from aligner.fitted import DEFAULT_FITTED, load
+from aligner.languages import joiner
+from aligner.lexical import Lexicon, learn_lexicons, lexical_vectors, lexicon_for
 from aligner.linkage import average_linkage
 from aligner.moved import join_moved, order_gaps
 from aligner.pairwise import PairAlignment, Units, align_units
@@ -57,6 +59,7 @@ def align_versions(
     progress: Progress | None = None,
     pairs: Mapping[tuple[int, int], PairAlignment] | None = None,
     baselines: Mapping[tuple[int, int], Baseline] | None = None,
+    lexicons: Mapping[tuple[str, str], Lexicon] | None = None,
     provenance: Provenance | None = None,
 ) -> Alignment:
     """Align N versions into one table whose rows agree for every pair of languages.
@@ -64,16 +67,20 @@ def align_versions(
     ``pairs`` may hold pairwise alignments made already with the same settings, and
     ``baselines`` the versions' baselines, each keyed by ``(a, b)`` with ``a < b``:
     ``align_units`` of version ``a`` (source) with version ``b`` (target); the others are made
-    here. ``progress`` hears of each step as it starts: each pairwise alignment still to make,
-    each merge of two groups (the first ones reuse a pairwise alignment), and the scoring of
-    the rows; and once more when all are done.
+    here. Where the settings have a lexical pass (``LexicalSettings``), every pairwise alignment
+    is then made again with lexical evidence: ``lexicons``, keyed by language pair, are those
+    learned over a whole run (``pooled_lexicons``); a language pair without one learns it from
+    these versions' own first pass. ``progress`` hears of each step as it starts: each pairwise
+    alignment still to make, each merge of two groups (the first ones reuse a pairwise
+    alignment), and the scoring of the rows; and once more when all are done.
     """
     n = len(versions)
     settings = resolve(settings)[0]
     given = dict(pairs or {})
     if not set(given) <= set(combinations(range(n), 2)):
         raise ValueError(f"pairs are keyed by (a, b) with a < b < {n}, got {sorted(given)}")
-    steps = n * (n - 1) // 2 - len(given) + n
+    lexical = lexical_pass(settings)
+    steps = n * (n - 1) // 2 * (2 if lexical else 1) - len(given) + n
     done = 0
     report(progress, "aligning", done, steps)
     made: dict[tuple[int, int], PairAlignment] = {}
@@ -84,6 +91,19 @@ def align_versions(
         report(progress, "aligning", done, steps, f"{versions[a].lang}-{versions[b].lang}")
         made[a, b] = align_units(version_units(versions[a]), version_units(versions[b]), settings.alignment)
         done += 1
+    if lexical:
+        examples, vocabulary = lexical_examples(versions, made, settings)
+        learned = learn_lexicons(
+            {langs: pairs for langs, pairs in examples.items() if not _has_lexicon(lexicons or {}, *langs)},
+            vocabulary,
+            settings.lexical.max_examples,
+        )
+        for a, b in combinations(range(n), 2):
+            report(progress, "aligning", done, steps, f"{versions[a].lang}-{versions[b].lang} with a lexicon")
+            lexicon = lexicon_for({**learned, **(lexicons or {})}, versions[a].lang, versions[b].lang)
+            if lexicon is not None:
+                made[a, b] = _align_with_lexicon(versions[a], versions[b], lexicon, made[a, b], settings)
+            done += 1
     closeness = np.zeros((n, n))
     for (a, b), pair in made.items():
         share = parallelism(versions[a], versions[b], pair, settings.merging.clear_match)
@@ -159,6 +179,85 @@ def align_versions(
     )
     report(progress, "aligning", steps, steps, "scoring")
     return alignment
+
+
+def lexical_pass(settings: Settings) -> bool:
+    """Whether ``settings`` (completed with the fitted values) ask for a lexical pass."""
+    return settings.lexical.enabled and settings.alignment.lexical_bead_model is not None
+
+
+def lexical_examples(
+    versions: list[Version], pairs: Mapping[tuple[int, int], PairAlignment], settings: Settings
+) -> tuple[dict[tuple[str, str], list[tuple[str, str]]], dict[tuple[str, str], list[tuple[str, str]]]]:
+    """Per language pair, the confident matches of the pairwise alignments ``pairs`` as text
+    pairs (what a lexicon learns from), and every sentence of both versions (its vocabulary)."""
+    examples: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    vocabulary: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    lexical = settings.lexical
+    for (a, b), pair in pairs.items():
+        x, y = versions[a], versions[b]
+        langs = (x.lang, y.lang)
+        join_x, join_y = joiner(x.lang), joiner(y.lang)
+        matches = [
+            (src, tgt, score)
+            for (src, tgt), score in zip(pair.beads, pair.scores, strict=True)
+            if src and tgt and len(src) + len(tgt) <= lexical.max_bead
+        ]
+        if not matches:
+            continue
+        lowest = np.quantile([score for _, _, score in matches], 1.0 - lexical.confident_share)
+        examples.setdefault(langs, []).extend(
+            (join_x.join(x.sentences[i] for i in src), join_y.join(y.sentences[j] for j in tgt))
+            for src, tgt, score in matches
+            if score >= lowest
+        )
+        vocabulary.setdefault(langs, []).extend(zip_longest(x.sentences, y.sentences, fillvalue=""))
+    return examples, vocabulary
+
+
+def pooled_lexicons(
+    tables: Iterable[tuple[list[Version], Mapping[tuple[int, int], PairAlignment]]], settings: Settings
+) -> dict[tuple[str, str], Lexicon]:
+    """One lexicon per language pair, learned from the first-pass alignments of every table of a
+    run (each its versions and their pairwise alignments): a collection's documents, a batch,
+    a benchmark. Pooled, the rarer words of each document are met often enough to learn."""
+    examples: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    vocabulary: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for versions, pairs in tables:
+        table_examples, table_vocabulary = lexical_examples(versions, pairs, settings)
+        for (src_lang, tgt_lang), found in table_examples.items():
+            # one table per unordered language pair, read in the order it was first met
+            key = (tgt_lang, src_lang) if (tgt_lang, src_lang) in examples else (src_lang, tgt_lang)
+            flip = key != (src_lang, tgt_lang)
+            examples.setdefault(key, []).extend((y, x) if flip else (x, y) for x, y in found)
+            vocabulary.setdefault(key, []).extend(
+                (y, x) if flip else (x, y) for x, y in table_vocabulary[src_lang, tgt_lang]
+            )
+    return learn_lexicons(examples, vocabulary, settings.lexical.max_examples)
+
+
+def _has_lexicon(lexicons: Mapping[tuple[str, str], Lexicon], src_lang: str, tgt_lang: str) -> bool:
+    return lexicon_for(lexicons, src_lang, tgt_lang) is not None
+
+
+def _align_with_lexicon(
+    x: Version, y: Version, lexicon: Lexicon, first: PairAlignment, settings: Settings
+) -> PairAlignment:
+    src_lexical, tgt_lexical = lexical_vectors(
+        lexicon, x.sentences, y.sentences, x.lang, y.lang, settings.lexical.dims
+    )
+    share = settings.lexical.cosine_share
+    src = Units(_mixed(x.vectors, src_lexical, share), x.relative_lengths, src_lexical)
+    tgt = Units(_mixed(y.vectors, tgt_lexical, share), y.relative_lengths, tgt_lexical)
+    return align_units(src, tgt, settings.alignment, guide=first)
+
+
+def _mixed(vectors: np.ndarray, lexical: np.ndarray, share: float) -> np.ndarray:
+    """Sentence vectors with the lexical ones joined on, so that their cosine mixes in the
+    lexical cosine by ``share``; the vectors themselves for a share of 0."""
+    if share <= 0:
+        return vectors
+    return np.hstack([np.sqrt(1.0 - share) * unit_rows(vectors), np.sqrt(share) * lexical]).astype(np.float32)
 
 
 def _measurable(versions: list[Version], closeness: np.ndarray) -> np.ndarray:

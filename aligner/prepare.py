@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from aligner.encode import DEFAULT_MODEL, Encoder, encode, load_encoder, open_cache
+from aligner.encode.combined import CombinedEncoder
 from aligner.progress import Progress
 from aligner.segment import check_sentences, split_sentences, warn_wordless
 from aligner.table import Version
@@ -44,9 +45,12 @@ def embed_versions(
 
     ``model`` is a name for ``load_encoder`` or an encoder object; the cache lives under
     ``cache_dir`` (default ``default_cache_dir()``) unless ``use_cache`` is off; ``device`` as in
-    ``load_encoder``.
+    ``load_encoder``. Of a combined model, the members that do not cover every language of the
+    documents drop out (``CombinedEncoder.covering``), and the encoder returned is what is left.
     """
     encoder = load_encoder(model, cache_dir, device) if isinstance(model, str) else model
+    if isinstance(encoder, CombinedEncoder):
+        encoder = encoder.covering({lang for lang, _ in documents})
     cache = open_cache(cache_dir, use_cache)
     vectors = encode([s for _, sentences in documents for s in sentences], encoder, cache, progress)
     ends = np.cumsum([len(sentences) for _, sentences in documents])

@@ -19,6 +19,9 @@ class AlignmentSettings:
 
     max_bead: int = 5
     """Largest m + n of a bead: 5 allows 1-4, 2-3, 3-2 and 4-1."""
+    max_long_bead: int = 9
+    """Largest m + n of a bead where the best path fills a bead of ``max_bead``: the stretch
+    around it is searched again with beads up to this size (``aligner.pairwise.long_merges``)."""
     full_search_cells: int = 250_000
     """Documents up to this many sentence pairs are searched in full; longer ones in a band."""
     band_margin: int = 12
@@ -37,6 +40,35 @@ class AlignmentSettings:
     counterpart without lowering it."""
     bead_model: BeadModel | None = None
     """How beads are valued; None: the model fitted for the encoder."""
+    lexical_bead_model: BeadModel | None = None
+    """How beads are valued in the pass that also sees lexical evidence (``LexicalSettings``);
+    None: the one fitted for the encoder, if any (an encoder without one has no lexical pass)."""
+
+
+@dataclass(frozen=True)
+class LexicalSettings:
+    """Lexical evidence learned from the input itself (``aligner.lexical``): a translation table
+    learned from a first pass's confident matches, pooled over every document pair of a
+    language pair in the run, and a second pass that sees it."""
+
+    enabled: bool = True
+    """Whether to run the lexical pass (where the encoder has a model fitted for it)."""
+    confident_share: float = 0.7
+    """The share of a first-pass alignment's matches, the most similar, that teach the lexicon
+    (a share rather than a similarity: how alike translations look depends on the encoder and
+    the language pair)."""
+    max_bead: int = 3
+    """Largest m + n of a first-pass match that teaches the lexicon: larger ones are more often
+    partly wrong, and pair every word with more words."""
+    cosine_share: float = 0.0
+    """Besides being a feature of its own, the lexical cosine's share of the similarity that the
+    bead model's other features see (0: none)."""
+    dims: int = 256
+    """Dimensions the lexical vectors are hashed into: their dot products stray from the exact
+    ones by about one over the square root of this."""
+    max_examples: int = 5_000
+    """Most matches the lexicon learns from (evenly spaced over the run): the table settles long
+    before, and Model 1's work grows with the matches' words."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +141,7 @@ class Settings:
     """Every tunable value, by stage; ``Settings()`` is the default (see the module's docstring)."""
 
     alignment: AlignmentSettings = field(default_factory=AlignmentSettings)
+    lexical: LexicalSettings = field(default_factory=LexicalSettings)
     merging: MergeSettings = field(default_factory=MergeSettings)
     collection: CollectionSettings = field(default_factory=CollectionSettings)
     mining: MiningSettings = field(default_factory=MiningSettings)
@@ -118,7 +151,11 @@ class Settings:
         """These settings with every value left to the encoder taken from ``fitted``."""
         return replace(
             self,
-            alignment=replace(self.alignment, bead_model=self.alignment.bead_model or fitted.bead_model),
+            alignment=replace(
+                self.alignment,
+                bead_model=self.alignment.bead_model or fitted.bead_model,
+                lexical_bead_model=self.alignment.lexical_bead_model or fitted.lexical_bead_model,
+            ),
             merging=replace(self.merging, calibration=self.merging.calibration or fitted.calibration),
             mining=replace(
                 self.mining,

@@ -29,11 +29,14 @@ from paths import BENCH, OUTPUTS, ROOT
 
 from aligner import fitted
 from aligner.encode import DEFAULT_MODEL, encode, load_encoder, open_cache
+from aligner.encode.combined import CombinedEncoder
 from aligner.evaluate import Bead, format_alignment, read_alignment, score
-from aligner.fitted import ROW_KINDS, BeadModel
-from aligner.merge import align_versions
+from aligner.fitted import FEATURES, ROW_KINDS, BeadModel
+from aligner.lexical import Lexicon, lexical_vectors, lexicon_for
+from aligner.merge import align_versions, lexical_pass, pooled_lexicons, version_units
+from aligner.pairwise import align_units
 from aligner.pairwise.dp import bead_features
-from aligner.pairwise.gains import Units, refined_gains
+from aligner.pairwise.gains import refined_gains
 from aligner.scoring import row_evidence
 from aligner.settings import Settings, resolve
 from aligner.table import Version
@@ -139,6 +142,20 @@ def calibration(gold_docs: list[list[Bead]], test_docs: list[list[Bead]], scores
         else:
             lines.append(f"{bucket}  {'-':>10}  {'-':>9}")
     lines.append(f"expected calibration error {gaps / max(sum(map(len, right)), 1):.3f}")
+    alone = [
+        (float(value), bead in set(gold))
+        for gold, test, values in zip(gold_docs, test_docs, scores, strict=True)
+        for bead, value in zip(test, values, strict=True)
+        if not (bead[0] and bead[1])
+    ]
+    if alone:
+        given, hits = np.array(alone).T
+        confident = given >= 0.5
+        right_when_confident = f"{hits[confident].mean():.3f}" if confident.any() else "-"
+        lines.append(
+            f"rows with one language: {len(alone)}, mean score {given.mean():.3f}, right {hits.mean():.3f}; "
+            f"scored 0.5 or more: {int(confident.sum())}, right {right_when_confident}"
+        )
     return "\n".join(lines)
 
 
@@ -166,15 +183,86 @@ def fit_logistic(
     return np.r_[coefficients[0] - slopes @ mean, slopes]
 
 
+Example = tuple[list[Version], list[Bead]]
+"""A document's embedded versions and its gold alignment."""
+
+
+def embedded(sides: list[tuple[str, list[str]]], encoder, cache) -> list[Version]:
+    return [Version(lang, lines, encode(lines, encoder, cache)) for lang, lines in sides]
+
+
+def dataset_examples(dataset: str, encoder, cache) -> list[Example]:
+    out = []
+    for _, src, tgt, gold, langs in documents(dataset):
+        paths = zip(langs, (src, tgt), strict=True)
+        sides = [(lang, path.read_text(encoding="utf-8").splitlines()) for lang, path in paths]
+        out.append((embedded(sides, encoder, cache), read_alignment(gold)))
+    return out
+
+
+BIBLE_TRAIN_BEADS = (12_000, 15_000)
+"""The gold beads of Bible 006 that the bead models learn from: past the end of Bible 001, so
+that its test never sees them (006 holds them, a tenth of its beads)."""
+
+
+def bible_train(encoder, cache) -> list[Example]:
+    """The gold beads ``BIBLE_TRAIN_BEADS`` of Bible 006 as a document of their own, in pieces
+    of 500 beads (as long as a chapter or two), renumbered from 0."""
+    data = BENCH / "bible_en_zh"
+    en, zh = ((data / f"006.{side}").read_text(encoding="utf-8").splitlines() for side in ("en", "zh"))
+    gold = read_alignment(data / "006.align")
+    out = []
+    for first in range(*BIBLE_TRAIN_BEADS, 500):
+        beads = gold[first : first + 500]
+        src0 = min(i for s, _ in beads for i in s)
+        tgt0 = min(j for _, t in beads for j in t)
+        src1 = max(i for s, _ in beads for i in s) + 1
+        tgt1 = max(j for _, t in beads for j in t) + 1
+        renumbered = [(tuple(i - src0 for i in s), tuple(j - tgt0 for j in t)) for s, t in beads]
+        out.append((embedded([("en", en[src0:src1]), ("zh", zh[tgt0:tgt1])], encoder, cache), renumbered))
+    return out
+
+
+def training_sets(encoder, cache) -> dict[str, list[Example]]:
+    """What the bead models learn from: Text+Berg dev, pseudo-documents built from the tuning
+    half of Tatoeba, and a part of the Bible that Bible 001 does not hold. No test document."""
+    return {
+        "textberg-dev": dataset_examples("textberg-dev", encoder, cache),
+        "tatoeba-tune": [(embedded(sides, encoder, cache), gold) for sides, gold in tatoeba_tune()],
+        "bible-train": bible_train(encoder, cache),
+    }
+
+
+def run_lexicons(examples: list[Example], settings: Settings) -> dict[tuple[str, str], Lexicon]:
+    """The lexicons of a run over ``examples``' documents, learned from their first passes."""
+    firsts = []
+    for versions, _ in examples:
+        src, tgt = (version_units(v) for v in versions)
+        firsts.append((versions, {(0, 1): align_units(src, tgt, settings.alignment)}))
+    return pooled_lexicons(firsts, settings)
+
+
 def candidate_beads(
-    versions: list[Version], gold: list[Bead], reach: int = 4
+    versions: list[Version],
+    gold: list[Bead],
+    settings: Settings,
+    lexicons: dict[tuple[str, str], Lexicon] | None = None,
+    reach: int = 4,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Features of every bead type ending within ``reach`` cells of a gold match, as the
-    aligner's final pass computes them, and whether the bead is a gold one: the bead model's
-    training set."""
-    src, tgt = (Units(v.vectors, v.relative_lengths) for v in versions)
-    settings = resolve(None)[0]
-    gains = refined_gains(src, tgt, settings.alignment, settings.bead_model)
+    aligner's final pass computes them (with lexical vectors from ``lexicons`` if given),
+    and whether the bead is a gold one: the bead model's training set."""
+    src, tgt = (version_units(v) for v in versions)
+    model = settings.alignment.bead_model
+    if lexicons is not None:
+        lexicon = lexicon_for(lexicons, versions[0].lang, versions[1].lang)
+        src_lexical, tgt_lexical = lexical_vectors(
+            lexicon, versions[0].sentences, versions[1].sentences, versions[0].lang, versions[1].lang,
+            settings.lexical.dims,
+        )  # fmt: skip
+        src, tgt = replace(src, lexical=src_lexical), replace(tgt, lexical=tgt_lexical)
+        model = settings.alignment.lexical_bead_model or model
+    gains = refined_gains(src, tgt, settings.alignment, model)
     n, m = len(src), len(tgt)
     ends = {(s[-1] + 1, t[-1] + 1) for s, t in gold if s and t}
     cells = {
@@ -198,43 +286,119 @@ TIE = 0.002
 
 
 def fit_bead_model(
-    sets: dict[str, list[tuple[list[Version], list[Bead]]]],
+    sets: dict[str, list[Example]],
+    settings: Settings,
+    lexical: bool = False,
     offsets: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0),
-    null_gains: tuple[float, ...] = (-3.0, -4.0, -5.0, -6.0),
-    null_slopes: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0),
+    null_gains: tuple[float, ...] = (-3.0, -4.0, -5.0),
+    null_slopes: tuple[float, ...] = (1.0, 2.0),
 ) -> BeadModel:
-    """Fit the bead model on the candidate beads of every document of ``sets``, then choose the
+    """Fit a bead model on the candidate beads of every document of ``sets``, then choose the
     offset added to every bead, the gain of a null bead and how far that gain falls in close
     translations (``BeadModel.null_slope``) by the mean over the sets of their pooled strict
-    F1. Dev is one document, so settings within ``TIE`` of the best are a tie;
-    of those, the one that leaves fewest units unaligned (the lowest null gain, then the
-    steepest slope; then the best mean) is taken: the
-    omission-rich Tatoeba set pulls the null gain up, which cost the Bible (whose gold has no
-    null beads) 5 points strict F1. Each set weighs the same in the fit, however many
-    candidates it has."""
-    parts = [[candidate_beads(v, g) for v, g in group] for group in sets.values()]
+    F1. With ``lexical``, the model of the lexical pass: each set is one run, whose lexicons
+    its documents' first passes (``settings``' bead model) teach. Settings within ``TIE`` of the
+    best are a tie; of those, the one that leaves fewest units unaligned (the lowest null gain,
+    then the steepest slope; then the best mean) is taken: the omission-rich Tatoeba set pulls
+    the null gain up, which cost the Bible (whose gold has no null beads) 5 points strict F1.
+    Each set weighs the same in the fit, however many candidates it has."""
+    lexicons = {name: run_lexicons(group, settings) if lexical else None for name, group in sets.items()}
+    parts = [[candidate_beads(v, g, settings, lexicons[name]) for v, g in sets[name]] for name in sets]
     features = np.concatenate([x for part in parts for x, _ in part])
     labels = np.concatenate([y for part in parts for _, y in part])
     sizes = [sum(len(y) for _, y in part) for part in parts]
     weights = np.concatenate([np.full(size, 1.0 / size) for size in sizes])
+    if not lexical:
+        features[:, FEATURES.index("lexical")] = 0.0
     coefficients = fit_logistic(features, labels, weights=weights)
-    print(f"bead model: {len(labels)} candidate beads, {int(labels.sum())} right")
+    print(f"bead model: {len(labels)} candidate beads, {int(labels.sum())} right", flush=True)
     results: list[tuple[float, BeadModel]] = []
     for offset, null_gain, null_slope in itertools.product(offsets, null_gains, null_slopes):
         model = BeadModel(tuple(coefficients[1:]), coefficients[0] + offset, null_gain, null_slope=null_slope)
-        settings = Settings(alignment=replace(Settings().alignment, bead_model=model))
-        f1s = []
-        for group in sets.values():
-            test = [[(r[0], r[1]) for r in align_versions(v, settings).rows] for v, _ in group]
-            f1s.append(score([g for _, g in group], test).strict_f1)
+        field = "lexical_bead_model" if lexical else "bead_model"
+        trial = replace(settings, alignment=replace(settings.alignment, **{field: model}))
+        if not lexical:
+            trial = replace(trial, lexical=replace(trial.lexical, enabled=False))
+        f1s = [
+            score([g for _, g in group], align_all(group, trial, lexicons[name])).strict_f1
+            for name, group in sets.items()
+        ]
         print(
             f"  offset {offset:g}, null gain {null_gain:g}, slope {null_slope:g}: strict F1 "
-            + ", ".join(f"{name} {x:.3f}" for name, x in zip(sets, f1s, strict=True))
+            + ", ".join(f"{name} {x:.3f}" for name, x in zip(sets, f1s, strict=True)),
+            flush=True,
         )
         results.append((float(np.mean(f1s)), model))
     best = max(f1 for f1, _ in results)
     tied = [(f1, model) for f1, model in results if f1 >= best - TIE]
-    return min(tied, key=lambda tie: (tie[1].null_gain, -tie[1].null_slope, -tie[0]))[1]
+    chosen = min(tied, key=lambda tie: (tie[1].null_gain, -tie[1].null_slope, -tie[0]))[1]
+    weights = tuple(round(float(w), 3) for w in chosen.weights)
+    return replace(chosen, weights=weights, intercept=round(float(chosen.intercept), 3))
+
+
+def fit_calibration(sets: dict[str, list[Example]], settings: Settings) -> dict[str, tuple[float, float]]:
+    """Per row kind, the logistic regression of whether a row is right on its evidence, over
+    every document of ``sets`` aligned as ``aligner align`` aligns it: Text+Berg dev, Tatoeba
+    documents with known omissions and insertions, and Bible chapters with long merges, so that
+    a row with one language is scored on data where such rows are often right, and often not.
+    Each set weighs the same."""
+    rows: dict[str, list[tuple[float, bool, float]]] = {kind: [] for kind in ROW_KINDS}
+    for group in sets.values():
+        found: dict[str, list[tuple[float, bool]]] = {kind: [] for kind in ROW_KINDS}
+        for versions, gold in group:
+            table = align_versions(versions, settings)
+            right = set(gold)
+            kinds, values = row_evidence(
+                versions, table.rows, table.pair_scores, table.baselines, settings.merging
+            )
+            for row, kind, value in zip(table.rows, kinds, values, strict=True):
+                found[kind].append((float(value), (row[0], row[1]) in right))
+        for kind, pairs in found.items():
+            rows[kind] += [(value, ok, 1.0 / len(pairs)) for value, ok in pairs]
+    out = {}
+    for kind, triples in rows.items():
+        x, y, weight = (np.array(column, dtype=float) for column in zip(*triples, strict=True))
+        out[kind] = tuple(round(float(w), 3) for w in fit_logistic(x, y, weights=weight))
+        print(f"{kind}: {len(triples)} rows, {np.average(y, weights=weight):.3f} right: {out[kind]}")
+    return out
+
+
+SHARES = (1.0, 0.9, 0.8, 0.7)
+"""The first member's share of a two-member model's mixed cosine that ``choose_shares`` tries."""
+
+
+def choose_shares(model: str, cache, settings: Settings) -> dict[str, float]:
+    """The members' shares of a two-member combination (``e5-small+use``) with the best mean
+    strict F1 over the training sets, each document aligned with ``settings`` (no lexical pass:
+    the shares set what the first pass sees)."""
+    combined = load_encoder(model)
+    names = [member.fitted for member in combined.members]
+    if len(names) != 2:
+        raise SystemExit("--fit-shares takes a model of two members")
+    plain = replace(settings, lexical=replace(settings.lexical, enabled=False))
+    results = []
+    for share in SHARES:
+        encoder = (
+            combined.members[0] if share == 1.0 else CombinedEncoder(combined.members, [share, 1.0 - share])
+        )
+        sets = training_sets(encoder, cache)
+        f1s = [score([g for _, g in group], align_all(group, plain)).strict_f1 for group in sets.values()]
+        print(
+            f"  {names[0]} share {share:g}: strict F1 "
+            + ", ".join(f"{name} {x:.3f}" for name, x in zip(sets, f1s, strict=True)),
+            flush=True,
+        )
+        results.append((float(np.mean(f1s)), share))
+    best = max(results)[1]
+    return {names[0]: best, names[1]: round(1.0 - best, 3)}
+
+
+def align_all(
+    examples: list[Example], settings: Settings, lexicons: dict[tuple[str, str], Lexicon] | None = None
+) -> list[list[Bead]]:
+    """Each document aligned as ``aligner align --presplit`` would, with a run's ``lexicons``."""
+    tables = (align_versions(versions, settings, lexicons=lexicons) for versions, _ in examples)
+    return [[(row[0], row[1]) for row in table.rows] for table in tables]
 
 
 def main() -> None:
@@ -246,12 +410,28 @@ def main() -> None:
     )
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--no-cache", action="store_true", help="embed from scratch (for timing)")
+    parser.add_argument(
+        "--pool",
+        action="store_true",
+        help="learn one lexicon over all the dataset's documents, as a batch or collection does "
+        "(default: each document its own, as aligner align does)",
+    )
+    parser.add_argument("--no-lexical", action="store_true", help="no lexical pass")
     parser.add_argument("--calibration", action="store_true", help="precision of beads by score bucket")
     parser.add_argument(
-        "--fit-calibration", action="store_true", help="fit the row-score calibration (on dev) and write it"
+        "--fit-calibration",
+        action="store_true",
+        help="fit the row-score calibration on the training sets (no test document) and write it",
     )
     parser.add_argument(
-        "--fit-bead-model", action="store_true", help="fit the DP's bead model (on dev) and write it"
+        "--fit-shares",
+        action="store_true",
+        help="choose the members' shares of a two-member model on the training sets and write them",
+    )
+    parser.add_argument(
+        "--fit-bead-model",
+        action="store_true",
+        help="fit the bead models of both passes on the training sets (no test document) and write them",
     )
     args = parser.parse_args()
 
@@ -259,13 +439,16 @@ def main() -> None:
     encoder = load_encoder(args.model)
     load_seconds = time.perf_counter() - started
     cache = open_cache(use_cache=not args.no_cache)
+    settings = resolve(None, encoder.fitted)[0]
+    if args.no_lexical:
+        settings = replace(settings, lexical=replace(settings.lexical, enabled=False))
     out_dir = OUTPUTS / args.dataset
     out_dir.mkdir(parents=True, exist_ok=True)
     gold_docs, test_docs, scores = [], [], []
-    training: list[tuple[list[Version], list[Bead]]] = []
-    evidence: dict[str, list[tuple[float, bool]]] = {kind: [] for kind in ROW_KINDS}
-    encode_seconds = align_seconds = 0.0
+    encode_seconds = align_seconds = lexical_seconds = 0.0
     peak = sentences = 0
+    examples: list[Example] = []
+    names = []
     for name, src, tgt, gold, langs in documents(args.dataset):
         versions = []
         for lang, path in zip(langs, (src, tgt), strict=True):
@@ -274,55 +457,75 @@ def main() -> None:
             started = time.perf_counter()
             versions.append(Version(lang, lines, encode(lines, encoder, cache)))
             encode_seconds += time.perf_counter() - started
-        tracemalloc.start()
+        n = len(versions[0].sentences)
+        examples.append(
+            (versions, read_alignment(gold) if gold.is_file() else [((k,), (k,)) for k in range(n)])
+        )
+        names.append(name)
+    tracemalloc.start()
+    started = time.perf_counter()
+    firsts = [
+        {(0, 1): align_units(*(version_units(v) for v in versions), settings.alignment)}
+        for versions, _ in examples
+    ]
+    align_seconds += time.perf_counter() - started
+    lexicons: list[dict[tuple[str, str], Lexicon] | None] = [None] * len(examples)
+    if lexical_pass(settings):
         started = time.perf_counter()
-        alignment = align_versions(versions)
+        if args.pool:
+            pooled = pooled_lexicons(
+                [(v, first) for (v, _), first in zip(examples, firsts, strict=True)], settings
+            )
+            lexicons = [pooled] * len(examples)
+        else:
+            lexicons = [
+                pooled_lexicons([(v, first)], settings)
+                for (v, _), first in zip(examples, firsts, strict=True)
+            ]
+        lexical_seconds = time.perf_counter() - started
+    for name, (versions, gold), first, lexicon in zip(names, examples, firsts, lexicons, strict=True):
+        started = time.perf_counter()
+        alignment = align_versions(versions, settings, pairs=first, lexicons=lexicon)
         align_seconds += time.perf_counter() - started
-        peak = max(peak, tracemalloc.get_traced_memory()[1])
-        tracemalloc.stop()
         beads = [(row[0], row[1]) for row in alignment.rows]
         (out_dir / f"{name}.align").write_text(
             format_alignment(beads, list(alignment.scores)), encoding="utf-8"
         )
         test_docs.append(beads)
         scores.append(alignment.scores)
-        n = len(versions[0].sentences)
-        gold_docs.append(read_alignment(gold) if gold.is_file() else [((k,), (k,)) for k in range(n)])
-        training.append((versions, gold_docs[-1]))
-        right = set(gold_docs[-1])
-        kinds, values = row_evidence(
-            versions, alignment.rows, alignment.pair_scores, alignment.baselines, alignment.settings.merging
-        )
-        for bead, kind, value in zip(beads, kinds, values, strict=True):
-            evidence[kind].append((value, bead in right))
+        gold_docs.append(gold)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
     print(f"{args.dataset}: {len(test_docs)} documents, {sentences} sentences, model {encoder.name}")
     print(score(gold_docs, test_docs))
     print(
         f"model load {load_seconds:.1f} s, encoding {encode_seconds:.1f} s"
-        f"{' (cache)' if cache else ''}, aligning {align_seconds:.1f} s, "
+        f"{' (cache)' if cache else ''}, lexicon {lexical_seconds:.1f} s"
+        f"{' (pooled)' if args.pool else ''}, aligning {align_seconds:.1f} s, "
         f"aligning peak memory {peak / 2**20:.0f} MiB"
     )
     if args.calibration:
         print(calibration(gold_docs, test_docs, scores))
-    if args.fit_calibration:
-        row_calibration = {}
-        for kind, pairs in evidence.items():
-            x, y = (np.array(column, dtype=float) for column in zip(*pairs, strict=True))
-            row_calibration[kind] = tuple(round(float(w), 3) for w in fit_logistic(x, y))
-            print(f"{kind}: {len(pairs)} rows, {y.mean():.3f} right: {row_calibration[kind]}")
-        command = f".venv/bin/python bench/alignment.py {args.dataset} --fit-calibration"
-        print(f"written to {fitted.update(encoder.fitted, command, calibration=row_calibration)}")
+    if args.fit_shares:
+        shares = choose_shares(args.model, cache, settings)
+        command = f".venv/bin/python bench/alignment.py {args.dataset} --model {args.model} --fit-shares"
+        print(f"written to {fitted.update(encoder.fitted, command, member_shares=shares)}")
     if args.fit_bead_model:
-        tuning = [
-            ([Version(lang, lines, encode(lines, encoder, cache)) for lang, lines in sides], gold)
-            for sides, gold in tatoeba_tune()
-        ]
-        model = fit_bead_model({args.dataset: training, "tatoeba-tune": tuning})
-        weights = tuple(round(float(w), 3) for w in model.weights)
-        rounded = replace(model, weights=weights, intercept=round(float(model.intercept), 3))
-        print(f"bead model: {rounded}")
-        command = f".venv/bin/python bench/alignment.py {args.dataset} --fit-bead-model"
-        print(f"written to {fitted.update(encoder.fitted, command, bead_model=rounded)}")
+        encoder = load_encoder(args.model)  # with the shares just chosen, if any
+        sets = training_sets(encoder, cache)
+        command = f".venv/bin/python bench/alignment.py {args.dataset} --model {args.model} --fit-bead-model"
+        plain = fit_bead_model(sets, settings)
+        print(f"bead model: {plain}")
+        settings = replace(settings, alignment=replace(settings.alignment, bead_model=plain))
+        lexical = fit_bead_model(sets, settings, lexical=True)
+        print(f"lexical bead model: {lexical}")
+        path = fitted.update(encoder.fitted, command, bead_model=plain, lexical_bead_model=lexical)
+        print(f"written to {path}")
+    if args.fit_calibration:
+        settings = resolve(None, encoder.fitted)[0]  # with the bead models just fitted, if any
+        row_calibration = fit_calibration(training_sets(encoder, cache), settings)
+        command = f".venv/bin/python bench/alignment.py {args.dataset} --model {args.model} --fit-calibration"
+        print(f"written to {fitted.update(encoder.fitted, command, calibration=row_calibration)}")
 
 
 if __name__ == "__main__":

@@ -20,8 +20,19 @@ def test_the_default_encoders_values_come_from_its_file():
     assert values.bead_model.weights == tuple(data["bead_model"]["weights"][name] for name in FEATURES)
     assert values.calibration["unaligned"] == tuple(data["calibration"]["unaligned"])
     assert values.mining_threshold == data["mining_threshold"]
+    lexical = values.lexical_bead_model
+    assert lexical is not None and lexical.weights[FEATURES.index("lexical")] > 0
+    assert values.bead_model.weights[FEATURES.index("lexical")] == 0.0
     assert Fitted.from_json(values.to_json()) == values
-    assert set(values.commands) == {"bead_model", "calibration", "mining_threshold"}
+    assert set(values.commands) == {"bead_model", "lexical_bead_model", "calibration", "mining_threshold"}
+
+
+def test_the_combined_default_has_its_own_values_and_member_shares():
+    values = fitted.load("e5-small+use")
+    assert set(values.member_shares) == {"e5-small", "use"}
+    assert sum(values.member_shares.values()) == pytest.approx(1.0)
+    assert fitted.member_shares(["e5-small", "use"]) == [values.member_shares[n] for n in ("e5-small", "use")]
+    assert fitted.member_shares(["e5-small", "other"]) == [1.0, 1.0]
 
 
 def test_an_encoder_without_fitted_values_gets_the_defaults_and_a_warning():

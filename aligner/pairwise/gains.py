@@ -17,24 +17,30 @@ from aligner.similarity import NORM_FLOOR, typical_similarity, unit_rows, unrela
 @dataclass(frozen=True)
 class Units:
     """Embedded units of one side: ``vectors`` (n, d), ``lengths`` (n,) relative to their mean
-    (the bead model's length features and smoothing assume a mean of about 1)."""
+    (the bead model's length features and smoothing assume a mean of about 1), and optionally
+    ``lexical`` (n, k) vectors, comparable with those of the other side (``aligner.lexical``)."""
 
     vectors: np.ndarray
     lengths: np.ndarray
+    lexical: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.lengths)
 
 
-def span_vectors(vectors: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
-    """Row ``i`` (for ``i >= size``) is the unit-length weighted sum of ``vectors[i-size:i]``.
+def span_vectors(
+    vectors: np.ndarray, size: int, weights: np.ndarray | None = None, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Row ``i`` (for ``i >= size``) is the unit-length weighted sum of ``vectors[i-size:i]``,
+    written into ``out`` (``(n + 1, dim)`` float32) when given.
 
     Rows before ``size`` are 0. Weighting by the square root of length approximates the
     embedding of the concatenated text (mean pooling counts every token) without letting
     one long sentence drown its neighbours; it measured better than plain and linear weighting.
     """
     n, dim = vectors.shape
-    spans = np.zeros((n + 1, dim), dtype=np.float32)
+    spans = np.zeros((n + 1, dim), dtype=np.float32) if out is None else out
+    spans[:size] = 0.0
     if n >= size:
         weighted = vectors.astype(np.float64) * (weights[:, None] if weights is not None else 1.0)
         total = sum(weighted[k : n - size + 1 + k] for k in range(size))
@@ -50,12 +56,18 @@ def bead_gains(src: Units, tgt: Units, settings: AlignmentSettings, model: BeadM
     largest = settings.max_bead
     bead_types = tuple((a, b) for a in range(1, largest) for b in range(1, largest) if a + b <= largest)
     sizes = range(1, largest)
-    src_vectors, tgt_vectors = unit_rows(src.vectors), unit_rows(tgt.vectors)
-    src_spans = np.stack([span_vectors(src_vectors, a, np.sqrt(src.lengths)) for a in sizes])
-    tgt_spans = np.stack([span_vectors(tgt_vectors, b, np.sqrt(tgt.lengths)) for b in sizes])
-    floor = np.zeros((largest, largest))
-    for a, b in bead_types:
-        floor[a, b] = unrelated_similarity(src_spans[a - 1, a:], tgt_spans[b - 1, b:])
+    src_spans, tgt_spans, floor = _spans_and_floor(src.vectors, tgt.vectors, src, tgt, sizes, bead_types)
+    if src.lexical is not None and tgt.lexical is not None:
+        src_lexical, tgt_lexical, lexical_floor = _spans_and_floor(
+            src.lexical, tgt.lexical, src, tgt, sizes, bead_types
+        )
+        typical_lexical = typical_similarity(
+            src_lexical[0, 1:], tgt_lexical[0, 1:], lexical_floor[1, 1], settings
+        )
+    else:
+        src_lexical = np.zeros((len(sizes), len(src) + 1, 0), dtype=np.float32)
+        tgt_lexical = np.zeros((len(sizes), len(tgt) + 1, 0), dtype=np.float32)
+        lexical_floor, typical_lexical = np.zeros((largest, largest)), 1.0
     src_len = np.r_[0.0, np.cumsum(src.lengths, dtype=np.float64)]
     tgt_len = np.r_[0.0, np.cumsum(tgt.lengths, dtype=np.float64)]
     length_log_ratio = float(np.log(tgt_len[-1] / src_len[-1])) if src_len[-1] > 0 < tgt_len[-1] else 0.0
@@ -68,9 +80,36 @@ def bead_gains(src: Units, tgt: Units, settings: AlignmentSettings, model: BeadM
         similarity_floor=floor,
         length_log_ratio=length_log_ratio,
         typical_similarity=typical_similarity(src_spans[0, 1:], tgt_spans[0, 1:], floor[1, 1], settings),
+        src_lexical_spans=src_lexical,
+        tgt_lexical_spans=tgt_lexical,
+        lexical_floor=lexical_floor,
+        typical_lexical=typical_lexical,
         weights=model.coefficients(),
         null_gain=model.null_gain,
     )
+
+
+def _spans_and_floor(
+    src_vectors: np.ndarray,
+    tgt_vectors: np.ndarray,
+    src: Units,
+    tgt: Units,
+    sizes: range,
+    bead_types: tuple[tuple[int, int], ...],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The span vectors of both sides for every size, and the unrelated similarity of spans of
+    each bead type."""
+    src_rows, tgt_rows = unit_rows(src_vectors), unit_rows(tgt_vectors)
+    # filled in place: a list of sizes stacked afterwards would hold every span twice at its peak
+    src_spans = np.empty((len(sizes), len(src) + 1, src_rows.shape[1]), dtype=np.float32)
+    tgt_spans = np.empty((len(sizes), len(tgt) + 1, tgt_rows.shape[1]), dtype=np.float32)
+    for size in sizes:
+        span_vectors(src_rows, size, np.sqrt(src.lengths), src_spans[size - 1])
+        span_vectors(tgt_rows, size, np.sqrt(tgt.lengths), tgt_spans[size - 1])
+    floor = np.zeros((len(sizes) + 1, len(sizes) + 1))
+    for a, b in bead_types:
+        floor[a, b] = unrelated_similarity(src_spans[a - 1, a:], tgt_spans[b - 1, b:])
+    return src_spans, tgt_spans, floor
 
 
 def refined_gains(

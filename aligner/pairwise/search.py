@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from aligner.fitted import BeadModel
-from aligner.pairwise.dp import WEAK_SIMILARITY, BeadPath, best_path
+from aligner.pairwise.dp import WEAK_SIMILARITY, BeadGains, BeadPath, best_path
 from aligner.pairwise.gains import Units, refined_gains
+from aligner.pairwise.long_merges import reach_long_merges
 from aligner.settings import AlignmentSettings
 from aligner.similarity import unit_rows
 from aligner.table import Bead
@@ -30,34 +31,60 @@ class PairAlignment:
     such similarity the unit had with any unit of the other side."""
 
 
-def align_units(src: Units, tgt: Units, settings: AlignmentSettings) -> PairAlignment:
+def align_units(
+    src: Units, tgt: Units, settings: AlignmentSettings, guide: PairAlignment | None = None
+) -> PairAlignment:
     """Align two sequences of units into a monotone chain of beads covering both, with the bead
-    model of ``settings`` (which must be set: see ``Settings.with_fitted``)."""
-    model = settings.bead_model
+    model of ``settings`` (which must be set: see ``Settings.with_fitted``); where the units
+    carry lexical vectors, with its lexical bead model.
+
+    ``guide``, an alignment of the same units found before (the first pass of the lexical one),
+    takes the place of the coarse passes: a long document is searched in a band around it.
+    """
+    lexical = src.lexical is not None and tgt.lexical is not None
+    model = settings.lexical_bead_model if lexical else settings.bead_model
     if model is None:
         raise ValueError("align_units needs a bead model: take the fitted one with Settings.with_fitted")
+    if guide is not None:
+        n, m = len(src), len(tgt)
+        if n * m <= settings.full_search_cells or min(n, m) < 2:
+            windows = None
+        else:
+            # the guide's matches are sure; a run of its nulls may hide matches it missed
+            cells = _cells(guide.beads)
+            windows = _band(cells, [s0 < s1 and t0 < t1 for s0, s1, t0, t1 in cells], 1, n, m, settings)
+        gains = refined_gains(src, tgt, settings, model, windows)
+        return _to_pair_alignment(reach_long_merges(best_path(gains, windows), gains, settings))
     coarse = dataclasses.replace(model, null_gain=model.null_gain + settings.coarse_null_shift)
-    return _to_pair_alignment(_align_path(src, tgt, settings, model, coarse)[0])
+    path, gains = _align_path(src, tgt, settings, model, coarse)
+    return _to_pair_alignment(reach_long_merges(path, gains, settings))
 
 
 def _align_path(
     src: Units, tgt: Units, settings: AlignmentSettings, model: BeadModel, coarse: BeadModel
-) -> tuple[BeadPath, float]:
-    """The best path and the typical similarity it was valued with."""
+) -> tuple[BeadPath, BeadGains]:
+    """The best path and the gains it was valued with."""
     windows = _search_windows(src, tgt, settings, coarse)
     gains = refined_gains(src, tgt, settings, model, windows)
-    return best_path(gains, windows), gains.typical_similarity
+    return best_path(gains, windows), gains
 
 
 def _halve(units: Units) -> Units:
     """Merge consecutive pairs of units: half as many, same content, lengths still of mean 1."""
     n = len(units)
-    pairs = units.vectors[: n - n % 2].reshape(n // 2, 2, -1).sum(axis=1)
     lengths = units.lengths[: n - n % 2].reshape(n // 2, 2).sum(axis=1)
     if n % 2:
-        pairs = np.vstack([pairs, units.vectors[-1:]])
         lengths = np.r_[lengths, units.lengths[-1]]
-    return Units(unit_rows(pairs), lengths / 2.0)
+    lexical = None if units.lexical is None else _halve_vectors(units.lexical)
+    return Units(_halve_vectors(units.vectors), lengths / 2.0, lexical)
+
+
+def _halve_vectors(vectors: np.ndarray) -> np.ndarray:
+    n = len(vectors)
+    pairs = vectors[: n - n % 2].reshape(n // 2, 2, -1).sum(axis=1)
+    if n % 2:
+        pairs = np.vstack([pairs, vectors[-1:]])
+    return unit_rows(pairs)
 
 
 def _search_windows(
@@ -77,22 +104,45 @@ def _search_windows(
     n, m = len(src), len(tgt)
     if n * m <= settings.full_search_cells or min(n, m) < 2:
         return None
-    path, typical = _align_path(_halve(src), _halve(tgt), settings, coarse, coarse)
-    sure = np.nan_to_num(path.similarity, nan=0.0) >= WEAK_SIMILARITY * typical
-    boxes: list[tuple[int, int, int, int]] = []  # (src_start, src_end, tgt_start, tgt_end), coarse
-    for k, bead in enumerate(path.beads):
+    path, gains = _align_path(_halve(src), _halve(tgt), settings, coarse, coarse)
+    sure = np.nan_to_num(path.similarity, nan=0.0) >= WEAK_SIMILARITY * gains.typical_similarity
+    return _band(path.beads, list(sure), 2, n, m, settings)
+
+
+def _cells(beads: list[Bead]) -> list[tuple[int, int, int, int]]:
+    """Beads as ``(src_start, src_end, tgt_start, tgt_end)``, half-open."""
+    cells, i, j = [], 0, 0
+    for src, tgt in beads:
+        cells.append((i, i + len(src), j, j + len(tgt)))
+        i, j = i + len(src), j + len(tgt)
+    return cells
+
+
+def _band(
+    path: list[tuple[int, int, int, int]],
+    sure: list[bool],
+    scale: int,
+    n: int,
+    m: int,
+    settings: AlignmentSettings,
+) -> np.ndarray:
+    """The windows of a search around ``path`` (beads as ``(src_start, src_end, tgt_start,
+    tgt_end)`` of units ``scale`` times as coarse as those searched), stretches of beads that
+    are not ``sure`` searched whole (see ``_search_windows``)."""
+    boxes: list[tuple[int, int, int, int]] = []
+    for k, bead in enumerate(path):
         if k and not sure[k] and not sure[k - 1]:
             first_src, _, first_tgt, _ = boxes[-1]
-            if max(bead[1] - first_src, bead[3] - first_tgt) * 2 <= settings.max_unsure_stretch:
+            if max(bead[1] - first_src, bead[3] - first_tgt) * scale <= settings.max_unsure_stretch:
                 boxes[-1] = (first_src, bead[1], first_tgt, bead[3])
                 continue
         boxes.append(bead)
     lo = np.full(n + 1, m, dtype=np.int64)
     hi = np.zeros(n + 1, dtype=np.int64)
     for s0, s1, t0, t1 in boxes:
-        rows = slice(2 * s0, min(2 * s1, n) + 1)
-        lo[rows] = np.minimum(lo[rows], 2 * t0)
-        hi[rows] = np.maximum(hi[rows], min(2 * t1, m))
+        rows = slice(scale * s0, min(scale * s1, n) + 1)
+        lo[rows] = np.minimum(lo[rows], scale * t0)
+        hi[rows] = np.maximum(hi[rows], min(scale * t1, m))
     margin = settings.band_margin
     lo = np.minimum.accumulate(np.clip(lo - margin, 0, m)[::-1])[::-1]
     hi = np.maximum.accumulate(np.clip(hi + margin, 0, m))

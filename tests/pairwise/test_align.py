@@ -110,10 +110,12 @@ def test_mirror_alignment_is_symmetric():
     assert [(t, s) for s, t in backward] == forward
 
 
-def test_max_bead_limits_bead_size():
+def test_max_bead_and_max_long_bead_limit_bead_size():
     src, tgt, _ = make_pair([(1, 3)] * 4, seed=6)
-    beads = align_units(src, tgt, dataclasses.replace(DEFAULTS, max_bead=3)).beads
+    beads = align_units(src, tgt, dataclasses.replace(DEFAULTS, max_bead=3, max_long_bead=3)).beads
     assert max(len(s) + len(t) for s, t in beads) <= 3
+    beads = align_units(src, tgt, dataclasses.replace(DEFAULTS, max_bead=3, max_long_bead=4)).beads
+    assert max(len(s) + len(t) for s, t in beads) == 4
 
 
 def test_span_vectors_and_floor():
@@ -183,3 +185,11 @@ def test_the_final_pass_takes_its_null_gain_from_the_first_pass():
     assert refined_gains(close_src, close_tgt, DEFAULTS, BEAD_MODEL).null_gain < BEAD_MODEL.null_gain
     loose_src, loose_tgt, _ = make_pair([(1, 1), (1, 0), (0, 1)] * 14)
     assert refined_gains(loose_src, loose_tgt, DEFAULTS, BEAD_MODEL).null_gain == BEAD_MODEL.null_gain
+
+
+@pytest.mark.parametrize("script", [[(1, 6)], [(6, 1)], [(1, 8)]])
+def test_a_long_unit_that_covers_more_than_the_largest_bead_is_one_bead(script):
+    src, tgt, gold = make_pair([(1, 1)] * 10 + script + [(1, 1)] * 10, seed=3, noise=0.2)
+    assert align_units(src, tgt, DEFAULTS).beads == gold
+    capped = align_units(src, tgt, dataclasses.replace(DEFAULTS, max_long_bead=DEFAULTS.max_bead))
+    assert capped.beads != gold

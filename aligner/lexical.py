@@ -1,0 +1,302 @@
+"""Lexical evidence learned from the input itself: a word translation table, and from it a
+vector per sentence whose cosine says how many of two sentences' words translate each other.
+
+As hunalign and Bleualign do, the table is bootstrapped: a first alignment pass finds
+confident matches, IBM Model 1 is learned on them in both directions, and the second pass sees
+each bead's lexical similarity as a feature of its own (``aligner.pairwise.dp``). Words are
+lower-cased and cut to their first ``STEM`` characters (a cheap stemmer that works in any
+language with spaces); Chinese and Japanese are read a character at a time; numbers are kept
+whole. A string that both languages use (a number, a name) also counts as its own translation,
+which anchors scripts that share nothing else.
+
+A sentence's vector lives in the joint space of both vocabularies: a source sentence holds its
+words translated into the target vocabulary and its own words; a target sentence its own words
+and its words translated back. So the cosine counts translations in both directions. Words are
+weighted by rarity, and the vector is hashed down to ``LexicalSettings.dims`` dimensions (the
+signed hashing of Weinberger et al., which keeps dot products on average) so that the DP can
+add and compare spans of sentences as it does sentence vectors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from aligner.languages import is_cjk
+
+STEM = 5
+"""Characters of a word kept: enough to tell most words apart, few enough to merge inflections."""
+
+_TOKEN = re.compile(
+    r"\d+(?:[.,:]\d+)*"  # a number, with its separators
+    r"|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"  # a Han character or kana
+    r"|[^\W\d_]+"  # a word
+)
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+NULL = "\x00"
+"""The empty word of Model 1: what a word translates to when nothing on the other side does."""
+
+ITERATIONS = 5
+"""EM iterations of Model 1: the table settles within a few."""
+
+MIN_TRANSLATION = 0.05
+"""Translation probabilities below this are dropped: they are mostly noise of rare words."""
+
+ANCHOR_SHARE = 0.5
+"""A number used by both languages translates to itself with at least this probability."""
+
+
+def tokens(sentence: str, lang: str) -> list[str]:
+    """The words of ``sentence`` as the lexicon sees them (see the module's description)."""
+    out = []
+    for match in _TOKEN.finditer(sentence.lower()):
+        word = match.group()
+        if word[0].isdigit():
+            out.append(re.sub(r"\D", "", word))
+        elif _CJK_CHAR.match(word) or is_cjk(lang):
+            out.append(word if len(word) == 1 else word[:STEM])
+        else:
+            out.append(word[:STEM])
+    return out
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """A word translation table between a source and a target language."""
+
+    src_vocab: dict[str, int]
+    tgt_vocab: dict[str, int]
+    forward: dict[int, tuple[np.ndarray, np.ndarray]]
+    """Per source word id, the target word ids it translates into and their probabilities."""
+    backward: dict[int, tuple[np.ndarray, np.ndarray]]
+    """Per target word id, the source word ids and probabilities."""
+    src_weight: np.ndarray
+    """Per source word id, its rarity: the log of the inverse share of sentences holding it."""
+    tgt_weight: np.ndarray
+
+    def reversed(self) -> Lexicon:
+        """The same table read from the target language to the source one."""
+        return Lexicon(
+            self.tgt_vocab, self.src_vocab, self.backward, self.forward, self.tgt_weight, self.src_weight
+        )
+
+    def translation(self, src_word: str, top: int = 5) -> list[tuple[str, float]]:
+        """The likeliest translations of a source word (as ``tokens`` writes it), for inspection."""
+        ids, probs = self.forward.get(self.src_vocab.get(src_word, -1), ((), ()))
+        names = {i: w for w, i in self.tgt_vocab.items()}
+        ranked = sorted(zip(ids, probs, strict=True), key=lambda pair: -pair[1])[:top]
+        return [(names[int(i)], float(p)) for i, p in ranked]
+
+
+def _vocabulary(sentences: Iterable[list[str]]) -> dict[str, int]:
+    return {word: k for k, word in enumerate(sorted({w for words in sentences for w in words}))}
+
+
+def _rarity(sentences: Sequence[list[str]], vocab: dict[str, int]) -> np.ndarray:
+    counts = np.zeros(len(vocab))
+    for words in sentences:
+        for word in set(words):
+            counts[vocab[word]] += 1
+    return np.log((len(sentences) + 1) / (counts + 1)) + 1.0
+
+
+def _model1(
+    pairs: Sequence[tuple[np.ndarray, np.ndarray]], n_src: int, n_tgt: int
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """IBM Model 1's ``t(target | source)`` by EM over ``pairs`` of word id arrays; source id
+    ``n_src`` is the empty word. Only word pairs that co-occur have a probability, so the
+    table is as sparse as the data, and every EM step is a few passes over the co-occurrences."""
+    src_ids, tgt_ids, positions = [], [], []
+    position = 0
+    for src, tgt in pairs:
+        src = np.r_[src, n_src]
+        src_ids.append(np.tile(src, len(tgt)))
+        tgt_ids.append(np.repeat(tgt, len(src)))
+        positions.append(np.repeat(np.arange(position, position + len(tgt)), len(src)))
+        position += len(tgt)
+    if not position:
+        return {}
+    src_all, tgt_all, where = np.concatenate(src_ids), np.concatenate(tgt_ids), np.concatenate(positions)
+    types, occurrence = np.unique(src_all.astype(np.int64) * n_tgt + tgt_all, return_inverse=True)
+    type_src, type_tgt = types // n_tgt, types % n_tgt
+    prob = np.ones(len(types))
+    for _ in range(ITERATIONS):
+        values = prob[occurrence]
+        posterior = values / np.bincount(where, values)[where]
+        counts = np.bincount(occurrence, posterior, minlength=len(types))
+        prob = counts / np.bincount(type_src, counts, minlength=n_src + 1)[type_src]
+    keep = (prob >= MIN_TRANSLATION) & (type_src < n_src)
+    order = np.argsort(type_src[keep], kind="stable")
+    kept_src, kept_tgt, kept_prob = type_src[keep][order], type_tgt[keep][order], prob[keep][order]
+    bounds = np.flatnonzero(np.diff(kept_src)) + 1
+    return {
+        int(group_src[0]): (group_tgt, group_prob)
+        for group_src, group_tgt, group_prob in zip(
+            np.split(kept_src, bounds), np.split(kept_tgt, bounds), np.split(kept_prob, bounds), strict=True
+        )
+        if len(group_src)
+    }
+
+
+def _anchored(
+    table: dict[int, tuple[np.ndarray, np.ndarray]], own: dict[str, int], other: dict[str, int]
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """``table`` with strings that both languages use as anchors: a number translates to itself
+    with at least ``ANCHOR_SHARE`` of the probability, and a word the first pass taught nothing
+    about (a name met once) translates to itself alone."""
+    out = dict(table)
+    for word, k in own.items():
+        if (j := other.get(word)) is None:
+            continue
+        if k not in table:
+            out[k] = (np.array([j]), np.array([1.0]))
+        elif word[0].isdigit():
+            ids, probs = table[k]
+            probs = probs * (1.0 - ANCHOR_SHARE)
+            if (hit := np.flatnonzero(ids == j)).size:
+                probs[hit[0]] += ANCHOR_SHARE
+            else:
+                ids, probs = np.r_[ids, j], np.r_[probs, ANCHOR_SHARE]
+            out[k] = (ids, probs)
+    return out
+
+
+def learn_lexicon(
+    examples: Sequence[tuple[str, str]],
+    src_lang: str,
+    tgt_lang: str,
+    vocabulary: Iterable[tuple[str, str]] = (),
+) -> Lexicon:
+    """A lexicon from sentence pairs that translate each other (``examples``); the words of
+    ``vocabulary``'s sentence pairs (those to be aligned) join the vocabularies and their
+    rarity, so that every word met later has an id and a weight."""
+    src_sentences = [tokens(src, src_lang) for src, _ in examples]
+    tgt_sentences = [tokens(tgt, tgt_lang) for _, tgt in examples]
+    extra = list(vocabulary)
+    src_extra = [tokens(src, src_lang) for src, _ in extra]
+    tgt_extra = [tokens(tgt, tgt_lang) for _, tgt in extra]
+    src_vocab = _vocabulary(src_sentences + src_extra)
+    tgt_vocab = _vocabulary(tgt_sentences + tgt_extra)
+    src_ids = [np.array([src_vocab[w] for w in words], dtype=np.int64) for words in src_sentences]
+    tgt_ids = [np.array([tgt_vocab[w] for w in words], dtype=np.int64) for words in tgt_sentences]
+    n_src, n_tgt = len(src_vocab), len(tgt_vocab)
+    forward = _model1(list(zip(src_ids, tgt_ids, strict=True)), n_src, max(n_tgt, 1))
+    backward = _model1(list(zip(tgt_ids, src_ids, strict=True)), n_tgt, max(n_src, 1))
+    return Lexicon(
+        src_vocab,
+        tgt_vocab,
+        _anchored(forward, src_vocab, tgt_vocab),
+        _anchored(backward, tgt_vocab, src_vocab),
+        _rarity(src_sentences + src_extra, src_vocab),
+        _rarity(tgt_sentences + tgt_extra, tgt_vocab),
+    )
+
+
+def _hashing(size: int, offset: int, dims: int):  # -> scipy.sparse.csr_matrix
+    """The ``(size, dims)`` signed hashing of ids ``offset .. offset + size - 1`` of the joint
+    space: each id to one bucket, with a sign, fixed by the id alone so that both sides agree."""
+    from scipy import sparse
+
+    ids = np.arange(offset, offset + size, dtype=np.uint64)
+    mixed = ids * np.uint64(0x9E3779B97F4A7C15) + np.uint64(0x632BE59BD9B4E019)
+    mixed ^= mixed >> np.uint64(31)
+    mixed *= np.uint64(0xBF58476D1CE4E5B9)
+    mixed ^= mixed >> np.uint64(29)
+    buckets = (mixed % np.uint64(dims)).astype(np.int64)
+    signs = np.where((mixed >> np.uint64(40)) & np.uint64(1), 1.0, -1.0)
+    return sparse.csr_matrix((signs, (np.arange(size), buckets)), shape=(size, dims))
+
+
+def _table_matrix(table: dict[int, tuple[np.ndarray, np.ndarray]], rows: int, columns: int):
+    from scipy import sparse
+
+    if not table:
+        return sparse.csr_matrix((rows, columns))
+    words = np.concatenate([np.full(len(ids), k) for k, (ids, _) in table.items()])
+    ids = np.concatenate([ids for ids, _ in table.values()])
+    probs = np.concatenate([probs for _, probs in table.values()])
+    return sparse.csr_matrix((probs, (words, ids)), shape=(rows, columns))
+
+
+def _side_vectors(
+    sentences: Sequence[str],
+    lang: str,
+    vocab: dict[str, int],
+    weight: np.ndarray,
+    table: dict[int, tuple[np.ndarray, np.ndarray]],
+    own_offset: int,
+    other_offset: int,
+    other_size: int,
+    dims: int,
+) -> np.ndarray:
+    from scipy import sparse
+
+    rows, columns = [], []
+    for row, sentence in enumerate(sentences):
+        for word in tokens(sentence, lang):
+            if (k := vocab.get(word)) is not None:
+                rows.append(row)
+                columns.append(k)
+    words = sparse.csr_matrix((weight[columns], (rows, columns)), shape=(len(sentences), len(vocab)))
+    translated = words @ _table_matrix(table, len(vocab), other_size)
+    hashed = words @ _hashing(len(vocab), own_offset, dims) + translated @ _hashing(
+        other_size, other_offset, dims
+    )
+    out = np.asarray(hashed.todense() if sparse.issparse(hashed) else hashed, dtype=np.float64)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def lexical_vectors(
+    lexicon: Lexicon, src: Sequence[str], tgt: Sequence[str], src_lang: str, tgt_lang: str, dims: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors of ``dims`` dimensions for the source and target sentences, whose dot
+    products measure the words they share through ``lexicon`` (a sentence with no known word
+    gets a zero vector)."""
+    n_src, n_tgt = len(lexicon.src_vocab), len(lexicon.tgt_vocab)
+    # joint space: target vocabulary first, then the source vocabulary
+    src_vectors = _side_vectors(
+        src, src_lang, lexicon.src_vocab, lexicon.src_weight, lexicon.forward, n_tgt, 0, n_tgt, dims
+    )
+    tgt_vectors = _side_vectors(
+        tgt, tgt_lang, lexicon.tgt_vocab, lexicon.tgt_weight, lexicon.backward, 0, n_tgt, n_src, dims
+    )
+    return src_vectors, tgt_vectors
+
+
+MIN_EXAMPLES = 20
+"""Fewer confident matches than this teach a lexicon nothing to rely on: no lexical pass."""
+
+
+def learn_lexicons(
+    examples: Mapping[tuple[str, str], Sequence[tuple[str, str]]],
+    vocabulary: Mapping[tuple[str, str], Sequence[tuple[str, str]]],
+    max_examples: int,
+) -> dict[tuple[str, str], Lexicon]:
+    """A lexicon per language pair from its ``examples`` (sentence pairs that translate each
+    other, at most ``max_examples`` of them, evenly spaced), with the words of ``vocabulary``
+    (the pair's sentences to align; see ``learn_lexicon``). Pairs with fewer than
+    ``MIN_EXAMPLES`` examples get none."""
+    out = {}
+    for (src_lang, tgt_lang), pairs in examples.items():
+        if len(pairs) < MIN_EXAMPLES:
+            continue
+        if len(pairs) > max_examples:
+            pairs = [pairs[k] for k in np.linspace(0, len(pairs) - 1, max_examples).astype(int)]
+        out[src_lang, tgt_lang] = learn_lexicon(
+            pairs, src_lang, tgt_lang, vocabulary.get((src_lang, tgt_lang), ())
+        )
+    return out
+
+
+def lexicon_for(lexicons: Mapping[tuple[str, str], Lexicon], src_lang: str, tgt_lang: str) -> Lexicon | None:
+    """The lexicon from ``src_lang`` to ``tgt_lang``, read either way round; None if there is none."""
+    if (lexicon := lexicons.get((src_lang, tgt_lang))) is not None:
+        return lexicon
+    if (lexicon := lexicons.get((tgt_lang, src_lang))) is not None:
+        return lexicon.reversed()
+    return None
