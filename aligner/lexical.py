@@ -22,10 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
-
-from aligner.languages import is_cjk
 
 STEM = 5
 """Characters of a word kept: enough to tell most words apart, few enough to merge inflections."""
@@ -35,7 +34,7 @@ _TOKEN = re.compile(
     r"|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"  # a Han character or kana
     r"|[^\W\d_]+"  # a word
 )
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_NON_DIGIT = re.compile(r"\D")
 
 NULL = "\x00"
 """The empty word of Model 1: what a word translates to when nothing on the other side does."""
@@ -50,18 +49,14 @@ ANCHOR_SHARE = 0.5
 """A number used by both languages translates to itself with at least this probability."""
 
 
-def tokens(sentence: str, lang: str) -> list[str]:
-    """The words of ``sentence`` as the lexicon sees them (see the module's description)."""
-    out = []
-    for match in _TOKEN.finditer(sentence.lower()):
-        word = match.group()
-        if word[0].isdigit():
-            out.append(re.sub(r"\D", "", word))
-        elif _CJK_CHAR.match(word) or is_cjk(lang):
-            out.append(word if len(word) == 1 else word[:STEM])
-        else:
-            out.append(word[:STEM])
-    return out
+@lru_cache(maxsize=1 << 17)
+def tokens(sentence: str) -> tuple[str, ...]:
+    """The words of ``sentence`` as the lexicon sees them (see the module's description);
+    remembered, since learning a lexicon and using it read the same sentences."""
+    return tuple(
+        _NON_DIGIT.sub("", word) if word[0].isdigit() else word[:STEM]
+        for word in _TOKEN.findall(sentence.lower())
+    )
 
 
 @dataclass(frozen=True)
@@ -165,20 +160,15 @@ def _anchored(
     return out
 
 
-def learn_lexicon(
-    examples: Sequence[tuple[str, str]],
-    src_lang: str,
-    tgt_lang: str,
-    vocabulary: Iterable[tuple[str, str]] = (),
-) -> Lexicon:
+def learn_lexicon(examples: Sequence[tuple[str, str]], vocabulary: Iterable[tuple[str, str]] = ()) -> Lexicon:
     """A lexicon from sentence pairs that translate each other (``examples``); the words of
     ``vocabulary``'s sentence pairs (those to be aligned) join the vocabularies and their
     rarity, so that every word met later has an id and a weight."""
-    src_sentences = [tokens(src, src_lang) for src, _ in examples]
-    tgt_sentences = [tokens(tgt, tgt_lang) for _, tgt in examples]
+    src_sentences = [tokens(src) for src, _ in examples]
+    tgt_sentences = [tokens(tgt) for _, tgt in examples]
     extra = list(vocabulary)
-    src_extra = [tokens(src, src_lang) for src, _ in extra]
-    tgt_extra = [tokens(tgt, tgt_lang) for _, tgt in extra]
+    src_extra = [tokens(src) for src, _ in extra]
+    tgt_extra = [tokens(tgt) for _, tgt in extra]
     src_vocab = _vocabulary(src_sentences + src_extra)
     tgt_vocab = _vocabulary(tgt_sentences + tgt_extra)
     src_ids = [np.array([src_vocab[w] for w in words], dtype=np.int64) for words in src_sentences]
@@ -224,7 +214,6 @@ def _table_matrix(table: dict[int, tuple[np.ndarray, np.ndarray]], rows: int, co
 
 def _side_vectors(
     sentences: Sequence[str],
-    lang: str,
     vocab: dict[str, int],
     weight: np.ndarray,
     table: dict[int, tuple[np.ndarray, np.ndarray]],
@@ -237,7 +226,7 @@ def _side_vectors(
 
     rows, columns = [], []
     for row, sentence in enumerate(sentences):
-        for word in tokens(sentence, lang):
+        for word in tokens(sentence):
             if (k := vocab.get(word)) is not None:
                 rows.append(row)
                 columns.append(k)
@@ -252,7 +241,7 @@ def _side_vectors(
 
 
 def lexical_vectors(
-    lexicon: Lexicon, src: Sequence[str], tgt: Sequence[str], src_lang: str, tgt_lang: str, dims: int
+    lexicon: Lexicon, src: Sequence[str], tgt: Sequence[str], dims: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Unit vectors of ``dims`` dimensions for the source and target sentences, whose dot
     products measure the words they share through ``lexicon`` (a sentence with no known word
@@ -260,10 +249,10 @@ def lexical_vectors(
     n_src, n_tgt = len(lexicon.src_vocab), len(lexicon.tgt_vocab)
     # joint space: target vocabulary first, then the source vocabulary
     src_vectors = _side_vectors(
-        src, src_lang, lexicon.src_vocab, lexicon.src_weight, lexicon.forward, n_tgt, 0, n_tgt, dims
+        src, lexicon.src_vocab, lexicon.src_weight, lexicon.forward, n_tgt, 0, n_tgt, dims
     )
     tgt_vectors = _side_vectors(
-        tgt, tgt_lang, lexicon.tgt_vocab, lexicon.tgt_weight, lexicon.backward, 0, n_tgt, n_src, dims
+        tgt, lexicon.tgt_vocab, lexicon.tgt_weight, lexicon.backward, 0, n_tgt, n_src, dims
     )
     return src_vectors, tgt_vectors
 
@@ -287,9 +276,7 @@ def learn_lexicons(
             continue
         if len(pairs) > max_examples:
             pairs = [pairs[k] for k in np.linspace(0, len(pairs) - 1, max_examples).astype(int)]
-        out[src_lang, tgt_lang] = learn_lexicon(
-            pairs, src_lang, tgt_lang, vocabulary.get((src_lang, tgt_lang), ())
-        )
+        out[src_lang, tgt_lang] = learn_lexicon(pairs, vocabulary.get((src_lang, tgt_lang), ()))
     return out
 
 

@@ -243,9 +243,7 @@ def _has_lexicon(lexicons: Mapping[tuple[str, str], Lexicon], src_lang: str, tgt
 def _align_with_lexicon(
     x: Version, y: Version, lexicon: Lexicon, first: PairAlignment, settings: Settings
 ) -> PairAlignment:
-    src_lexical, tgt_lexical = lexical_vectors(
-        lexicon, x.sentences, y.sentences, x.lang, y.lang, settings.lexical.dims
-    )
+    src_lexical, tgt_lexical = lexical_vectors(lexicon, x.sentences, y.sentences, settings.lexical.dims)
     share = settings.lexical.cosine_share
     src = Units(_mixed(x.vectors, src_lexical, share), x.relative_lengths, src_lexical)
     tgt = Units(_mixed(y.vectors, tgt_lexical, share), y.relative_lengths, tgt_lexical)

@@ -5,7 +5,7 @@ every output (a TMX header property, the first JSONL record, an ``OUT.meta.json`
 ``.align`` and Moses files, and ``aligner report``'s JSON), so that a corpus can say what
 produced it and be produced again. ``str()`` gives the one-line signature::
 
-    aligner:0.2.0|encoder:e5-small@st|weights:1f0c53a2e4b7|fitted:e5-small|settings:default
+    aligner:0.3.0|encoder:e5-small@st|weights:1f0c53a2e4b7|fitted:e5-small|settings:default
 """
 
 from __future__ import annotations

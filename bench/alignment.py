@@ -1,17 +1,25 @@
 """Alignment benchmarks: strict and lax P/R/F1, time and peak memory of the default pipeline.
 
-    .venv/bin/python bench/alignment.py textberg-test [--model e5-small] [--no-cache]
+    .venv/bin/python bench/alignment.py textberg-test [--model e5-small] [--no-cache] [--memory]
     .venv/bin/python bench/alignment.py textberg-dev | bible-001 | bible-006 | seeds-id-fr
     .venv/bin/python bench/alignment.py textberg-test-moved   # any dataset, a passage moved
+    .venv/bin/python bench/alignment.py textberg-test --pool  # one lexicon for all documents
 
 Data come from ``../shared/bench`` or ``$ALIGNER_BENCH_DATA`` (pre-split sentences with
 Vecalign-format gold). Every document is aligned with ``aligner.merge.align_versions``, exactly
-as ``aligner align --presplit`` does; alignments go to ``outputs/bench/<dataset>/`` and the scores are pooled
-over documents. Time is split into encoding and aligning; peak memory is that of the
-aligning step alone (tracemalloc, which sees numpy's buffers), so the encoder's weights do
-not hide it. With ``--calibration`` it also prints the precision of beads by score bucket.
-``--fit-calibration`` and ``--fit-bead-model`` write what they fit into the model's fitted
-values, ``aligner/fitted/<model>.json``.
+as ``aligner align --presplit`` does (a first pass, a lexicon learned from it, the lexical
+pass); alignments go to ``outputs/bench/<dataset>/`` and the scores are pooled over documents.
+Time is split into encoding, learning lexicons and aligning (both passes). With ``--memory``,
+the peak memory of learning and aligning alone (tracemalloc, which sees numpy's buffers, so the
+encoder's weights do not hide it; it slows them). With ``--calibration`` it also prints the
+precision of beads by score bucket.
+
+Fitting (each writes into the model's fitted values, ``aligner/fitted/<model>.json``; the
+dataset argument is then only what is scored first): ``--fit-bead-model`` fits the bead models
+of both passes on the training sets (Text+Berg dev, Tatoeba's tuning half, Bible beads outside
+001), with ``--with-test-documents`` then refits them with the Text+Berg test documents too
+and prints their leave-one-document-out F1; ``--fit-shares`` chooses a combined model's
+shares; ``--fit-calibration`` fits the row scores on the training sets.
 """
 
 from __future__ import annotations
@@ -257,9 +265,8 @@ def candidate_beads(
     if lexicons is not None:
         lexicon = lexicon_for(lexicons, versions[0].lang, versions[1].lang)
         src_lexical, tgt_lexical = lexical_vectors(
-            lexicon, versions[0].sentences, versions[1].sentences, versions[0].lang, versions[1].lang,
-            settings.lexical.dims,
-        )  # fmt: skip
+            lexicon, versions[0].sentences, versions[1].sentences, settings.lexical.dims
+        )
         src, tgt = replace(src, lexical=src_lexical), replace(tgt, lexical=tgt_lexical)
         model = settings.alignment.lexical_bead_model or model
     gains = refined_gains(src, tgt, settings.alignment, model)
@@ -304,13 +311,8 @@ def fit_bead_model(
     Each set weighs the same in the fit, however many candidates it has."""
     lexicons = {name: run_lexicons(group, settings) if lexical else None for name, group in sets.items()}
     parts = [[candidate_beads(v, g, settings, lexicons[name]) for v, g in sets[name]] for name in sets]
-    features = np.concatenate([x for part in parts for x, _ in part])
+    coefficients = _regression(parts, lexical)
     labels = np.concatenate([y for part in parts for _, y in part])
-    sizes = [sum(len(y) for _, y in part) for part in parts]
-    weights = np.concatenate([np.full(size, 1.0 / size) for size in sizes])
-    if not lexical:
-        features[:, FEATURES.index("lexical")] = 0.0
-    coefficients = fit_logistic(features, labels, weights=weights)
     print(f"bead model: {len(labels)} candidate beads, {int(labels.sum())} right", flush=True)
     results: list[tuple[float, BeadModel]] = []
     for offset, null_gain, null_slope in itertools.product(offsets, null_gains, null_slopes):
@@ -361,6 +363,60 @@ def fit_calibration(sets: dict[str, list[Example]], settings: Settings) -> dict[
         out[kind] = tuple(round(float(w), 3) for w in fit_logistic(x, y, weights=weight))
         print(f"{kind}: {len(triples)} rows, {np.average(y, weights=weight):.3f} right: {out[kind]}")
     return out
+
+
+def cross_validate(encoder, cache, settings: Settings) -> tuple[BeadModel, BeadModel]:
+    """Both bead models refit on the training sets plus the seven Text+Berg test documents, and
+    their leave-one-document-out F1 on Text+Berg test: each fold refits both models'
+    regressions on the training sets plus the other six test documents (the offsets, null gains
+    and slopes stay as fitted without any test document), and aligns the document left out as
+    ``aligner align`` would. Prints the pooled F1 of the seven folds next to that of the models
+    of ``settings``, which saw no test document; returns the models refit on all seven."""
+    sets = training_sets(encoder, cache)
+    test = dataset_examples("textberg-test", encoder, cache)
+    plain = replace(settings, lexical=replace(settings.lexical, enabled=False))
+    fitted_models = {False: settings.alignment.bead_model, True: settings.alignment.lexical_bead_model}
+    folds: list[dict[bool, BeadModel]] = [{} for _ in range(len(test) + 1)]  # the last: all seven
+    for lexical in (False, True):
+        first = plain if not lexical else settings
+        lexicons = {name: run_lexicons(group, first) if lexical else None for name, group in sets.items()}
+        own = [run_lexicons([example], first) if lexical else None for example in test]
+        parts = {
+            name: [candidate_beads(v, g, first, lexicons[name]) for v, g in group]
+            for name, group in sets.items()
+        }
+        test_parts = [candidate_beads(v, g, first, own[k]) for k, (v, g) in enumerate(test)]
+        # the fitted model's offset over its own regression, kept in every fold
+        offset = fitted_models[lexical].intercept - _regression(list(parts.values()), lexical)[0]
+        for k in range(len(test) + 1):
+            others = [part for j, part in enumerate(test_parts) if j != k]
+            coefficients = _regression([*parts.values(), others], lexical)
+            folds[k][lexical] = replace(
+                fitted_models[lexical],
+                weights=tuple(round(float(w), 3) for w in coefficients[1:]),
+                intercept=round(float(coefficients[0] + offset), 3),
+            )
+    held_out = []
+    for (versions, _), models in zip(test, folds, strict=False):
+        alignment = replace(settings.alignment, bead_model=models[False], lexical_bead_model=models[True])
+        table = align_versions(versions, replace(settings, alignment=alignment))
+        held_out.append([(row[0], row[1]) for row in table.rows])
+    print("textberg-test, leave one document out (training sets + the other six test documents):")
+    print(score([g for _, g in test], held_out))
+    print("textberg-test, the models fitted without test documents:")
+    print(score([g for _, g in test], align_all(test, settings)))
+    return folds[-1][False], folds[-1][True]
+
+
+def _regression(parts: list[list[tuple[np.ndarray, np.ndarray]]], lexical: bool) -> np.ndarray:
+    """``fit_logistic`` over the candidate beads of several sets, each set weighing the same."""
+    features = np.concatenate([x for part in parts for x, _ in part])
+    labels = np.concatenate([y for part in parts for _, y in part])
+    sizes = [sum(len(y) for _, y in part) for part in parts]
+    weights = np.concatenate([np.full(size, 1.0 / size) for size in sizes])
+    if not lexical:
+        features[:, FEATURES.index("lexical")] = 0.0
+    return fit_logistic(features, labels, weights=weights)
 
 
 SHARES = (1.0, 0.9, 0.8, 0.7)
@@ -417,11 +473,23 @@ def main() -> None:
         "(default: each document its own, as aligner align does)",
     )
     parser.add_argument("--no-lexical", action="store_true", help="no lexical pass")
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="trace the peak memory of learning lexicons and aligning (tracemalloc, which sees numpy's "
+        "buffers; it slows them, so the times are then longer than a plain run's)",
+    )
     parser.add_argument("--calibration", action="store_true", help="precision of beads by score bucket")
     parser.add_argument(
         "--fit-calibration",
         action="store_true",
         help="fit the row-score calibration on the training sets (no test document) and write it",
+    )
+    parser.add_argument(
+        "--with-test-documents",
+        action="store_true",
+        help="then refit the bead models' regressions with the Text+Berg test documents too, print "
+        "their leave-one-document-out F1 and write them",
     )
     parser.add_argument(
         "--fit-shares",
@@ -462,7 +530,8 @@ def main() -> None:
             (versions, read_alignment(gold) if gold.is_file() else [((k,), (k,)) for k in range(n)])
         )
         names.append(name)
-    tracemalloc.start()
+    if args.memory:
+        tracemalloc.start()
     started = time.perf_counter()
     firsts = [
         {(0, 1): align_units(*(version_units(v) for v in versions), settings.alignment)}
@@ -494,15 +563,16 @@ def main() -> None:
         test_docs.append(beads)
         scores.append(alignment.scores)
         gold_docs.append(gold)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    if args.memory:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
     print(f"{args.dataset}: {len(test_docs)} documents, {sentences} sentences, model {encoder.name}")
     print(score(gold_docs, test_docs))
     print(
         f"model load {load_seconds:.1f} s, encoding {encode_seconds:.1f} s"
         f"{' (cache)' if cache else ''}, lexicon {lexical_seconds:.1f} s"
-        f"{' (pooled)' if args.pool else ''}, aligning {align_seconds:.1f} s, "
-        f"aligning peak memory {peak / 2**20:.0f} MiB"
+        f"{' (pooled)' if args.pool else ''}, aligning {align_seconds:.1f} s"
+        + (f" (traced), aligning peak memory {peak / 2**20:.0f} MiB" if args.memory else "")
     )
     if args.calibration:
         print(calibration(gold_docs, test_docs, scores))
@@ -521,6 +591,14 @@ def main() -> None:
         print(f"lexical bead model: {lexical}")
         path = fitted.update(encoder.fitted, command, bead_model=plain, lexical_bead_model=lexical)
         print(f"written to {path}")
+    if args.with_test_documents:
+        plain, lexical = cross_validate(encoder, cache, resolve(None, encoder.fitted)[0])
+        command = (
+            f".venv/bin/python bench/alignment.py {args.dataset} --model {args.model} "
+            "--fit-bead-model --with-test-documents"
+        )
+        path = fitted.update(encoder.fitted, command, bead_model=plain, lexical_bead_model=lexical)
+        print(f"refit with the test documents, written to {path}")
     if args.fit_calibration:
         settings = resolve(None, encoder.fitted)[0]  # with the bead models just fitted, if any
         row_calibration = fit_calibration(training_sets(encoder, cache), settings)

@@ -8,6 +8,7 @@ import numpy as np
 from conftest import ROOT
 
 from aligner.fitted import FEATURES
+from aligner.settings import resolve
 from aligner.table import Version
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -41,6 +42,12 @@ def test_candidates_hold_every_gold_match_as_the_only_positives():
         Version("fr", [f"Phrase {k}." for k in range(11)], target.astype(np.float32)),
     ]
     gold = [((k,), (k,)) for k in range(5)] + [((5, 6), (5,))] + [((k,), (k - 1,)) for k in range(7, 12)]
-    features, labels = alignment.candidate_beads(versions, gold)
+    settings = resolve(None)[0]
+    features, labels = alignment.candidate_beads(versions, gold, settings)
     assert features.shape == (len(labels), len(FEATURES))
     assert labels.sum() == len(gold)
+    assert not features[:, FEATURES.index("lexical")].any()  # no lexicon, no lexical evidence
+    lexicons = alignment.run_lexicons([(versions, gold)] * 10, settings)
+    with_words, same_labels = alignment.candidate_beads(versions, gold, settings, lexicons)
+    assert np.array_equal(labels, same_labels)
+    assert with_words[:, FEATURES.index("lexical")].any()

@@ -48,12 +48,13 @@ def bars(stages, capsys):
 def test_aligning_bar_counts_pairs_merges_and_scoring(capsys):
     err = bars(lambda report: align_versions(versions({"fr": 12, "de": 12}), progress=report), capsys)
     assert "aligning" in err and "fr-de" in err and "scoring" in err
-    assert final_count(err) == (3, 3)  # one pairwise alignment, one merge, scoring
+    assert final_count(err) == (4, 4)  # one pairwise alignment, its lexical pass, one merge, scoring
 
-    # two texts among four versions: 6 pairs, 2 merges made (the third is not), scoring
+    # two texts among four versions: 6 pairs, their lexical passes, 2 merges made (the third is
+    # not), scoring
     four = versions({"id": 15, "fr": 15, "zh": 11, "ja": 11})
     err = bars(lambda report: align_versions(four, progress=report), capsys)
-    assert final_count(err) == (9, 9)
+    assert final_count(err) == (15, 15)
     assert "id,fr + zh,ja" not in err
 
 
@@ -61,7 +62,7 @@ def test_stages_report_steps_to_a_callback():
     steps: list[Step] = []
     align_versions(versions({"id": 15, "fr": 15, "zh": 11, "ja": 11}), progress=steps.append)
     assert {step.stage for step in steps} == {"aligning"}
-    assert steps[0].done == 0 and steps[-1].done == steps[-1].total == 9
+    assert steps[0].done == 0 and steps[-1].done == steps[-1].total == 15
     assert [step.done for step in steps] == sorted(step.done for step in steps)
     assert [step.detail for step in steps if step.detail][:2] == ["id-fr", "id-zh"]
     assert "id,fr + zh,ja" not in [step.detail for step in steps]

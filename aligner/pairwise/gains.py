@@ -28,6 +28,10 @@ class Units:
         return len(self.lengths)
 
 
+SPAN_BLOCK_ROWS = 4096
+"""Rows of span vectors computed at once."""
+
+
 def span_vectors(
     vectors: np.ndarray, size: int, weights: np.ndarray | None = None, out: np.ndarray | None = None
 ) -> np.ndarray:
@@ -41,11 +45,15 @@ def span_vectors(
     n, dim = vectors.shape
     spans = np.zeros((n + 1, dim), dtype=np.float32) if out is None else out
     spans[:size] = 0.0
-    if n >= size:
-        weighted = vectors.astype(np.float64) * (weights[:, None] if weights is not None else 1.0)
-        total = sum(weighted[k : n - size + 1 + k] for k in range(size))
+    # in blocks of rows, so that the float64 sums of a long document never exist all at once
+    for first in range(0, n - size + 1, SPAN_BLOCK_ROWS):
+        last = min(first + SPAN_BLOCK_ROWS, n - size + 1)  # spans ending at rows first+size .. last+size-1
+        block = vectors[first : last + size - 1].astype(np.float64)
+        if weights is not None:
+            block *= weights[first : last + size - 1, None]
+        total = sum(block[k : k + last - first] for k in range(size))
         norms = np.linalg.norm(total, axis=1, keepdims=True)
-        spans[size:] = total / np.maximum(norms, NORM_FLOOR)
+        spans[first + size : last + size] = total / np.maximum(norms, NORM_FLOOR)
     return spans
 
 

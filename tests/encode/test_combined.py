@@ -60,6 +60,7 @@ def test_model_names_of_combinations():
 
 def test_use_embeds_translations_close_and_declares_its_languages():
     use = load_encoder("use")
-    vectors = encode(["The cat sleeps on the sofa.", "Le chat dort sur le canapé.", "Stock prices fell."], use)
+    sentences = ["The cat sleeps on the sofa.", "Le chat dort sur le canapé.", "Stock prices fell."]
+    vectors = encode(sentences, use)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
     assert "fr" in use.languages and "id" not in use.languages
