@@ -25,7 +25,7 @@ from aligner.moved import join_moved, order_gaps
 from aligner.pairwise import PairAlignment, Units, align_units
 from aligner.progress import Progress, report
 from aligner.provenance import Provenance
-from aligner.scoring import calibrated, chance_pairings, pair_scores, row_evidence
+from aligner.scoring import calibrated, chance_pairings, merge_gains, pair_scores, row_evidence
 from aligner.settings import Settings, resolve
 from aligner.similarity import Baseline, unit_rows, version_baselines
 from aligner.table import Alignment, Bead, Row, Version, row_beads
@@ -164,7 +164,9 @@ def align_versions(
     apart = [",".join(versions[k].lang for k in sorted(members)) for members, kept in ordered if kept]
     if len(apart) > 1:  # an empty version is apart by nature, and warned about as empty
         warnings.warn(f"aligned apart, as not translations of each other: {' | '.join(apart)}", stacklevel=2)
-    chances = calibrated(kinds, evidence, settings.calibration) * chance_pairings(rows, measured, translated)
+    gains = merge_gains(versions, rows, kinds, lang_baselines)
+    chances = calibrated(kinds, evidence, gains, settings.calibration)
+    chances *= chance_pairings(rows, measured, translated)
     alignment = Alignment(
         versions,
         rows,

@@ -92,6 +92,47 @@ def row_evidence(
     return kinds, evidence
 
 
+MAX_MERGE_GAIN = 0.25
+"""Bound on ``merge_gains``: past it, a unit plainly belongs to its neighbour's row, or not."""
+
+
+def merge_gains(
+    versions: list[Version], rows: list[Row], kinds: list[str], baselines: Baselines
+) -> np.ndarray:
+    """For each row with one language, how much the neighbouring row it would continue gains by
+    taking its unit in: the similarity (above unrelated) of that row's other languages with its
+    own sentences plus the unit, minus that without it, the best over the rows just before and
+    after that hold the unit's neighbour sentences and another language. A unit that is the
+    tail of a longer sentence's translation gains that row a little or costs it nothing; one
+    that the other versions lack costs it. ``-MAX_MERGE_GAIN`` where no row continues the unit;
+    0 for rows with two or more languages."""
+    gains = np.zeros(len(rows))
+    for r, kind in enumerate(kinds):
+        if kind != "unaligned":
+            continue
+        k = next(c for c, ids in enumerate(rows[r]) if ids)
+        unit = rows[r][k]
+        best = -MAX_MERGE_GAIN
+        for neighbour in (r - 1, r + 1):
+            if not 0 <= neighbour < len(rows) or not (own := rows[neighbour][k]):
+                continue
+            if own[-1] + 1 != unit[0] and unit[-1] + 1 != own[0]:
+                continue
+            without = unit_rows(versions[k].span(own)[None])[0]
+            with_unit = unit_rows(versions[k].span(tuple(sorted(own + unit)))[None])[0]
+            for other, ids in enumerate(rows[neighbour]):
+                if other == k or not ids:
+                    continue
+                baseline = _baseline(versions, baselines, k, other)
+                vector = unit_rows(versions[other].span(ids)[None])[0]
+                gain = baseline.above_unrelated(float(with_unit @ vector)) - baseline.above_unrelated(
+                    float(without @ vector)
+                )
+                best = max(best, min(gain, MAX_MERGE_GAIN))
+        gains[r] = best
+    return gains
+
+
 def chance_pairings(rows: list[Row], closeness: np.ndarray, translation_parallelism: float) -> np.ndarray:
     """Per row, how far its languages translate each other at all: 1 where every pair of them has
     a parallelism (``closeness``, by version) of ``translation_parallelism`` or more, and that
@@ -107,9 +148,11 @@ def chance_pairings(rows: list[Row], closeness: np.ndarray, translation_parallel
 
 
 def calibrated(
-    kinds: list[str], evidence: np.ndarray, calibration: dict[str, tuple[float, float]]
+    kinds: list[str], evidence: np.ndarray, gains: np.ndarray, calibration: dict[str, tuple[float, ...]]
 ) -> np.ndarray:
-    """The chance that each row is right: the logistic ``calibration`` of its kind."""
-    intercept = np.array([calibration[kind][0] for kind in kinds])
-    slope = np.array([calibration[kind][1] for kind in kinds])
-    return 1.0 / (1.0 + np.exp(-(intercept + slope * evidence)))
+    """The chance that each row is right: the logistic ``calibration`` of its kind, whose
+    coefficients are an intercept, the slope of the row's ``evidence`` and, for rows with one
+    language, the slope of its ``merge_gains``."""
+    coefficients = np.array([(*calibration[kind], 0.0)[:3] for kind in kinds]).reshape(-1, 3)
+    logit = coefficients[:, 0] + coefficients[:, 1] * evidence + coefficients[:, 2] * gains
+    return 1.0 / (1.0 + np.exp(-logit))

@@ -98,8 +98,9 @@ class MergeSettings:
     """Rows within which two joined sentences count as one moved passage."""
     max_unaligned_share: float = 0.5
     """Share of a version's sentences left unaligned above which none of them is taken for moved."""
-    calibration: dict[str, tuple[float, float]] | None = None
-    """Per row kind, the logistic (intercept, slope) of row scores; None: fitted for the encoder."""
+    calibration: dict[str, tuple[float, ...]] | None = None
+    """Per row kind, the logistic coefficients of row scores (``aligner.fitted.Fitted.calibration``);
+    None: fitted for the encoder."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ class Settings:
         return self.alignment.bead_model
 
     @property
-    def calibration(self) -> dict[str, tuple[float, float]]:
+    def calibration(self) -> dict[str, tuple[float, ...]]:
         if self.merging.calibration is None:
             raise ValueError("no calibration: take the fitted one with Settings.with_fitted first")
         return self.merging.calibration

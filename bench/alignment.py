@@ -45,7 +45,7 @@ from aligner.merge import align_versions, lexical_pass, pooled_lexicons, version
 from aligner.pairwise import align_units
 from aligner.pairwise.dp import bead_features
 from aligner.pairwise.gains import refined_gains
-from aligner.scoring import row_evidence
+from aligner.scoring import merge_gains, row_evidence
 from aligner.settings import Settings, resolve
 from aligner.table import Version
 
@@ -338,28 +338,32 @@ def fit_bead_model(
     return replace(chosen, weights=weights, intercept=round(float(chosen.intercept), 3))
 
 
-def fit_calibration(sets: dict[str, list[Example]], settings: Settings) -> dict[str, tuple[float, float]]:
-    """Per row kind, the logistic regression of whether a row is right on its evidence, over
-    every document of ``sets`` aligned as ``aligner align`` aligns it: Text+Berg dev, Tatoeba
-    documents with known omissions and insertions, and Bible chapters with long merges, so that
-    a row with one language is scored on data where such rows are often right, and often not.
-    Each set weighs the same."""
-    rows: dict[str, list[tuple[float, bool, float]]] = {kind: [] for kind in ROW_KINDS}
+def fit_calibration(sets: dict[str, list[Example]], settings: Settings) -> dict[str, tuple[float, ...]]:
+    """Per row kind, the logistic regression of whether a row is right on its evidence (and, for
+    rows with one language, its merge gain), over every document of ``sets`` aligned as
+    ``aligner align`` aligns it: Text+Berg dev, Tatoeba documents with known omissions and
+    insertions, and Bible pieces with long merges, so that a row with one language is scored on
+    data where such rows are often right, and often not. Each set weighs the same."""
+    rows: dict[str, list[tuple[list[float], bool, float]]] = {kind: [] for kind in ROW_KINDS}
     for group in sets.values():
-        found: dict[str, list[tuple[float, bool]]] = {kind: [] for kind in ROW_KINDS}
+        found: dict[str, list[tuple[list[float], bool]]] = {kind: [] for kind in ROW_KINDS}
         for versions, gold in group:
             table = align_versions(versions, settings)
             right = set(gold)
             kinds, values = row_evidence(
                 versions, table.rows, table.pair_scores, table.baselines, settings.merging
             )
-            for row, kind, value in zip(table.rows, kinds, values, strict=True):
-                found[kind].append((float(value), (row[0], row[1]) in right))
+            gains = merge_gains(versions, table.rows, kinds, table.baselines)
+            for row, kind, value, gain in zip(table.rows, kinds, values, gains, strict=True):
+                x = [float(value), float(gain)] if kind == "unaligned" else [float(value)]
+                found[kind].append((x, (row[0], row[1]) in right))
         for kind, pairs in found.items():
-            rows[kind] += [(value, ok, 1.0 / len(pairs)) for value, ok in pairs]
+            rows[kind] += [(x, ok, 1.0 / len(pairs)) for x, ok in pairs]
     out = {}
     for kind, triples in rows.items():
-        x, y, weight = (np.array(column, dtype=float) for column in zip(*triples, strict=True))
+        x = np.array([features for features, _, _ in triples])
+        y = np.array([ok for _, ok, _ in triples], dtype=float)
+        weight = np.array([w for _, _, w in triples])
         out[kind] = tuple(round(float(w), 3) for w in fit_logistic(x, y, weights=weight))
         print(f"{kind}: {len(triples)} rows, {np.average(y, weights=weight):.3f} right: {out[kind]}")
     return out

@@ -109,9 +109,10 @@ class Fitted:
     encoder: str
     """The weights these values were fitted with (the file's name)."""
     bead_model: BeadModel
-    calibration: dict[str, tuple[float, float]]
+    calibration: dict[str, tuple[float, ...]]
     """Per row kind of ``ROW_KINDS``, the logistic ``(intercept, slope)`` that turns a row's
-    evidence into the chance that it is right."""
+    evidence into the chance that it is right; for ``unaligned`` rows, a third coefficient, the
+    slope of the row's merge gain (``aligner.scoring.merge_gains``)."""
     mining_threshold: float
     """Lowest ratio margin of a mined pair."""
     lexical_bead_model: BeadModel | None = None
@@ -145,7 +146,7 @@ class Fitted:
             lexical_bead_model=(
                 BeadModel.from_json(data["lexical_bead_model"]) if "lexical_bead_model" in data else None
             ),
-            calibration={kind: (float(a), float(b)) for kind, (a, b) in data["calibration"].items()},
+            calibration={kind: tuple(map(float, values)) for kind, values in data["calibration"].items()},
             mining_threshold=float(data["mining_threshold"]),
             member_shares={name: float(share) for name, share in data.get("member_shares", {}).items()},
             commands=dict(data.get("commands", {})),
