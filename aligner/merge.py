@@ -12,7 +12,7 @@ are then joined (``aligner.moved``) and the rows scored (``aligner.scoring``).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations, zip_longest
 
 import numpy as np
@@ -60,6 +60,7 @@ def align_versions(
     pairs: Mapping[tuple[int, int], PairAlignment] | None = None,
     baselines: Mapping[tuple[int, int], Baseline] | None = None,
     lexicons: Mapping[tuple[str, str], Lexicon] | None = None,
+    dictionaries: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None = None,
     provenance: Provenance | None = None,
 ) -> Alignment:
     """Align N versions into one table whose rows agree for every pair of languages.
@@ -70,9 +71,11 @@ def align_versions(
     here. Where the settings have a lexical pass (``LexicalSettings``), every pairwise alignment
     is then made again with lexical evidence: ``lexicons``, keyed by language pair, are those
     learned over a whole run (``pooled_lexicons``); a language pair without one learns it from
-    these versions' own first pass. ``progress`` hears of each step as it starts: each pairwise
-    alignment still to make, each merge of two groups (the first ones reuse a pairwise
-    alignment), and the scoring of the rows; and once more when all are done.
+    these versions' own first pass and from its entry of ``dictionaries`` (per language pair,
+    the (source, target) entries of a bilingual dictionary: ``aligner.lexical.read_dictionary``).
+    ``progress`` hears of each step as it starts: each pairwise alignment still to make, each
+    merge of two groups (the first ones reuse a pairwise alignment), and the scoring of the
+    rows; and once more when all are done.
     """
     n = len(versions)
     settings = resolve(settings)[0]
@@ -97,6 +100,7 @@ def align_versions(
             {langs: pairs for langs, pairs in examples.items() if not _has_lexicon(lexicons or {}, *langs)},
             vocabulary,
             settings.lexical.max_examples,
+            dictionaries,
         )
         for a, b in combinations(range(n), 2):
             report(progress, "aligning", done, steps, f"{versions[a].lang}-{versions[b].lang} with a lexicon")
@@ -205,6 +209,8 @@ def lexical_examples(
             for (src, tgt), score in zip(pair.beads, pair.scores, strict=True)
             if src and tgt and len(src) + len(tgt) <= lexical.max_bead
         ]
+        examples.setdefault(langs, [])
+        vocabulary.setdefault(langs, []).extend(zip_longest(x.sentences, y.sentences, fillvalue=""))
         if not matches:
             continue
         lowest = np.quantile([score for _, _, score in matches], 1.0 - lexical.confident_share)
@@ -213,16 +219,18 @@ def lexical_examples(
             for src, tgt, score in matches
             if score >= lowest
         )
-        vocabulary.setdefault(langs, []).extend(zip_longest(x.sentences, y.sentences, fillvalue=""))
     return examples, vocabulary
 
 
 def pooled_lexicons(
-    tables: Iterable[tuple[list[Version], Mapping[tuple[int, int], PairAlignment]]], settings: Settings
+    tables: Iterable[tuple[list[Version], Mapping[tuple[int, int], PairAlignment]]],
+    settings: Settings,
+    dictionaries: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None = None,
 ) -> dict[tuple[str, str], Lexicon]:
     """One lexicon per language pair, learned from the first-pass alignments of every table of a
     run (each its versions and their pairwise alignments): a collection's documents, a batch,
-    a benchmark. Pooled, the rarer words of each document are met often enough to learn."""
+    a benchmark. Pooled, the rarer words of each document are met often enough to learn.
+    ``dictionaries`` as in ``align_versions``."""
     examples: dict[tuple[str, str], list[tuple[str, str]]] = {}
     vocabulary: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for versions, pairs in tables:
@@ -235,7 +243,7 @@ def pooled_lexicons(
             vocabulary.setdefault(key, []).extend(
                 (y, x) if flip else (x, y) for x, y in table_vocabulary[src_lang, tgt_lang]
             )
-    return learn_lexicons(examples, vocabulary, settings.lexical.max_examples)
+    return learn_lexicons(examples, vocabulary, settings.lexical.max_examples, dictionaries)
 
 
 def _has_lexicon(lexicons: Mapping[tuple[str, str], Lexicon], src_lang: str, tgt_lang: str) -> bool:

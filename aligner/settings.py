@@ -149,9 +149,13 @@ class Settings:
     report: ReportSettings = field(default_factory=ReportSettings)
 
     def with_fitted(self, fitted: Fitted) -> Settings:
-        """These settings with every value left to the encoder taken from ``fitted``."""
+        """These settings with every value left to the encoder taken from ``fitted``; where neither
+        they nor ``fitted`` have a lexical bead model, with the lexical pass off, so that taking
+        another encoder's values later does not bring one in."""
+        lexical_model = self.alignment.lexical_bead_model or fitted.lexical_bead_model
         return replace(
             self,
+            lexical=self.lexical if lexical_model else replace(self.lexical, enabled=False),
             alignment=replace(
                 self.alignment,
                 bead_model=self.alignment.bead_model or fitted.bead_model,

@@ -506,6 +506,10 @@ def main() -> None:
         help="fit the bead models of both passes on the training sets (no test document) and write them",
     )
     args = parser.parse_args()
+    if args.with_test_documents and not args.fit_bead_model:
+        # the refit keeps the offsets of the models fitted without test documents, which it can
+        # only read off models that are still those
+        parser.error("--with-test-documents refits the models that --fit-bead-model fits: give both")
 
     started = time.perf_counter()
     encoder = load_encoder(args.model)

@@ -203,3 +203,21 @@ def test_help_has_examples_and_shell_completion_works():
 def test_usage_errors_are_one_line_with_status_2(capsys):
     code, _, err = run(["align", "a.txt", "b.txt", "--bogus"], capsys)
     assert code == 2 and err == "aligner: error: No such option '--bogus'. (see aligner align --help)\n"
+
+
+def test_a_dictionary_is_read_and_a_bad_one_stops_the_run_before_any_work(tmp_path, capsys):
+    dictionary = tmp_path / "id-fr.dic"
+    dictionary.write_text("intelligence artificielle @ kecerdasan buatan\n", encoding="utf-8")
+    out = tmp_path / "a.align"
+    args = ["align", ID, FR, "--presplit", "--langs", "id,fr", "-o", out, "-q"]
+    code, _, err = run([*args, "--dictionary", f"id,fr={dictionary}"], capsys)
+    assert code == 0, err
+    assert read_alignment(out) == [((k,), (k,)) for k in range(21)]
+    out.unlink()
+    for spec, message in [
+        (f"id={dictionary}", "--dictionary takes SRC,TGT=FILE"),
+        (f"id,fr={tmp_path / 'missing.dic'}", "cannot read dictionary"),
+    ]:
+        code, _, err = run([*args, "--dictionary", spec], capsys)
+        assert code == 1 and message in err and err.count("\n") == 1
+        assert not out.exists()

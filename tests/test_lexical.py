@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from aligner.lexical import learn_lexicon, lexical_vectors, lexicon_for, tokens
 
@@ -54,3 +55,37 @@ def test_a_lexicon_is_found_either_way_round():
     assert lexicon_for({("en", "fr"): lexicon}, "en", "fr") is lexicon
     assert lexicon_for({("en", "fr"): lexicon}, "fr", "en").src_vocab == lexicon.tgt_vocab
     assert lexicon_for({("en", "fr"): lexicon}, "en", "de") is None
+
+
+def test_footnote_marks_are_words_not_empty_numbers():
+    assert tokens("Die Hütte.¹ ③ x²") == ("die", "hütte", "¹", "③", "x²")
+    pairs = [(f"Satz {k}.¹", f"Phrase {k}.¹") for k in range(30)]
+    lexicon = learn_lexicon(pairs, vocabulary=pairs)
+    assert "" not in lexicon.src_vocab and "¹" in dict(lexicon.translation("¹"))
+
+
+def test_a_dictionary_in_hunaligns_format_makes_a_lexicon_where_the_input_teaches_too_little(tmp_path):
+    from aligner.lexical import dictionary_for, learn_lexicons, read_dictionary
+
+    path = tmp_path / "en-fr.dic"
+    path.write_text("chat @ cat\nchien @ dog\n\nmaison bleue @ blue house\n", encoding="utf-8")
+    entries = read_dictionary(path)
+    assert entries == [("cat", "chat"), ("dog", "chien"), ("blue house", "maison bleue")]
+    assert dictionary_for({("en", "fr"): entries}, "fr", "en")[0] == ("chat", "cat")
+    few = {("en", "fr"): [("the cat", "le chat")]}
+    assert learn_lexicons(few, {}, 100) == {}
+    lexicon = learn_lexicons(few, {}, 100, {("fr", "en"): [(t, s) for s, t in entries]})["en", "fr"]
+    assert dict(lexicon.translation("dog")) == {"chien": 1.0}
+    assert dict(lexicon.translation("blue")) == {"maiso": 0.5, "bleue": 0.5}
+    # learned and listed translations share the probability
+    assert 0.5 <= dict(lexicon.translation("cat"))["chat"] < 1.0
+
+
+def test_a_dictionary_line_without_its_separator_is_a_one_line_error(tmp_path):
+    from aligner.errors import AlignerError
+    from aligner.lexical import read_dictionary
+
+    path = tmp_path / "bad.dic"
+    path.write_text("chat @ cat\nchien dog\n", encoding="utf-8")
+    with pytest.raises(AlignerError, match=r"line 2: a dictionary entry is 'target phrase @ source phrase'"):
+        read_dictionary(path)

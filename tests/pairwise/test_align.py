@@ -193,3 +193,30 @@ def test_a_long_unit_that_covers_more_than_the_largest_bead_is_one_bead(script):
     assert align_units(src, tgt, DEFAULTS).beads == gold
     capped = align_units(src, tgt, dataclasses.replace(DEFAULTS, max_long_bead=DEFAULTS.max_bead))
     assert capped.beads != gold
+
+
+def test_every_full_bead_of_a_long_run_is_searched_again():
+    from aligner.pairwise.long_merges import MAX_STRETCH, _stretches
+
+    # a 1-1 bead, then twenty times: a full 1-4 bead, two unaligned units, a 1-1 bead
+    beads, i, j = [(0, 1, 0, 1)], 1, 1
+    for _ in range(20):
+        beads += [(i, i + 1, j, j + 4), (i + 1, i + 1, j + 4, j + 5), (i + 1, i + 1, j + 5, j + 6)]
+        beads.append((i + 1, i + 2, j + 6, j + 7))
+        i, j = i + 2, j + 7
+    full = [k for k, (s0, s1, t0, t1) in enumerate(beads) if s1 - s0 + t1 - t0 == 5]
+    stretches = _stretches(beads, full)
+    assert all(any(first <= k <= last for first, last in stretches) for k in full)
+    assert all(b[0] < a[0] for a, b in zip(stretches[1:], stretches, strict=False))  # side by side
+    assert all(b[1] < a[0] for a, b in zip(stretches[1:], stretches, strict=False))
+    for first, last in stretches:
+        assert beads[last][1] - beads[first][0] + beads[last][3] - beads[first][2] <= MAX_STRETCH
+
+
+def test_identical_sentences_of_different_lengths_align_without_error():
+    vectors = unit(np.ones((10, 8)))
+    src = Units(vectors[:6], np.array([1.0, 1.0, 3.0, 1.0, 1.0, 1.0]))
+    tgt = Units(vectors, np.array([1.0] * 8 + [2.0, 1.0]))
+    beads = align_units(src, tgt, DEFAULTS).beads
+    assert [i for s, _ in beads for i in s] == list(range(6))
+    assert [j for _, t in beads for j in t] == list(range(10))
