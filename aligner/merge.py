@@ -254,18 +254,9 @@ def _align_with_lexicon(
     x: Version, y: Version, lexicon: Lexicon, first: PairAlignment, settings: Settings
 ) -> PairAlignment:
     src_lexical, tgt_lexical = lexical_vectors(lexicon, x.sentences, y.sentences, settings.lexical.dims)
-    share = settings.lexical.cosine_share
-    src = Units(_mixed(x.vectors, src_lexical, share), x.relative_lengths, src_lexical)
-    tgt = Units(_mixed(y.vectors, tgt_lexical, share), y.relative_lengths, tgt_lexical)
+    src = Units(x.vectors, x.relative_lengths, src_lexical)
+    tgt = Units(y.vectors, y.relative_lengths, tgt_lexical)
     return align_units(src, tgt, settings.alignment, guide=first)
-
-
-def _mixed(vectors: np.ndarray, lexical: np.ndarray, share: float) -> np.ndarray:
-    """Sentence vectors with the lexical ones joined on, so that their cosine mixes in the
-    lexical cosine by ``share``; the vectors themselves for a share of 0."""
-    if share <= 0:
-        return vectors
-    return np.hstack([np.sqrt(1.0 - share) * unit_rows(vectors), np.sqrt(share) * lexical]).astype(np.float32)
 
 
 def _measurable(versions: list[Version], closeness: np.ndarray) -> np.ndarray:

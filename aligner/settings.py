@@ -60,9 +60,6 @@ class LexicalSettings:
     max_bead: int = 3
     """Largest m + n of a first-pass match that teaches the lexicon: larger ones are more often
     partly wrong, and pair every word with more words."""
-    cosine_share: float = 0.0
-    """Besides being a feature of its own, the lexical cosine's share of the similarity that the
-    bead model's other features see (0: none)."""
     dims: int = 256
     """Dimensions the lexical vectors are hashed into: their dot products stray from the exact
     ones by about one over the square root of this."""
