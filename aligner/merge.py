@@ -102,9 +102,10 @@ def align_versions(
             settings.lexical.max_examples,
             dictionaries,
         )
+        known = {**learned, **(lexicons or {})}
         for a, b in combinations(range(n), 2):
             report(progress, "aligning", done, steps, f"{versions[a].lang}-{versions[b].lang} with a lexicon")
-            lexicon = lexicon_for({**learned, **(lexicons or {})}, versions[a].lang, versions[b].lang)
+            lexicon = lexicon_for(known, versions[a].lang, versions[b].lang)
             if lexicon is not None:
                 made[a, b] = _align_with_lexicon(versions[a], versions[b], lexicon, made[a, b], settings)
             done += 1
@@ -209,12 +210,12 @@ def lexical_examples(
             for (src, tgt), score in zip(pair.beads, pair.scores, strict=True)
             if src and tgt and len(src) + len(tgt) <= lexical.max_bead
         ]
-        examples.setdefault(langs, [])
+        found = examples.setdefault(langs, [])
         vocabulary.setdefault(langs, []).extend(zip_longest(x.sentences, y.sentences, fillvalue=""))
         if not matches:
             continue
         lowest = np.quantile([score for _, _, score in matches], 1.0 - lexical.confident_share)
-        examples.setdefault(langs, []).extend(
+        found.extend(
             (join_x.join(x.sentences[i] for i in src), join_y.join(y.sentences[j] for j in tgt))
             for src, tgt, score in matches
             if score >= lowest

@@ -85,17 +85,19 @@ class Ct2Encoder:
         import ctranslate2
         from tokenizers import Tokenizer
 
+        def open_model(directory: Path) -> ctranslate2.Encoder:
+            threads = os.cpu_count() or 1
+            return ctranslate2.Encoder(
+                str(directory), device="cpu", compute_type="int8", intra_threads=threads
+            )
+
         directory = converted_dir(cache_root)
         try:
-            self._model = ctranslate2.Encoder(
-                str(directory), device="cpu", compute_type="int8", intra_threads=os.cpu_count() or 1
-            )
+            self._model = open_model(directory)
         except (RuntimeError, ValueError):  # a damaged copy: convert it again, once
             (directory / _MARKER).unlink(missing_ok=True)
             directory = converted_dir(cache_root)
-            self._model = ctranslate2.Encoder(
-                str(directory), device="cpu", compute_type="int8", intra_threads=os.cpu_count() or 1
-            )
+            self._model = open_model(directory)
         self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self.dim = 384
