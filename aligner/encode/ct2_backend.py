@@ -28,8 +28,8 @@ applies it."""
 
 MAX_TOKENS = 512
 BATCH = 32
-"""Sentences per call, after sorting by length so that little padding is computed: measured
-against 16 and 64 on Text+Berg (``bench/encode.py``)."""
+"""Sentences per call, after sorting by length so that little padding is computed: faster than
+16 and 64 on Text+Berg sentences (``bench/RESULTS.md``)."""
 
 CONVERTED_SIZE = "about 125 MB"
 _MARKER = ".convert-complete"
