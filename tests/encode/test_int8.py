@@ -18,7 +18,7 @@ SENTENCES = [
 
 def test_int8_vectors_are_within_a_cosine_of_float32s():
     int8 = encode(SENTENCES, load_encoder("e5-small-int8"))
-    float32 = encode(SENTENCES, load_encoder("e5-small"))
+    float32 = encode(SENTENCES, load_encoder("e5-small-float32"))
     assert np.allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-5)
     assert np.einsum("ij,ij->i", int8, float32).min() >= 0.995
 
@@ -37,3 +37,24 @@ def test_the_int8_model_names_its_runtime_and_shares_e5_smalls_fitted_values():
     encoder = load_encoder("e5-small-int8")
     assert encoder.name.startswith("e5-small@ct2-int8-") and encoder.fitted == "e5-small"
     assert not encoder.loaded
+
+
+def test_the_default_model_runs_in_int8_on_a_cpu_and_in_float32_without_ctranslate2(monkeypatch):
+    import importlib.util
+
+    assert load_encoder("e5-small", device="cpu").name == load_encoder("e5-small-int8").name
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "ctranslate2" else find_spec(name, *a)
+    )
+    assert load_encoder("e5-small", device="cpu").name == "e5-small@st"
+
+
+def test_batches_run_side_by_side_and_give_the_vectors_of_one_at_a_time():
+    from aligner.encode.ct2_backend import Ct2Encoder
+
+    encoder = Ct2Encoder(default_cache_dir())
+    texts = [f"Satz Nummer {k}, " + "und so weiter " * (k % 7) for k in range(40)]
+    together = encoder.encode(texts)
+    alone = np.vstack([encoder.encode([text]) for text in texts])
+    assert np.einsum("ij,ij->i", together, alone).min() > 0.9999
