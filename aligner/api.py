@@ -17,7 +17,7 @@ from aligner.encode import DEFAULT_MODEL, Encoder
 from aligner.errors import AlignerError
 from aligner.merge import align_versions
 from aligner.mine import mine_texts
-from aligner.prepare import Text, embed_versions, sentences_of
+from aligner.prepare import Text, checked_versions, embed_versions, sentences_of
 from aligner.progress import Progress, callback
 from aligner.provenance import settled
 from aligner.settings import Settings
@@ -47,16 +47,8 @@ def align(
     language pair to (source, target) entries of a bilingual dictionary
     (``aligner.lexical.read_dictionary``), which the lexical pass learns from too.
     """
-    if len(versions) < 2:
-        raise AlignerError(f"need at least two versions to align, got {len(versions)}")
-    sentences = {lang: sentences_of(lang, lang, value, keep_urls) for lang, value in versions.items()}
-    empty = [lang for lang, lang_sentences in sentences.items() if not lang_sentences]
-    if len(sentences) - len(empty) < 2:
-        raise AlignerError(f"nothing to align: no sentences in {' and '.join(map(repr, empty))}")
-    for lang in empty:
-        warnings.warn(f"no sentences in {lang!r}: its column stays empty", stacklevel=2)
+    documents = checked_versions(versions, keep_urls)
     with callback(progress) as report:
-        documents = list(sentences.items())
         embedded, encoder = embed_versions(documents, model, cache_dir, use_cache, report, device)
         settings, provenance = settled(settings, encoder)
         return align_versions(

@@ -99,6 +99,30 @@ def read_text(path: Path, encoding: str | None = None, lang: str | None = None) 
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_presplit(path: Path, encoding: str | None = None, lang: str | None = None) -> list[str]:
+    """One sentence per line, verbatim; line ``k`` (0-based) is sentence ``k``. A blank file has none."""
+    text = read_text(path, encoding, lang)
+    if not text.strip():
+        return []
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            raise AlignerError(
+                f"{path}:{number}: empty line in a --presplit file (every line must be a sentence)"
+            )
+    return lines
+
+
+def read_version(
+    path: Path, presplit: bool = False, encoding: str | None = None, lang: str | None = None
+) -> str | list[str]:
+    """A version as ``aligner align`` reads it: the file's text, or with ``presplit`` its lines
+    (which are kept as sentences)."""
+    return read_presplit(path, encoding, lang) if presplit else read_text(path, encoding, lang)
+
+
 def _position(data: bytes, offset: int) -> str:
     """Where byte ``offset`` is, as a person finds it: its value, line and column (from 1)."""
     line = data.count(b"\n", 0, offset) + 1

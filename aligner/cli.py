@@ -56,6 +56,7 @@ from aligner.settings import ReportSettings, Settings
 from aligner.version import __version__
 
 if TYPE_CHECKING:
+    from aligner.batch import BatchResult
     from aligner.mine import Mined
     from aligner.progress import Progress
     from aligner.table import Alignment, Corpus
@@ -158,24 +159,6 @@ def _has_text(text: str | list[str]) -> bool:
     return bool(text if isinstance(text, list) else text.strip())
 
 
-def read_presplit(path: Path, encoding: str | None = None, lang: str | None = None) -> list[str]:
-    """One sentence per line, verbatim; line ``k`` (0-based) is sentence ``k``. A blank file has none."""
-    from aligner.clean import read_text
-
-    text = read_text(path, encoding, lang)
-    if not text.strip():
-        return []
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            raise AlignerError(
-                f"{path}:{number}: empty line in a --presplit file (every line must be a sentence)"
-            )
-    return lines
-
-
 def _read_inputs(
     args: SimpleNamespace, paths: list[Path], langs: list[str] | None
 ) -> list[str | list[str]]:
@@ -191,11 +174,9 @@ def _read_inputs(
 
 def _read(args: SimpleNamespace, path: Path, lang: str | None) -> str | list[str]:
     """A file's text, or with ``--presplit`` its lines (which are kept as sentences)."""
-    from aligner.clean import read_text
+    from aligner.clean import read_version
 
-    if args.presplit:
-        return read_presplit(path, args.encoding, lang)
-    return read_text(path, args.encoding, lang)
+    return read_version(path, args.presplit, args.encoding, lang)
 
 
 def _api_options(args: SimpleNamespace) -> dict:
@@ -663,6 +644,53 @@ def mine_summary(mined: Mined, seconds: float) -> str:
     )
 
 
+def _batch(args: SimpleNamespace) -> None:
+    from aligner.batch import align_batch
+    from aligner.batch.store import ERRORS
+
+    _check_model_and_device(args)
+    args.dictionaries = _read_dictionaries(args.dictionary)
+    options = _api_options(args)
+    with _progress(args) as report:
+        result = align_batch(
+            Path(args.sets), Path(args.output), presplit=args.presplit, encoding=args.encoding,
+            workers=args.workers, batch_sentences=args.batch_sentences, rows_per_file=args.rows_per_file,
+            address=args.address, progress=report or False, **options,
+        )  # fmt: skip
+    if not args.quiet:
+        print(batch_summary(result), file=sys.stderr)
+    if result.failed:
+        errors = result.output / ERRORS
+        raise AlignerError(f"{result.failed} document sets failed, each with its error in {errors}")
+
+
+def batch_summary(result: BatchResult) -> str:
+    rate = result.sentences / max(result.seconds, 1e-9)
+    skipped = f", {result.skipped} written before" if result.skipped else ""
+    return (
+        f"{result.aligned} document sets aligned, {result.failed} failed{skipped}; {result.sentences:,} "
+        f"sentences, {result.rows:,} rows; {result.seconds:.1f} s ({rate:.0f} sent/s) -> {result.output}"
+    )
+
+
+def _export(args: SimpleNamespace) -> None:
+    from aligner.batch import stored_corpus
+
+    fmt = args.format or _format_of(args.output)
+    if fmt == "align":
+        raise AlignerError(".align output takes one document, not a batch: use .tsv, .jsonl, .tmx or moses")
+    if fmt == "moses" and not args.output:
+        raise AlignerError("--format moses needs -o PREFIX (it writes PREFIX.L for each language L)")
+    table = stored_corpus(Path(args.dataset))
+    if args.output:
+        _check_outputs(output_paths(args.output, fmt, table.langs), [])
+        write(table, args.output, fmt)
+    else:
+        sys.stdout.write(render(table, fmt))
+    if not args.quiet:
+        print(f"{len(table.rows):,} rows of {len(set(table.docs)):,} document sets", file=sys.stderr)
+
+
 def _options(*decorators: Callable) -> Callable:
     """Several click decorators as one, applied in the order given (as if stacked)."""
 
@@ -936,6 +964,78 @@ def mine(**options: object) -> Callable[[], None]:
     nearest neighbours, best first, each sentence used once. Writes TSV: one row per pair,
     columns A, A_ids, B, B_ids named after the languages, and score (the margin)."""
     return _later(_mine, "mine", options)
+
+
+@cli.command(
+    short_help="align many document sets on Ray into a resumable Parquet dataset",
+    epilog="""\b
+Examples:
+  aligner batch corpus.tsv -o aligned/                  this machine (a local Ray cluster)
+  aligner batch corpus/ -o aligned/ --presplit          a tree corpus/<doc>/<lang>.txt
+  aligner batch corpus.tsv -o aligned/ --address auto   an existing Ray cluster
+  aligner export aligned/ -o corpus.tmx"""
+)
+@click.argument("sets", metavar="SETS", type=click.Path())
+@click.option(
+    "-o", "--output", required=True, type=click.Path(), metavar="DIR",
+    help="the dataset's folder: part-N.parquet files, _done.tsv, _errors.tsv, _provenance.json; "
+    "rerunning the command finishes it",
+)
+@click.option(
+    "--presplit", is_flag=True, help="every input line is one sentence, kept verbatim; line k is id k"
+)
+@click.option("--monotone", is_flag=True, help="as align's: keep every version in document order")
+@click.option(
+    "--dictionary", multiple=True, metavar="SRC,TGT=FILE", help="as align's (a bilingual dictionary)"
+)
+@_ENCODING
+@click.option(
+    "--workers", type=int, metavar="N",
+    help="encoding actors, each loading the model once (default: the usable cores; a local cluster "
+    "gets as many CPUs)",
+)
+@click.option(
+    "--batch-sentences", type=int, default=4096, show_default=True, metavar="N",
+    help="sentences an actor embeds per call, from as many sets as it takes",
+)
+@click.option(
+    "--rows-per-file", type=int, default=100_000, show_default=True, metavar="N",
+    help="rows per Parquet file at most (a set is never split)",
+)
+@click.option(
+    "--address", metavar="ADDR",
+    help="an existing Ray cluster: auto, or the head node's HOST:PORT (default: start one here)",
+)
+@click.option("-q", "--quiet", is_flag=True, help="no progress and no summary")
+def batch(**options: object) -> Callable[[], None]:
+    """Align each document set of SETS as align aligns versions, on Ray. SETS is a TSV file whose
+    header is doc and then a language code per column, a row per set with its id and a file per
+    language (empty where missing; relative to the TSV's folder), or a folder tree
+    SETS/<doc>/<lang>.txt. A set that fails is listed in DIR/_errors.tsv and the run goes on;
+    the exit status is then 1."""
+    return _later(_batch, "batch", options)
+
+
+@cli.command(
+    short_help="write a batch's dataset as TSV, JSONL, TMX or Moses files",
+    epilog="""\b
+Examples:
+  aligner export aligned/ -o corpus.tsv
+  aligner export aligned/ --format moses -o corpus"""
+)
+@click.argument("dataset", metavar="DIR", type=click.Path())
+@click.option(
+    "-o", "--output", type=click.Path(),
+    help="output file; the suffix picks the format: .tsv, .jsonl or .tmx. Default: TSV on stdout",
+)
+@click.option(
+    "--format", "format", type=click.Choice(["tsv", "jsonl", "tmx", "moses"]), help="instead of the suffix"
+)
+@click.option("-q", "--quiet", is_flag=True, help="no summary")
+def export(**options: object) -> Callable[[], None]:
+    """Write the dataset that batch made in DIR, in the set list's order, with a doc column (an
+    x-doc prop in TMX) and its provenance, as align writes a collection."""
+    return _later(_export, "export", options)
 
 
 @contextmanager

@@ -7,16 +7,22 @@ sentence once, through the cache). The API, the CLI and mining all prepare their
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from aligner.encode import DEFAULT_MODEL, Encoder, encode, load_encoder, open_cache
 from aligner.encode.combined import CombinedEncoder
+from aligner.errors import AlignerError
 from aligner.progress import Progress
 from aligner.segment import check_sentences, split_sentences, warn_wordless
 from aligner.table import Version
+
+if TYPE_CHECKING:
+    from aligner.encode.cache import EmbeddingCache
 
 Text = str | Sequence[str]
 """A document: raw text, or its sentences."""
@@ -31,6 +37,26 @@ def sentences_of(label: str, lang: str, text: Text, keep_urls: bool = True) -> l
         sentences = list(text)
     check_sentences(label, sentences)
     return sentences
+
+
+def checked_versions(
+    versions: Mapping[str, Text], keep_urls: bool = True, labels: Mapping[str, str] | None = None
+) -> list[tuple[str, list[str]]]:
+    """The sentences of each version, keyed by language, as ``align`` takes them: at least two
+    versions with sentences; an empty one is kept, with a warning, as an empty column.
+    ``labels`` name the versions in errors (default: their languages)."""
+    if len(versions) < 2:
+        raise AlignerError(f"need at least two versions to align, got {len(versions)}")
+    labels = labels or {}
+    sentences = {
+        lang: sentences_of(labels.get(lang, lang), lang, value, keep_urls) for lang, value in versions.items()
+    }
+    empty = [lang for lang, lang_sentences in sentences.items() if not lang_sentences]
+    if len(sentences) - len(empty) < 2:
+        raise AlignerError(f"nothing to align: no sentences in {' and '.join(map(repr, empty))}")
+    for lang in empty:
+        warnings.warn(f"no sentences in {lang!r}: its column stays empty", stacklevel=3)
+    return list(sentences.items())
 
 
 def embed_versions(
@@ -49,12 +75,38 @@ def embed_versions(
     documents drop out (``CombinedEncoder.covering``), and the encoder returned is what is left.
     """
     encoder = load_encoder(model, cache_dir, device) if isinstance(model, str) else model
-    if isinstance(encoder, CombinedEncoder):
-        encoder = encoder.covering({lang for lang, _ in documents})
-    cache = open_cache(cache_dir, use_cache)
-    vectors = encode([s for _, sentences in documents for s in sentences], encoder, cache, progress)
-    ends = np.cumsum([len(sentences) for _, sentences in documents])
-    return [
-        Version(lang, sentences, document_vectors)
-        for (lang, sentences), document_vectors in zip(documents, np.split(vectors, ends[:-1]), strict=True)
-    ], encoder
+    return embed_runs([documents], encoder, open_cache(cache_dir, use_cache), progress)[0]
+
+
+def embed_runs(
+    runs: Sequence[Sequence[tuple[str, list[str]]]],
+    encoder: Encoder,
+    cache: EmbeddingCache | None = None,
+    progress: Progress | None = None,
+) -> list[tuple[list[Version], Encoder]]:
+    """``embed_versions`` for several runs at once (the document sets of a batch): the sentences
+    of all runs that use the same encoder are encoded in one pass, so that the backend sees large
+    batches. Each run's vectors are exactly those it would get alone."""
+    encoders = [
+        encoder.covering({lang for lang, _ in documents}) if isinstance(encoder, CombinedEncoder) else encoder
+        for documents in runs
+    ]
+    vectors: list[np.ndarray | None] = [None] * len(runs)
+    for name in dict.fromkeys(run_encoder.name for run_encoder in encoders):
+        members = [k for k, run_encoder in enumerate(encoders) if run_encoder.name == name]
+        texts = [s for k in members for _, sentences in runs[k] for s in sentences]
+        encoded = encode(texts, encoders[members[0]], cache, progress)
+        ends = np.cumsum([sum(len(sentences) for _, sentences in runs[k]) for k in members])
+        for k, run_vectors in zip(members, np.split(encoded, ends[:-1]), strict=True):
+            vectors[k] = run_vectors
+    out = []
+    for documents, run_encoder, run_vectors in zip(runs, encoders, vectors, strict=True):
+        ends = np.cumsum([len(sentences) for _, sentences in documents])
+        versions = [
+            Version(lang, sentences, document_vectors)
+            for (lang, sentences), document_vectors in zip(
+                documents, np.split(run_vectors, ends[:-1]), strict=True
+            )
+        ]
+        out.append((versions, run_encoder))
+    return out

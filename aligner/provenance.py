@@ -65,6 +65,14 @@ class Provenance:
             f"|settings:{settings or 'default'}"
         )
 
+    @classmethod
+    def from_json(cls, record: dict) -> Provenance:
+        """The provenance that ``to_json`` wrote as ``record``."""
+        return cls(
+            record["encoder"], record["weights"], record["fitted"], dict(record["settings"]),
+            record["version"], record["created"],
+        )  # fmt: skip
+
     def to_json(self) -> dict:
         """A JSON-ready record: the fields and the one-line ``signature``."""
         return {

@@ -287,5 +287,45 @@ class Corpus:
         return frame.astype({column: "float64" for column in ["score", *pair_columns]})
 
 
-Table = Alignment | Corpus
-"""What the writers take: one alignment, or a collection's (which adds a ``doc`` per row)."""
+@dataclass(repr=False)
+class StoredCorpus:
+    """A batch's dataset read back (``aligner.batch.stored_corpus``): the rows of every document
+    set, with ``doc``, and what the writers read from a ``Corpus``. ``frame`` has the dataset's
+    columns: ``doc``, then per language its text and ids (a list), ``score``, ``score_L1_L2``."""
+
+    langs: list[str]
+    frame: pd.DataFrame
+    provenance: Provenance | None = None
+    rows: list[Row] = field(init=False)
+    scores: np.ndarray = field(init=False)
+    docs: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        id_columns = [self.frame[f"{lang}_ids"].tolist() for lang in self.langs]
+        self.rows = [
+            tuple(tuple(int(i) for i in ids) for ids in row) for row in zip(*id_columns, strict=True)
+        ]
+        self.scores = self.frame["score"].to_numpy(dtype=np.float64)
+        self.docs = self.frame["doc"].tolist()
+
+    def __repr__(self) -> str:
+        sets = len(set(self.docs))
+        return f"StoredCorpus({len(self.rows)} rows; {sets} sets; languages {', '.join(self.langs)})"
+
+    def text(self, row: int, column: int) -> str:
+        return self.frame[self.langs[column]].iat[row]
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The columns of ``Corpus.to_pandas``, as the TSV holds them: ids joined by commas,
+        scores to four places."""
+        frame = self.frame.copy()
+        for lang in self.langs:
+            frame[f"{lang}_ids"] = [",".join(map(str, ids)) for ids in frame[f"{lang}_ids"]]
+        scores = [column for column in frame.columns if column == "score" or column.startswith("score_")]
+        frame[scores] = frame[scores].astype("float64").round(4)
+        return frame
+
+
+Table = Alignment | Corpus | StoredCorpus
+"""What the writers take: one alignment, or a collection's or a batch's (which add a ``doc`` per
+row)."""

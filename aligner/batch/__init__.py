@@ -1,0 +1,141 @@
+"""Batch stage: many document sets aligned in one run, on Ray, into a Parquet dataset.
+
+``align_batch(sets, output)`` aligns each set of a set list (``aligner.batch.sets``) exactly as
+``aligner.align`` aligns versions, on a local Ray cluster or an existing one, and writes the
+rows into a resumable dataset (``aligner.batch.store``); ``read_dataset`` reads it back and
+``stored_corpus`` makes it a table for the writers of ``aligner.export``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from aligner.batch.sets import DocumentSet, SetList, read_sets
+from aligner.batch.store import read_dataset
+from aligner.encode import DEFAULT_MODEL
+from aligner.progress import Progress, callback
+from aligner.settings import Settings
+
+__all__ = [
+    "BatchResult",
+    "DocumentSet",
+    "SetList",
+    "align_batch",
+    "read_dataset",
+    "read_sets",
+    "stored_corpus",
+]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    output: Path
+    aligned: int
+    """Sets aligned by this run."""
+    failed: int
+    """Sets that failed (listed in ``output/_errors.tsv``)."""
+    skipped: int
+    """Sets already in the dataset from an earlier run."""
+    sentences: int
+    rows: int
+    seconds: float
+    """The whole run, the cluster's start included."""
+
+
+def align_batch(
+    sets: Path | SetList,
+    output: Path,
+    *,
+    model: str = DEFAULT_MODEL,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    settings: Settings | None = None,
+    presplit: bool = False,
+    encoding: str | None = None,
+    keep_urls: bool = True,
+    device: str = "auto",
+    dictionaries: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None = None,
+    workers: int | None = None,
+    batch_sentences: int = 4096,
+    rows_per_file: int = 100_000,
+    address: str | None = None,
+    progress: bool | Progress = False,
+) -> BatchResult:
+    """Align every set of ``sets`` (a set list's path, or a ``SetList``) into the dataset at
+    ``output``, skipping the sets an earlier run of the same command wrote.
+
+    The reading, model and alignment options are ``aligner.align``'s. ``workers``: encoding
+    actors (default: this machine's usable cores; on a local cluster also its CPUs);
+    ``batch_sentences``: sentences an actor embeds per call; ``rows_per_file``: rows per part
+    file at most; ``address``: an existing Ray cluster's (``auto``, or the head node's
+    ``HOST:PORT``), else a local cluster is started for the run and stopped after it.
+    """
+    import ray
+
+    from aligner.batch.run import Scheduling, run
+    from aligner.batch.steps import Reading
+    from aligner.batch.store import open_store
+    from aligner.encode import check_model, load_encoder
+    from aligner.encode.devices import usable_cores
+    from aligner.errors import AlignerError
+    from aligner.provenance import settled
+
+    started = time.perf_counter()
+    check_model(model)
+    for name, value in (
+        ("workers", workers),
+        ("batch_sentences", batch_sentences),
+        ("rows_per_file", rows_per_file),
+    ):
+        if value is not None and value < 1:
+            raise AlignerError(f"{name} must be 1 or more, got {value}")
+    set_list = sets if isinstance(sets, SetList) else read_sets(Path(sets))
+    _, provenance = settled(settings, load_encoder(model, cache_dir, device))  # the model is not loaded
+    run_description = {
+        "langs": set_list.langs,
+        "model": model,
+        "fitted": provenance.fitted,
+        "settings": provenance.settings,
+        "presplit": presplit,
+        "encoding": encoding,
+        "keep_urls": keep_urls,
+        "dictionaries": sorted(f"{a},{b}" for a, b in dictionaries or {}),
+    }
+    store = open_store(
+        Path(output), set_list.langs, json.loads(json.dumps(run_description)), provenance.to_json()
+    )
+    scheduling = Scheduling(workers or usable_cores(), batch_sentences, rows_per_file, address)
+    started_here = not ray.is_initialized()
+    try:
+        with callback(progress) as report:
+            outcome = run(
+                set_list, store, model=model, cache_dir=cache_dir, use_cache=use_cache, device=device,
+                settings=settings, reading=Reading(presplit, encoding, keep_urls), dictionaries=dictionaries,
+                scheduling=scheduling, progress=report,
+            )  # fmt: skip
+    finally:
+        if started_here and ray.is_initialized():
+            ray.shutdown()
+    return BatchResult(
+        Path(output),
+        outcome.aligned,
+        outcome.failed,
+        outcome.skipped,
+        outcome.sentences,
+        outcome.rows,
+        time.perf_counter() - started,
+    )
+
+
+def stored_corpus(directory: Path):  # -> aligner.table.StoredCorpus
+    """The dataset at ``directory`` as a table that ``aligner.export`` writes in any format."""
+    from aligner.batch.store import read_provenance
+    from aligner.table import StoredCorpus
+
+    frame = read_dataset(directory)
+    langs, provenance = read_provenance(directory)
+    return StoredCorpus(langs, frame, provenance)

