@@ -1,6 +1,6 @@
 """``aligner batch`` on many document sets, against a shell loop of ``aligner align``.
 
-    .venv/bin/python bench/batch.py [--bible-sets 300] [--tatoeba-seeds 5] [--loop-sets 40]
+    .venv/bin/python bench/batch.py [--bible-sets 300] [--tatoeba-seeds 40] [--loop-sets 40]
 
 Builds the sets from ``../shared/bench`` into ``outputs/bench/batch/``: Bible ``006`` cut into
 pieces of 40 gold beads (English-Chinese, news-sized) and the Tatoeba documents of
@@ -143,7 +143,7 @@ def pair_beads(rows: list[tuple[list[int], list[int]]]) -> list[Bead]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bible-sets", type=int, default=300)
-    parser.add_argument("--tatoeba-seeds", type=int, default=5)
+    parser.add_argument("--tatoeba-seeds", type=int, default=40)
     parser.add_argument("--loop-sets", type=int, default=40)
     args = parser.parse_args()
     folder = WORK / "sets"
@@ -214,8 +214,8 @@ def main() -> None:
             system[kind][1].append(found)
             alone[kind].append(on_its_own)
     for kind, (gold_docs, found_docs) in system.items():
-        batch_f1 = score(gold_docs, found_docs).strict.f1
-        alone_f1 = score(gold_docs, alone[kind]).strict.f1
+        batch_f1 = score(gold_docs, found_docs).strict_f1
+        alone_f1 = score(gold_docs, alone[kind]).strict_f1
         print(f"(d) {kind}: strict F1 {batch_f1:.3f} from the dataset, {alone_f1:.3f} each set alone")
     print(f"(d) every pair's beads the same in the dataset as aligned alone: {identical}")
 

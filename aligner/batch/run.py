@@ -96,7 +96,9 @@ def run(
     import ray
 
     if not ray.is_initialized():
-        local = {"num_cpus": scheduling.workers} if scheduling.address is None else {}
+        local = {"num_cpus": scheduling.workers, "_system_config": _keep_workers(scheduling.workers)}
+        if scheduling.address is not None:
+            local = {}
         ray.init(
             address=scheduling.address, include_dashboard=False, logging_level=logging.ERROR,
             log_to_driver=False, **local,
@@ -112,6 +114,13 @@ def run(
     finally:  # an interrupted run keeps the sets it finished
         driver.flush()
     return driver.outcome()
+
+
+def _keep_workers(workers: int) -> dict:
+    """Ray counts the actors against its soft limit of worker processes (one per CPU) and stops
+    an idle task worker above it, so that every task would start a process and import the
+    pipeline again; a local cluster keeps its task workers for the run."""
+    return {"num_workers_soft_limit": 4 * workers, "idle_worker_killing_time_threshold_ms": 600_000}
 
 
 SHARE = 0.5
