@@ -13,12 +13,16 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aligner.batch.sets import DocumentSet, SetList, read_sets
 from aligner.batch.store import read_dataset
 from aligner.encode import DEFAULT_MODEL
 from aligner.progress import Progress, callback
 from aligner.settings import Settings
+
+if TYPE_CHECKING:
+    from aligner.table import StoredCorpus
 
 __all__ = [
     "BatchResult",
@@ -74,12 +78,13 @@ def align_batch(
     file at most; ``address``: an existing Ray cluster's (``auto``, or the head node's
     ``HOST:PORT``), else a local cluster is started for the run and stopped after it.
     """
+    _check_installed("ray", "pyarrow")
     import ray
 
     from aligner.batch.run import Scheduling, run
     from aligner.batch.steps import Reading
     from aligner.batch.store import open_store
-    from aligner.encode import check_model, load_encoder
+    from aligner.encode import check_model, default_cache_dir, load_encoder
     from aligner.encode.devices import usable_cores
     from aligner.errors import AlignerError
     from aligner.provenance import settled
@@ -93,11 +98,18 @@ def align_batch(
     ):
         if value is not None and value < 1:
             raise AlignerError(f"{name} must be 1 or more, got {value}")
+    if device == "cuda":
+        raise AlignerError("batch encodes on the CPUs of its workers: --device cuda is not supported")
     set_list = sets if isinstance(sets, SetList) else read_sets(Path(sets))
-    _, provenance = settled(settings, load_encoder(model, cache_dir, device))  # the model is not loaded
+    # Paths the workers can use wherever they start: the set list's are absolute already.
+    cache_dir = Path(cache_dir or default_cache_dir()).absolute()
+    # The bundled models are not loaded here (their names are known without); st: models are.
+    encoder = load_encoder(model, cache_dir, "cpu")
+    _, provenance = settled(settings, encoder)
     run_description = {
         "langs": set_list.langs,
         "model": model,
+        "encoder": encoder.name,
         "fitted": provenance.fitted,
         "settings": provenance.settings,
         "presplit": presplit,
@@ -113,11 +125,12 @@ def align_batch(
     try:
         with callback(progress) as report:
             outcome = run(
-                set_list, store, model=model, cache_dir=cache_dir, use_cache=use_cache, device=device,
+                set_list, store, model=model, cache_dir=cache_dir, use_cache=use_cache, device="cpu",
                 settings=settings, reading=Reading(presplit, encoding, keep_urls), dictionaries=dictionaries,
                 scheduling=scheduling, progress=report,
             )  # fmt: skip
     finally:
+        store.close()
         if started_here and ray.is_initialized():
             ray.shutdown()
     return BatchResult(
@@ -131,11 +144,22 @@ def align_batch(
     )
 
 
-def stored_corpus(directory: Path):  # -> aligner.table.StoredCorpus
+def stored_corpus(directory: Path) -> StoredCorpus:
     """The dataset at ``directory`` as a table that ``aligner.export`` writes in any format."""
+    _check_installed("pyarrow")
     from aligner.batch.store import read_provenance
     from aligner.table import StoredCorpus
 
     frame = read_dataset(directory)
     langs, provenance = read_provenance(directory)
     return StoredCorpus(langs, frame, provenance)
+
+
+def _check_installed(*packages: str) -> None:
+    import importlib.util
+
+    from aligner.errors import AlignerError
+
+    missing = [name for name in packages if importlib.util.find_spec(name) is None]
+    if missing:
+        raise AlignerError(f"batches need {' and '.join(missing)}: pip install 'aligner[batch]'")

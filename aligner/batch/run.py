@@ -12,6 +12,8 @@ next run.
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import time
 import warnings
 from collections import deque
@@ -20,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aligner.batch.sets import DocumentSet, SetList
-from aligner.batch.steps import Failed, Reading, align, embed, one_line, prepare
+from aligner.batch.steps import Aligned, Embedded, Failed, Prepared, Reading, align, embed, one_line, prepare
 from aligner.batch.store import Store
+from aligner.errors import AlignerError
 from aligner.progress import Progress, report
 from aligner.settings import Settings
 
@@ -71,11 +74,22 @@ class Embedder:
     def ready(self) -> list[str]:
         return self.warnings
 
-    def embed(self, prepared: list, settings: Settings | None) -> list:
+    def embed(self, prepared: list, settings: Settings | None) -> list[Embedded | Failed] | Embedded | Failed:
+        """The sets of ``prepared`` (refs of prepare tasks) embedded; one set is returned alone,
+        as Ray returns a call's single result."""
         import ray
 
         embedded = embed(ray.get(prepared), self.encoder, self.cache, settings)
         return embedded if len(embedded) > 1 else embedded[0]
+
+
+CPUS_PER_WORKER = 0.5
+"""What each actor and each task asks Ray for: an actor and a task per CPU, whose threads
+overlap (a task reads or aligns while the actor beside it encodes)."""
+
+CALL_RETRIES = 3
+"""How often a call of an encoding actor is tried again after its process died (a killed
+worker); then its sets fail, and the actor, restarted, goes on with the others."""
 
 
 def run(
@@ -96,24 +110,52 @@ def run(
     import ray
 
     if not ray.is_initialized():
-        local = {"num_cpus": scheduling.workers, "_system_config": _keep_workers(scheduling.workers)}
-        if scheduling.address is not None:
-            local = {}
+        _start_ray(scheduling)
+    actor_class = ray.remote(num_cpus=CPUS_PER_WORKER, max_restarts=-1, max_task_retries=CALL_RETRIES)(
+        Embedder
+    )
+    actors = [actor_class.remote(model, cache_dir, use_cache, device)]
+    try:
+        try:
+            ready = ray.get(actors[0].ready.remote())  # the first converts the model, if needed
+        except ray.exceptions.RayError as err:
+            raise AlignerError(f"the model cannot be loaded: {ray_error(err)}") from None
+        for message in ready:
+            warnings.warn(message, stacklevel=2)
+        actors += [
+            actor_class.remote(model, cache_dir, use_cache, device) for _ in range(scheduling.workers - 1)
+        ]
+        driver = _Driver(set_list, store, actors, settings, reading, dictionaries, scheduling, progress)
+        try:
+            driver.loop()
+        finally:  # an interrupted run keeps the sets it finished
+            driver.flush()
+        return driver.outcome()
+    finally:
+        for actor in actors:
+            ray.kill(actor)
+
+
+def _start_ray(scheduling: Scheduling) -> None:
+    """A local cluster of ``workers`` CPUs, or the cluster at ``address``."""
+    import ray
+
+    local = {"num_cpus": scheduling.workers, "_system_config": _keep_workers(scheduling.workers)}
+    on_terminate = signal.getsignal(signal.SIGTERM)
+    try:
         ray.init(
             address=scheduling.address, include_dashboard=False, logging_level=logging.ERROR,
-            log_to_driver=False, **local,
+            log_to_driver=False, **(local if scheduling.address is None else {}),
         )  # fmt: skip
-    actor_class = ray.remote(num_cpus=SHARE, max_restarts=-1, max_task_retries=-1)(Embedder)
-    actors = [actor_class.remote(model, cache_dir, use_cache, device)]
-    for message in ray.get(actors[0].ready.remote()):  # the first converts the model, if needed
-        warnings.warn(message, stacklevel=2)
-    actors += [actor_class.remote(model, cache_dir, use_cache, device) for _ in range(scheduling.workers - 1)]
-    driver = _Driver(set_list, store, actors, settings, reading, dictionaries, scheduling, progress)
-    try:
-        driver.loop()
-    finally:  # an interrupted run keeps the sets it finished
-        driver.flush()
-    return driver.outcome()
+    except (ConnectionError, RuntimeError, ValueError) as err:
+        where = f"at {scheduling.address}" if scheduling.address else "on this machine"
+        raise AlignerError(
+            f"cannot start or reach a Ray cluster {where}: {' '.join(str(err).split())}"
+        ) from None
+    if threading.current_thread() is threading.main_thread():
+        # Ray's own handler would end the process at once; the CLI's (kill unwinds like
+        # Ctrl-C) writes the sets already aligned first.
+        signal.signal(signal.SIGTERM, on_terminate)
 
 
 def _keep_workers(workers: int) -> dict:
@@ -123,9 +165,13 @@ def _keep_workers(workers: int) -> dict:
     return {"num_workers_soft_limit": 4 * workers, "idle_worker_killing_time_threshold_ms": 600_000}
 
 
-SHARE = 0.5
-"""CPUs each actor and task asks Ray for: an actor and a task per CPU, whose threads overlap
-(a task reads or aligns while the actor beside it encodes)."""
+def ray_error(err: BaseException) -> str:
+    """A Ray error as one line: what the task itself raised where it raised, else Ray's first line."""
+    cause = getattr(err, "cause", None)
+    if isinstance(cause, BaseException):
+        return one_line(cause)
+    first = next((line for line in str(err).splitlines() if line.strip()), type(err).__name__)
+    return f"{type(err).__name__}: {first.strip()}"
 
 
 class _Driver:
@@ -156,8 +202,8 @@ class _Driver:
         self.skipped = len(set_list.sets) - len(self.todo)
         self.queue: deque[DocumentSet] = deque(self.todo)
         self.limit = SETS_IN_FLIGHT_PER_WORKER * scheduling.workers
-        self.prepare_task = ray.remote(num_cpus=SHARE)(prepare)
-        self.align_task = ray.remote(num_cpus=SHARE)(align)
+        self.prepare_task = ray.remote(num_cpus=CPUS_PER_WORKER)(prepare)
+        self.align_task = ray.remote(num_cpus=CPUS_PER_WORKER)(align)
         self.reading_now: dict = {}  # a prepare task's ref -> its set
         self.waiting: list = []  # (prepare task's ref, set) for the next embedding call
         self.waiting_sentences = 0
@@ -214,30 +260,30 @@ class _Driver:
             return
         if self.buffered_rows + result.done.rows > self.scheduling.rows_per_file:
             self.flush()
-        self.buffer.append((result.done, result.frame))
+        self.buffer.append((result.done, result.frame, result.warnings))
         self.buffered_rows += result.done.rows
         self.aligned += 1
         self.sentences += result.done.sentences
         self.rows += result.done.rows
 
     @staticmethod
-    def result(ref: object, document_set: DocumentSet) -> object:
+    def result(ref: object, document_set: DocumentSet) -> Prepared | Aligned | Failed:
         """A task's result, or the set's failure where Ray gave up on it (retries spent)."""
         import ray
 
         try:
             return ray.get(ref)
         except ray.exceptions.RayError as err:
-            return Failed(document_set.doc, document_set.index, one_line(err))
+            return Failed(document_set.doc, document_set.index, ray_error(err))
 
     def fail(self, failed: Failed) -> None:
         self.store.record_error(failed.doc, failed.error)
         self.failed += 1
 
     def flush(self) -> None:
-        if self.buffer:
-            self.store.write_block(self.buffer)
-            self.buffer, self.buffered_rows = [], 0
+        block, self.buffer, self.buffered_rows = self.buffer, [], 0  # a failed write is not tried twice
+        if block:
+            self.store.write_block(block)
 
     def show(self) -> None:
         rate = self.sentences / max(time.perf_counter() - self.started, 1e-9)

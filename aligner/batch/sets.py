@@ -58,7 +58,7 @@ def _from_tsv(source: Path, text: str) -> SetList:
         raise AlignerError(f"{source}: the header must be 'doc' and then a language code per column")
     langs = [_language(source, code) for code in rows[0][1:]]
     if len(langs) < 2:
-        raise AlignerError(f"{source}: the header names {len(langs)} language; a set needs two or more")
+        raise AlignerError(f"{source}: the header names only {len(langs)} language; a set needs two or more")
     if len(set(langs)) < len(langs):
         raise AlignerError(f"{source}: the header names a language twice")
     sets, seen = [], set()
@@ -74,7 +74,7 @@ def _from_tsv(source: Path, text: str) -> SetList:
             )
         seen.add(doc)
         files = tuple(
-            (lang, source.parent / cell.strip())
+            (lang, (source.parent / cell.strip()).absolute())
             for lang, cell in zip(langs, row[1:], strict=True)
             if cell.strip()
         )
@@ -85,25 +85,38 @@ def _from_tsv(source: Path, text: str) -> SetList:
 
 
 def _from_tree(root: Path) -> SetList:
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    found = [(folder.name, sorted(folder.glob("*.txt"))) for folder in folders]
-    langs = list(dict.fromkeys(_language(path, path.stem) for _, paths in found for path in paths))
+    folders = sorted(p for p in root.absolute().iterdir() if p.is_dir() and not p.name.startswith("."))
+    found = []
+    for folder in folders:
+        files: dict[str, Path] = {}
+        for path in sorted(folder.glob("*.txt")):
+            lang = _language(path, path.stem)
+            if lang in files:
+                raise AlignerError(
+                    f"{files[lang]} and {path} are both {lang!r}: keep one version per language"
+                )
+            files[lang] = path
+        found.append((folder.name, files))
+    langs = sorted({lang for _, files in found for lang in files})
     if not langs:
         raise AlignerError(f"{root}: no ROOT/<doc>/<lang>.txt files")
-    order = sorted(langs)
     sets = [
-        DocumentSet(
-            doc, k, tuple(sorted(((_language(p, p.stem), p) for p in paths), key=lambda f: order.index(f[0])))
-        )
-        for k, (doc, paths) in enumerate(found)
+        DocumentSet(doc, k, tuple((lang, files[lang]) for lang in langs if lang in files))
+        for k, (doc, files) in enumerate(found)
     ]
-    return SetList(order, sets)
+    return SetList(langs, sets)
 
 
 def _language(where: Path, code: str) -> str:
+    """``code`` standardised, if it names a language (as ``aligner align --langs`` checks)."""
     import langcodes
+
+    from aligner.segment import names_a_language
 
     code = code.strip()
     if not langcodes.tag_is_valid(code):
         raise AlignerError(f"{where}: {code!r} is not a language code (use ISO 639 codes such as id, fr, zh)")
-    return langcodes.standardize_tag(code)
+    code = langcodes.standardize_tag(code)
+    if not names_a_language(code):
+        raise AlignerError(f"{where}: {code!r} names no language, so its sentences could not be split")
+    return code

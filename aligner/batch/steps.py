@@ -54,6 +54,8 @@ class Prepared:
     index: int
     documents: list[tuple[str, list[str]]]
     """Each language's sentences, in the set list's column order."""
+    warnings: tuple[str, ...] = ()
+    """What ``aligner align`` would warn of for the set, so far."""
 
     @property
     def sentences(self) -> int:
@@ -67,12 +69,14 @@ class Embedded:
     versions: list[Version]
     settings: Settings
     provenance: Provenance
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Aligned:
     done: Done
     frame: pd.DataFrame
+    warnings: tuple[str, ...] = ()
 
 
 def one_line(err: BaseException) -> str:
@@ -82,8 +86,7 @@ def one_line(err: BaseException) -> str:
 
 
 def prepare(document_set: DocumentSet, reading: Reading) -> Prepared | Failed:
-    """Read and split each file of the set; warnings (an empty file) stay quiet, as the set's
-    rows show them."""
+    """Read and split each file of the set, keeping what it warns of (an empty file)."""
     from aligner.clean import read_version
     from aligner.prepare import checked_versions
 
@@ -95,12 +98,16 @@ def prepare(document_set: DocumentSet, reading: Reading) -> Prepared | Failed:
             for lang, path in document_set.files
         }
         labels = {lang: str(path) for lang, path in document_set.files}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             documents = checked_versions(texts, reading.keep_urls, labels)
     except Exception as err:  # any input that breaks a set is that set's error, never the run's
         return Failed(document_set.doc, document_set.index, one_line(err))
-    return Prepared(document_set.doc, document_set.index, documents)
+    return Prepared(document_set.doc, document_set.index, documents, _messages(caught))
+
+
+def _messages(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(" ".join(str(w.message).split()) for w in caught))
 
 
 def embed(
@@ -122,7 +129,7 @@ def embed(
     embedded = {}
     for p, (versions, run_encoder) in zip(ready, runs, strict=True):
         set_settings, provenance = settled(settings, run_encoder)
-        embedded[p.doc] = Embedded(p.doc, p.index, versions, set_settings, provenance)
+        embedded[p.doc] = Embedded(p.doc, p.index, versions, set_settings, provenance, p.warnings)
     return [p if isinstance(p, Failed) else embedded[p.doc] for p in prepared]
 
 
@@ -137,8 +144,8 @@ def align(
     if isinstance(embedded, Failed):
         return embedded
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             alignment = align_versions(
                 embedded.versions,
                 embedded.settings,
@@ -149,7 +156,7 @@ def align(
         return Failed(embedded.doc, embedded.index, one_line(err))
     sentences = sum(len(version.sentences) for version in embedded.versions)
     done = Done(embedded.doc, embedded.index, len(alignment.rows), sentences, str(embedded.provenance))
-    return Aligned(done, rows_of(embedded.doc, alignment, langs))
+    return Aligned(done, rows_of(embedded.doc, alignment, langs), embedded.warnings + _messages(caught))
 
 
 def rows_of(doc: str, alignment: Alignment, langs: list[str]) -> pd.DataFrame:

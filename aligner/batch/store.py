@@ -2,7 +2,9 @@
 
 ``OUT/`` holds ``part-NNNNN.parquet`` files (a block of whole document sets each, of bounded
 rows), ``_done.tsv`` (the ledger: each set written, with its part file), ``_errors.tsv`` (each
-set that failed, with its one-line error) and ``_provenance.json`` (how the dataset is made).
+set that failed, with its one-line error), ``_warnings.tsv`` (what ``aligner align`` would have
+warned of for a set written), ``_provenance.json`` (how the dataset is made) and ``_lock``
+(held by the run writing it).
 
 A part file is written under a temporary name and renamed into place, and only then are its
 sets added to the ledger, so a killed run leaves no half file; at the next start, a part file
@@ -19,7 +21,7 @@ import os
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from aligner.errors import AlignerError
 
@@ -29,11 +31,13 @@ if TYPE_CHECKING:
 
     from aligner.provenance import Provenance
 
+# The sidecars' names start with an underscore, which Parquet readers (pyarrow, pandas, Spark)
+# skip, so that ``pandas.read_parquet("OUT")`` reads the part files alone.
 LEDGER = "_done.tsv"
 ERRORS = "_errors.tsv"
+WARNINGS = "_warnings.tsv"
 PROVENANCE = "_provenance.json"
-"""Named with a leading underscore, which Parquet readers (pyarrow, pandas, Spark) skip, so that
-``pandas.read_parquet("OUT")`` reads the part files alone."""
+LOCK = "_lock"
 LEDGER_FIELDS = ["doc", "index", "part", "rows", "sentences", "signature"]
 
 
@@ -62,14 +66,21 @@ class Done:
 class Store:
     """The dataset under ``directory`` for the languages ``langs``; made by ``open_store``."""
 
-    def __init__(self, directory: Path, langs: list[str], done: dict[str, Done], next_part: int) -> None:
+    def __init__(
+        self, directory: Path, langs: list[str], done: dict[str, Done], next_part: int, lock: IO[str]
+    ) -> None:
         self.directory, self.langs, self.done = directory, langs, done
         self._schema = schema(langs)
-        self._next_part = next_part
+        self._next_part, self._lock = next_part, lock
 
-    def write_block(self, frames: list[tuple[Done, pd.DataFrame]]) -> Path:
-        """One part file holding the rows of ``frames`` (a frame per set, the dataset's columns),
-        then the ledger lines that record those sets as done."""
+    def close(self) -> None:
+        """Let another run write the dataset."""
+        self._lock.close()
+
+    def write_block(self, sets: list[tuple[Done, pd.DataFrame, tuple[str, ...]]]) -> Path:
+        """One part file holding the rows of ``sets`` (each set's record, its rows in the
+        dataset's columns, and its warnings), then the ledger lines that record those sets as
+        done, then their warnings."""
         import pandas as pd
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -77,18 +88,28 @@ class Store:
         name = f"part-{self._next_part:05d}.parquet"
         self._next_part += 1
         table = pa.Table.from_pandas(
-            pd.concat([frame for _, frame in frames], ignore_index=True),
+            pd.concat([frame for _, frame, _ in sets], ignore_index=True),
             schema=self._schema,
             preserve_index=False,
         )
         temporary = self.directory / f".{name}.tmp"
-        pq.write_table(table, temporary)
-        os.replace(temporary, self.directory / name)
+        try:
+            with open(temporary, "wb") as handle:
+                pq.write_table(table, handle)
+                handle.flush()
+                os.fsync(handle.fileno())  # on disk before the ledger names it
+            os.replace(temporary, self.directory / name)
+        except OSError as err:
+            temporary.unlink(missing_ok=True)
+            raise AlignerError(f"cannot write {self.directory / name}: {err.strerror}") from None
         lines = [
-            [done.doc, done.index, name, done.rows, done.sentences, done.signature] for done, _ in frames
+            [done.doc, done.index, name, done.rows, done.sentences, done.signature] for done, _, _ in sets
         ]
         _append(self.directory / LEDGER, _tsv(lines))
-        self.done.update((done.doc, done) for done, _ in frames)
+        self.done.update((done.doc, done) for done, _, _ in sets)
+        messages = [[done.doc, message] for done, _, found in sets for message in found]
+        if messages:
+            _append(self.directory / WARNINGS, _tsv(messages))
         return self.directory / name
 
     def record_error(self, doc: str, message: str) -> None:
@@ -120,7 +141,7 @@ def open_store(directory: Path, langs: list[str], run: dict, provenance_record: 
         raise AlignerError(f"{directory}: not a folder (batch writes a Parquet dataset into a folder)")
     provenance = directory / PROVENANCE
     if provenance.is_file():
-        before = json.loads(provenance.read_text(encoding="utf-8")).get("run")
+        before = _read_json(provenance).get("run")
         if before != run:
             raise AlignerError(
                 f"{directory} holds a dataset made by another command ({_difference(before, run)}): "
@@ -136,6 +157,8 @@ def open_store(directory: Path, langs: list[str], run: dict, provenance_record: 
             _write_new(provenance, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
     except OSError as err:
         raise AlignerError(f"cannot write into {directory}: {err.strerror}") from None
+    lock = _lock(directory)
+    _drop_cut_line(directory / LEDGER)
     named = _whole_parts(directory)
     done = read_ledger(directory)
     for part in directory.glob("part-*.parquet"):
@@ -144,25 +167,62 @@ def open_store(directory: Path, langs: list[str], run: dict, provenance_record: 
     for temporary in directory.glob(".part-*.tmp"):
         temporary.unlink()
     (directory / ERRORS).write_text(_tsv([["doc", "error"]]), encoding="utf-8")
-    numbers = [int(part[5:10]) for part in named]
-    return Store(directory, langs, done, max(numbers, default=-1) + 1)
+    if not (directory / WARNINGS).is_file():
+        (directory / WARNINGS).write_text(_tsv([["doc", "warning"]]), encoding="utf-8")
+    numbers = [int(part.removeprefix("part-").removesuffix(".parquet")) for part in named]
+    return Store(directory, langs, done, max(numbers, default=-1) + 1, lock)
+
+
+def _lock(directory: Path) -> IO[str]:
+    """One run at a time writes a dataset: two would number their part files alike. The lock
+    lasts until ``Store.close`` or the end of the process."""
+    import fcntl
+
+    handle = open(directory / LOCK, "a")  # noqa: SIM115 (the store closes it)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise AlignerError(
+            f"another batch is writing into {directory}: wait for it, or write elsewhere"
+        ) from None
+    return handle
+
+
+def _drop_cut_line(ledger: Path) -> None:
+    """A kill while a line was appended leaves it without its line end: it goes, and the part
+    it named is then incomplete and goes too (``_whole_parts``)."""
+    text = ledger.read_text(encoding="utf-8")
+    if text and not text.endswith("\n"):
+        _write_new(ledger, text[: text.rfind("\n") + 1])
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise AlignerError(f"{path}: damaged ({err}); write the dataset to another folder") from None
 
 
 def _whole_parts(directory: Path) -> set[str]:
     """The part files whose every set the ledger records: a part whose ledger lines were cut
     short by a kill holds rows of sets that will be aligned again, so it goes, and so do its
     lines."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     rows = _ledger_rows(directory)
     recorded: dict[str, int] = {}
     for row in rows:
         recorded[row["part"]] = recorded.get(row["part"], 0) + int(row["rows"])
-    whole = {
-        part
-        for part, count in recorded.items()
-        if (directory / part).is_file() and pq.read_metadata(directory / part).num_rows == count
-    }
+
+    def rows_in(part: str) -> int | None:
+        try:
+            return pq.read_metadata(directory / part).num_rows
+        except (OSError, pa.ArrowException):  # missing, or cut short by a crash
+            return None
+
+    whole = {part for part, count in recorded.items() if rows_in(part) == count}
     if len(whole) < len(recorded):
         kept = [[row[field] for field in LEDGER_FIELDS] for row in rows if row["part"] in whole]
         _write_new(directory / LEDGER, _tsv([LEDGER_FIELDS, *kept]))
@@ -208,7 +268,7 @@ def read_provenance(directory: Path) -> tuple[list[str], Provenance]:
     path = Path(directory) / PROVENANCE
     if not path.is_file():
         raise AlignerError(f"{directory}: not a batch dataset (no {PROVENANCE})")
-    record = json.loads(path.read_text(encoding="utf-8"))
+    record = _read_json(path)
     return record["run"]["langs"], Provenance.from_json(record["provenance"])
 
 

