@@ -41,15 +41,9 @@ def read_sets(source: Path) -> SetList:
     source = Path(source)
     if source.is_dir():
         return _from_tree(source)
-    try:
-        text = source.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AlignerError(f"{source}: no such file or folder") from None
-    except UnicodeDecodeError:
-        raise AlignerError(f"{source}: a set list must be UTF-8 text") from None
-    except OSError as err:
-        raise AlignerError(f"{source}: cannot read ({err.strerror})") from None
-    return _from_tsv(source, text)
+    from aligner.clean import read_text
+
+    return _from_tsv(source, read_text(source, "utf-8"))
 
 
 def _from_tsv(source: Path, text: str) -> SetList:

@@ -1,0 +1,50 @@
+"""Set lists: a TSV file or a folder tree, checked before any work."""
+
+import pytest
+
+from aligner.batch.sets import read_sets
+from aligner.errors import AlignerError
+
+
+def test_a_tsv_lists_sets_with_paths_from_its_folder_and_gaps_for_missing_languages(tmp_path):
+    (tmp_path / "corpus.tsv").write_text(
+        "doc\tEN\tfra\tzh\na\ta.en\ta.fr\t\nb\tb.en\t\tb.zh\n\n", encoding="utf-8"
+    )
+    listing = read_sets(tmp_path / "corpus.tsv")
+    assert listing.langs == ["en", "fr", "zh"]
+    assert [(s.doc, s.index, s.langs) for s in listing.sets] == [
+        ("a", 0, ["en", "fr"]),
+        ("b", 1, ["en", "zh"]),
+    ]
+    assert listing.sets[1].files[1][1] == (tmp_path / "b.zh").absolute()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("id\ten\tfr\n", "the header must be 'doc'"),
+        ("doc\ten\n", "names only 1 language"),
+        ("doc\ten\teng\n", "names a language twice"),
+        ("doc\ten\tund\na\tx\ty\n", "'und' names no language"),
+        ("doc\ten\tfr\na\tx\n", ":2: 2 fields, the header has 3"),
+        ("doc\ten\tfr\na\tx\ty\na\tz\tw\n", ":3: doc 'a' is listed twice"),
+        ("doc\ten\tfr\n", "no document sets listed"),
+    ],
+)
+def test_a_bad_set_list_is_one_error_before_any_work(tmp_path, text, message):
+    (tmp_path / "corpus.tsv").write_text(text, encoding="utf-8")
+    with pytest.raises(AlignerError, match=message):
+        read_sets(tmp_path / "corpus.tsv")
+
+
+def test_a_tree_lists_each_folder_as_a_set(tmp_path):
+    for doc, langs in {"one": ["en", "fr"], "two": ["en", "zh"]}.items():
+        (tmp_path / doc).mkdir()
+        for lang in langs:
+            (tmp_path / doc / f"{lang}.txt").write_text("Text.\n", encoding="utf-8")
+    listing = read_sets(tmp_path)
+    assert listing.langs == ["en", "fr", "zh"]
+    assert [(s.doc, s.langs) for s in listing.sets] == [("one", ["en", "fr"]), ("two", ["en", "zh"])]
+    (tmp_path / "two" / "eng.txt").write_text("Text.\n", encoding="utf-8")
+    with pytest.raises(AlignerError, match="are both 'en'"):
+        read_sets(tmp_path)
