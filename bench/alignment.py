@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -496,6 +497,13 @@ def main() -> None:
         "their leave-one-document-out F1 and write them",
     )
     parser.add_argument(
+        "--leave-one-out",
+        type=Path,
+        metavar="FITTED",
+        help="score Text+Berg test leaving one document out, as --with-test-documents does, from "
+        "the bead models in FITTED that no test document trained (bench/fitted/), writing nothing",
+    )
+    parser.add_argument(
         "--fit-shares",
         action="store_true",
         help="choose the members' shares of a two-member model on the training sets and write them",
@@ -518,6 +526,15 @@ def main() -> None:
     settings = resolve(None, encoder.fitted)[0]
     if args.no_lexical:
         settings = replace(settings, lexical=replace(settings.lexical, enabled=False))
+    if args.leave_one_out:
+        models = json.loads(args.leave_one_out.read_text(encoding="utf-8"))
+        without_test = replace(
+            settings.alignment,
+            bead_model=BeadModel.from_json(models["bead_model"]),
+            lexical_bead_model=BeadModel.from_json(models["lexical_bead_model"]),
+        )
+        cross_validate(encoder, cache, replace(settings, alignment=without_test))
+        return
     out_dir = OUTPUTS / args.dataset
     out_dir.mkdir(parents=True, exist_ok=True)
     gold_docs, test_docs, scores = [], [], []
