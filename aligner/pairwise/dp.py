@@ -98,37 +98,62 @@ def _dot(x, y):
 
 
 @njit(cache=True, nogil=True)
-def _similarity(x, y, floor, typical):
-    """Cosine rescaled: 0 at ``floor`` (unrelated spans of the sizes compared), 1 at a typical match."""
-    return (_dot(x, y) - floor) / ((1.0 - floor) * typical)
+def _similarity(cos, floor, typical):
+    """A cosine rescaled: 0 at ``floor`` (unrelated spans of the sizes compared), 1 at a typical match."""
+    return (cos - floor) / ((1.0 - floor) * typical)
 
 
 @njit(cache=True, nogil=True)
+def _cosine_table(src_spans, tgt_spans, pairs, lo, hi, start):
+    """``table[start[i] + j - lo[i], p]``: the cosine of the source span of ``pairs[p, 0]``
+    units ending at unit ``i`` with the target span of ``pairs[p, 1]`` units ending at ``j``,
+    for every cell of the windows ``lo..hi`` (0 where a span would start before the first unit).
+
+    Every candidate bead reads up to thirteen of these (its own, its neighbours', its sub-beads')
+    and most of them are read again by other beads: computed once per cell, they cost a few
+    dot products a cell instead of a hundred.
+    """
+    table = np.zeros((start[-1], pairs.shape[0]), dtype=np.float32)
+    for i in range(lo.shape[0]):
+        for j in range(lo[i], hi[i] + 1):
+            for p in range(pairs.shape[0]):
+                a, b = pairs[p, 0], pairs[p, 1]
+                if a <= i and b <= j:
+                    table[start[i] + j - lo[i], p] = _dot(src_spans[a - 1, i], tgt_spans[b - 1, j])
+    return table
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _cosine(cosines, a, i, b, j):
+    table, pair_index, lo, start = cosines
+    return np.float64(table[start[i] + j - lo[i], pair_index[a, b]])
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _features(  # a compiled kernel takes plain arrays, not objects
-    src_spans, tgt_spans, src_len, tgt_len, floor, length_log_ratio, typical,
+    cosines, src_len, tgt_len, floor, length_log_ratio, typical,
     src_lexical, tgt_lexical, lexical_floor, typical_lexical, a, b, i, j, out,
 ):  # fmt: skip
     """Write the ``FEATURES`` of the bead of source units ``i-a .. i-1`` and target units
-    ``j-b .. j-1`` into ``out``."""
-    n, m = src_spans.shape[1] - 1, tgt_spans.shape[1] - 1
-    src, tgt = src_spans[a - 1, i], tgt_spans[b - 1, j]
-    cos = _dot(src, tgt)
+    ``j-b .. j-1`` into ``out``, its span cosines read from ``cosines`` (see ``_cosine_table``)."""
+    n, m = src_len.shape[0] - 1, tgt_len.shape[0] - 1
+    cos = _cosine(cosines, a, i, b, j)
     scale = 1.0 / ((1.0 - floor[a, b]) * typical)
     out[0] = (cos - floor[a, b]) * scale
-    # unit k's own vector is row k + 1 of the size-1 spans; at a document's edge a neighbour
+    # unit k's own vector is the size-1 span ending at k + 1; at a document's edge a neighbour
     # is missing and the mean is over those that exist
     neighbours, count = 0.0, 0
     if j - b >= 1:
-        neighbours += _dot(src, tgt_spans[0, j - b])
+        neighbours += _cosine(cosines, a, i, 1, j - b)
         count += 1
     if j < m:
-        neighbours += _dot(src, tgt_spans[0, j + 1])
+        neighbours += _cosine(cosines, a, i, 1, j + 1)
         count += 1
     if i - a >= 1:
-        neighbours += _dot(tgt, src_spans[0, i - a])
+        neighbours += _cosine(cosines, 1, i - a, b, j)
         count += 1
     if i < n:
-        neighbours += _dot(tgt, src_spans[0, i + 1])
+        neighbours += _cosine(cosines, 1, i + 1, b, j)
         count += 1
     out[1] = (cos - neighbours / count) * scale if count else out[0]
     # both sides meet halfway on the document's length ratio, so that swapping them changes nothing
@@ -145,39 +170,39 @@ def _features(  # a compiled kernel takes plain arrays, not objects
     if a > 1:
         rest_floor, unit_floor = floor[a - 1, b], floor[1, b]
         best_rest = max(
-            _similarity(src_spans[a - 2, i], tgt, rest_floor, typical),
-            _similarity(src_spans[a - 2, i - 1], tgt, rest_floor, typical),
+            _similarity(_cosine(cosines, a - 1, i, b, j), rest_floor, typical),
+            _similarity(_cosine(cosines, a - 1, i - 1, b, j), rest_floor, typical),
         )
         weakest = min(
-            _similarity(src_spans[0, i - a + 1], tgt, unit_floor, typical),
-            _similarity(src_spans[0, i], tgt, unit_floor, typical),
+            _similarity(_cosine(cosines, 1, i - a + 1, b, j), unit_floor, typical),
+            _similarity(_cosine(cosines, 1, i, b, j), unit_floor, typical),
         )
     if b > 1:
         rest_floor, unit_floor = floor[a, b - 1], floor[a, 1]
         best_rest = max(
             best_rest if a > 1 else -np.inf,
-            _similarity(src, tgt_spans[b - 2, j], rest_floor, typical),
-            _similarity(src, tgt_spans[b - 2, j - 1], rest_floor, typical),
+            _similarity(_cosine(cosines, a, i, b - 1, j), rest_floor, typical),
+            _similarity(_cosine(cosines, a, i, b - 1, j - 1), rest_floor, typical),
         )
         weakest = min(
             weakest,
-            _similarity(src, tgt_spans[0, j - b + 1], unit_floor, typical),
-            _similarity(src, tgt_spans[0, j], unit_floor, typical),
+            _similarity(_cosine(cosines, a, i, 1, j - b + 1), unit_floor, typical),
+            _similarity(_cosine(cosines, a, i, 1, j), unit_floor, typical),
         )
     merged = a + b > 2
     out[6] = out[0] - best_rest if merged else 0.0
     out[7] = max(0.0, WEAK_SIMILARITY - out[0])
     out[8] = max(0.0, WEAK_SIMILARITY - weakest) if merged else 0.0
     if src_lexical.shape[2]:
-        src_words, tgt_words = src_lexical[a - 1, i], tgt_lexical[b - 1, j]
-        out[9] = _similarity(src_words, tgt_words, lexical_floor[a, b], typical_lexical)
+        words = _dot(src_lexical[a - 1, i], tgt_lexical[b - 1, j])
+        out[9] = _similarity(words, lexical_floor[a, b], typical_lexical)
     else:
         out[9] = 0.0
 
 
 @njit(cache=True, nogil=True)
 def _fill(
-    src_spans, tgt_spans, src_len, tgt_len, bead_types, floor, length_log_ratio, typical,
+    cosines, src_len, tgt_len, bead_types, floor, length_log_ratio, typical,
     src_lexical, tgt_lexical, lexical_floor, typical_lexical,
     weights, null_gain, lo, hi, start, value, choice, best_src, best_tgt,
 ):  # fmt: skip
@@ -205,7 +230,7 @@ def _fill(
                 if previous == -np.inf:
                     continue
                 _features(
-                    src_spans, tgt_spans, src_len, tgt_len, floor, length_log_ratio, typical,
+                    cosines, src_len, tgt_len, floor, length_log_ratio, typical,
                     src_lexical, tgt_lexical, lexical_floor, typical_lexical, a, b, i, j, features,
                 )  # fmt: skip
                 if a == 1 and b == 1:
@@ -225,15 +250,46 @@ def _fill(
             choice[here] = arg
 
 
-def bead_features(g: BeadGains, a: int, b: int, i: int, j: int) -> np.ndarray:
-    """The ``FEATURES`` of the bead of source units ``i-a .. i-1`` and target units ``j-b .. j-1``."""
+def _cosines(g: BeadGains, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The span cosines that the features of the beads ending in the windows ``lo..hi`` read
+    (``_cosine_table`` and the indices to look them up), as one argument for ``_features``.
+
+    A bead ending at (i, j) reads cosines of spans ending at rows i - a .. i + 1 and columns
+    j - b .. j + 1, of every size pair up to its own (its neighbours' and sub-beads' too), so
+    each row's window is widened by the rows that read it. ``lo``/``hi`` must not decrease.
+    """
+    n, m = len(lo) - 1, len(g.tgt_len) - 1
+    needed = set()
+    for a, b in g.bead_types.tolist():
+        needed |= {(a, b), (a, 1), (1, b), (max(a - 1, 1), b), (a, max(b - 1, 1))}
+    pairs = np.array(sorted(needed), dtype=np.int64).reshape(-1, 2)
+    max_a, max_b = int(pairs[:, 0].max()), int(pairs[:, 1].max())
+    pair_index = np.full((max_a + 1, max_b + 1), -1, dtype=np.int64)
+    pair_index[pairs[:, 0], pairs[:, 1]] = np.arange(len(pairs))
+    rows = np.arange(n + 1)
+    table_lo = np.maximum(lo[np.maximum(rows - 1, 0)] - max_b, 0)
+    table_hi = np.minimum(hi[np.minimum(rows + max_a, n)] + 1, m)
+    start = np.r_[0, np.cumsum(np.maximum(table_hi - table_lo + 1, 0))]
+    table = _cosine_table(g.src_spans, g.tgt_spans, pairs, table_lo, table_hi, start)
+    return table, pair_index, table_lo, start
+
+
+def _features_of(g: BeadGains, cosines: tuple[np.ndarray, ...], a: int, b: int, i: int, j: int) -> np.ndarray:
     out = np.empty(len(FEATURES))
     _features(
-        g.src_spans, g.tgt_spans, g.src_len, g.tgt_len, g.similarity_floor, g.length_log_ratio,
+        cosines, g.src_len, g.tgt_len, g.similarity_floor, g.length_log_ratio,
         g.typical_similarity, g.src_lexical_spans, g.tgt_lexical_spans, g.lexical_floor,
         g.typical_lexical, a, b, i, j, out,
     )  # fmt: skip
     return out
+
+
+def bead_features(g: BeadGains, a: int, b: int, i: int, j: int) -> np.ndarray:
+    """The ``FEATURES`` of the bead of source units ``i-a .. i-1`` and target units ``j-b .. j-1``."""
+    n = len(g.src_len) - 1
+    lo, hi = np.zeros(n + 1, dtype=np.int64), np.full(n + 1, -1, dtype=np.int64)
+    lo[i:], hi[i:] = j, j  # the windows of a search that reaches only this bead's end
+    return _features_of(g, _cosines(g, lo, hi), a, b, i, j)
 
 
 @dataclass(frozen=True)
@@ -264,8 +320,9 @@ def best_path(g: BeadGains, windows: np.ndarray | None = None) -> BeadPath:
     choice = np.full(start[-1], START, dtype=np.int8)
     best_src = np.full(n, -np.inf)
     best_tgt = np.full(m, -np.inf)
+    cosines = _cosines(g, lo, hi)
     _fill(
-        g.src_spans, g.tgt_spans, g.src_len, g.tgt_len, g.bead_types, g.similarity_floor,
+        cosines, g.src_len, g.tgt_len, g.bead_types, g.similarity_floor,
         g.length_log_ratio, g.typical_similarity, g.src_lexical_spans, g.tgt_lexical_spans,
         g.lexical_floor, g.typical_lexical, g.weights, g.null_gain,
         lo, hi, start, value, choice, best_src, best_tgt,
@@ -287,7 +344,7 @@ def best_path(g: BeadGains, windows: np.ndarray | None = None) -> BeadPath:
     beads.reverse()
     similarity = np.array(
         [
-            bead_features(g, s1 - s0, t1 - t0, s1, t1)[0] * g.typical_similarity
+            _features_of(g, cosines, s1 - s0, t1 - t0, s1, t1)[0] * g.typical_similarity
             if s1 > s0 and t1 > t0
             else np.nan
             for s0, s1, t0, t1 in beads
