@@ -28,9 +28,14 @@ from aligner.errors import AlignerError
 from aligner.progress import Progress, report
 from aligner.settings import Settings
 
-SETS_IN_FLIGHT_PER_WORKER = 32
-"""Sets read, embedded or aligned but not yet written, per encoding worker: enough to keep
-every stage busy, few enough that memory stays bounded."""
+SETS_IN_FLIGHT_PER_WORKER = 128
+"""Sets read, embedded or aligned but not yet written, per encoding worker, at most."""
+
+CALLS_IN_FLIGHT_PER_WORKER = 4
+"""Sentences in flight, per encoding worker, at most, in calls of ``Scheduling.batch_sentences``:
+one call being encoded, one queued behind it, one being gathered and one being aligned. Fewer,
+and the sets being aligned would leave too few to gather a full call: an actor given the few
+sets read since its last call sorts too few sentences by length to batch them without padding."""
 
 
 @dataclass(frozen=True)
@@ -201,7 +206,10 @@ class _Driver:
         self.todo = [s for s in set_list.sets if s.doc not in store.done]
         self.skipped = len(set_list.sets) - len(self.todo)
         self.queue: deque[DocumentSet] = deque(self.todo)
-        self.limit = SETS_IN_FLIGHT_PER_WORKER * scheduling.workers
+        self.set_limit = SETS_IN_FLIGHT_PER_WORKER * scheduling.workers
+        self.sentence_limit = CALLS_IN_FLIGHT_PER_WORKER * scheduling.batch_sentences * scheduling.workers
+        self.sentences_in_flight: dict[int, int] = {}  # a set's index -> its sentences, once read
+        self.last_calls: list = [None] * len(actors)  # each actor's latest call's first result
         self.prepare_task = ray.remote(num_cpus=CPUS_PER_WORKER)(prepare)
         self.align_task = ray.remote(num_cpus=CPUS_PER_WORKER)(align)
         self.reading_now: dict = {}  # a prepare task's ref -> its set
@@ -214,36 +222,53 @@ class _Driver:
     def in_flight(self) -> int:
         return len(self.reading_now) + len(self.waiting) + len(self.aligning)
 
+    def room(self) -> bool:
+        return (
+            self.in_flight() < self.set_limit and sum(self.sentences_in_flight.values()) < self.sentence_limit
+        )
+
     def loop(self) -> None:
         import ray
 
         self.show()
         while self.queue or self.in_flight():
-            while self.queue and self.in_flight() < self.limit:
+            while self.queue and self.room():
                 document_set = self.queue.popleft()
                 self.reading_now[self.prepare_task.remote(document_set, self.reading)] = document_set
+            idle = self.idle_actor()
             if self.waiting and (
-                self.waiting_sentences >= self.scheduling.batch_sentences or not self.reading_now
+                self.waiting_sentences >= self.scheduling.batch_sentences
+                or (idle is not None and not self.reading_now)
             ):
-                self.embed()
-            done, _ = ray.wait([*self.reading_now, *self.aligning], num_returns=1, timeout=1.0)
+                self.embed(idle if idle is not None else self.turn % len(self.actors))
+            calls = [ref for ref in self.last_calls if ref is not None]
+            done, _ = ray.wait([*self.reading_now, *self.aligning, *calls], num_returns=1, timeout=1.0)
             for ref in done:
                 if ref in self.reading_now:
                     self.prepared(ref, self.reading_now.pop(ref))
-                else:
+                elif ref in self.aligning:
                     self.finished(ref, self.aligning.pop(ref))
             self.show()
 
-    def embed(self) -> None:
-        """The waiting sets to the next actor in one call, and an align task for each."""
+    def idle_actor(self) -> int | None:
+        """An actor whose calls are all done: it is given the sets waiting now, however few,
+        rather than wait for a full call."""
+        import ray
+
+        calls = [ref for ref in self.last_calls if ref is not None]
+        done = set(ray.wait(calls, num_returns=len(calls), timeout=0)[0]) if calls else set()
+        self.last_calls = [None if ref in done else ref for ref in self.last_calls]
+        return next((k for k, ref in enumerate(self.last_calls) if ref is None), None)
+
+    def embed(self, k: int) -> None:
+        """The waiting sets to actor ``k`` in one call, and an align task for each."""
         refs = [ref for ref, _ in self.waiting]
-        actor = self.actors[self.turn % len(self.actors)]
-        outputs = actor.embed.options(num_returns=len(refs)).remote(refs, self.settings)
-        for (_, document_set), output in zip(
-            self.waiting, outputs if len(refs) > 1 else [outputs], strict=True
-        ):
+        outputs = self.actors[k].embed.options(num_returns=len(refs)).remote(refs, self.settings)
+        outputs = outputs if len(refs) > 1 else [outputs]
+        for (_, document_set), output in zip(self.waiting, outputs, strict=True):
             self.aligning[self.align_task.remote(output, self.langs, self.dictionaries)] = document_set
-        self.waiting, self.waiting_sentences, self.turn = [], 0, self.turn + 1
+        self.last_calls[k] = outputs[0]
+        self.waiting, self.waiting_sentences, self.turn = [], 0, k + 1
 
     def prepared(self, ref: object, document_set: DocumentSet) -> None:
         prepared = self.result(ref, document_set)
@@ -252,9 +277,11 @@ class _Driver:
         else:
             self.waiting.append((ref, document_set))
             self.waiting_sentences += prepared.sentences
+            self.sentences_in_flight[document_set.index] = prepared.sentences
 
     def finished(self, ref: object, document_set: DocumentSet) -> None:
         result = self.result(ref, document_set)
+        self.sentences_in_flight.pop(document_set.index, None)
         if isinstance(result, Failed):
             self.fail(result)
             return
