@@ -12,7 +12,8 @@ every run without the embedding cache, one after the other:
     sample stands for the whole list), and against the encoder's own throughput: the same
     sentences embedded once in one process;
 (b) the batch again with one worker, and with two over the first 100 sets;
-(c) the peak memory of each Ray worker process (sampled twice a second);
+(c) the peak memory and the CPU time of each Ray worker process (sampled twice a second), and
+    how busy the machine's cores were;
 (d) strict F1 of the sets with gold, from the dataset and from aligning each set alone with
     the API, which must be the same.
 """
@@ -92,27 +93,38 @@ def write_set_list(sets: dict[str, dict[str, Path]], langs: list[str], path: Pat
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
-class WorkerMemory:
-    """The peak resident memory of each Ray worker process, sampled in a thread."""
+class WorkerUsage:
+    """The peak resident memory and the CPU time of each Ray worker process, sampled in a thread
+    (a process's last half second before it ends is missed), and how busy the machine was."""
 
     def __init__(self) -> None:
         self.peaks: dict[int, tuple[str, float]] = {}
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def __enter__(self) -> WorkerMemory:
+    def __enter__(self) -> WorkerUsage:
+        import psutil
+
+        self._machine = psutil.cpu_times()
         self._thread.start()
         return self
 
     def __exit__(self, *_: object) -> None:
+        import psutil
+
         self._stop.set()
         self._thread.join()
+        end = psutil.cpu_times()
+        total = sum(end) - sum(self._machine)
+        idle = (end.idle + end.iowait) - (self._machine.idle + self._machine.iowait)
+        self.busy = 1.0 - idle / total if total > 0 else 0.0
 
     def _sample(self) -> None:
         import psutil
 
         while not self._stop.wait(0.5):
-            for process in psutil.process_iter(["pid", "cmdline", "memory_info"]):
+            for process in psutil.process_iter(["pid", "cmdline", "memory_info", "cpu_times"]):
                 command = " ".join(process.info["cmdline"] or [])
                 if not command.startswith("ray::") or process.info["memory_info"] is None:
                     continue
@@ -120,17 +132,23 @@ class WorkerMemory:
                 mib = process.info["memory_info"].rss / 2**20
                 before = self.peaks.get(process.info["pid"], ("", 0.0))[1]
                 self.peaks[process.info["pid"]] = (kind, max(mib, before))
+                times = process.info["cpu_times"]
+                self.cpu[process.info["pid"]] = times.user + times.system
 
     def summary(self) -> str:
-        by_kind: dict[str, list[float]] = {}
-        for kind, mib in self.peaks.values():
-            by_kind.setdefault(kind, []).append(mib)
-        return "; ".join(f"{kind} x{len(v)}: peak {max(v):.0f} MiB" for kind, v in sorted(by_kind.items()))
+        by_kind: dict[str, list[tuple[float, float]]] = {}
+        for pid, (kind, mib) in self.peaks.items():
+            by_kind.setdefault(kind, []).append((mib, self.cpu.get(pid, 0.0)))
+        workers = "; ".join(
+            f"{kind} x{len(v)}: peak {max(m for m, _ in v):.0f} MiB, {sum(c for _, c in v):.1f} CPU-s"
+            for kind, v in sorted(by_kind.items())
+        )
+        return f"{workers}; machine busy {self.busy:.0%}"
 
 
 def timed_batch(listing: Path, out: Path, workers: int) -> tuple[float, int, str]:
     shutil.rmtree(out, ignore_errors=True)
-    with WorkerMemory() as memory:
+    with WorkerUsage() as memory:
         result = align_batch(listing, out, presplit=True, use_cache=False, workers=workers)
     assert result.failed == 0, (out / "_errors.tsv").read_text()
     return result.seconds, result.sentences, memory.summary()

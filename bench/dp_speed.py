@@ -1,0 +1,89 @@
+"""The DP of another revision against this one's, side by side in one process.
+
+    .venv/bin/python bench/dp_speed.py [--against b502ed6] [--rounds 2]
+
+Loads ``aligner/pairwise/dp.py`` as it was at ``--against`` as a second module, points the
+search at either ``best_path`` in turn, and times ``align_versions`` over 200 of the document
+sets of ``bench/batch.py`` (its first 120 Bible pieces and 80 Tatoeba documents; run it first,
+with the embedding cache, so that the vectors are cached), alternating, ``--rounds`` times. It
+also says whether both give the same tables, byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import subprocess
+import sys
+import time
+import types
+import warnings
+
+from paths import OUTPUTS, ROOT
+
+from aligner.merge import align_versions
+from aligner.pairwise import dp, gains, long_merges, search
+from aligner.prepare import checked_versions, embed_versions
+from aligner.provenance import settled
+
+SETS = OUTPUTS / "batch" / "sets"
+
+
+def revision_dp(revision: str) -> types.ModuleType:
+    command = ["git", "show", f"{revision}:aligner/pairwise/dp.py"]
+    source = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    module = types.ModuleType(f"dp_{revision}")
+    module.__file__ = f"dp_{revision}.py"
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source.replace("cache=True, ", ""), module.__file__, "exec"), module.__dict__)
+    return module
+
+
+def use(module: types.ModuleType) -> None:
+    for user in (search, gains, long_merges):
+        user.best_path = module.best_path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", default="b502ed6")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")  # pieces that do not look like translations say so
+    listing = list(csv.DictReader((SETS / "corpus.tsv").open(encoding="utf-8"), delimiter="\t"))
+    chosen = listing[:120] + listing[300:380]
+    embedded = []
+    for row in chosen:
+        files = {lang: SETS / path for lang, path in row.items() if lang != "doc" and path}
+        texts = {lang: path.read_text("utf-8").splitlines() for lang, path in files.items()}
+        versions, encoder = embed_versions(checked_versions(texts, True))
+        embedded.append(versions)
+    settings, provenance = settled(None, encoder)
+
+    def tables() -> list[str]:
+        return [
+            align_versions(versions, settings, provenance=provenance).to_pandas().to_csv(sep="\t")
+            for versions in embedded
+        ]
+
+    variants = {args.against: revision_dp(args.against), "this": dp}
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    outputs = {}
+    for module in variants.values():  # compiles both before timing
+        use(module)
+        tables()
+    for _ in range(args.rounds):
+        for name, module in variants.items():
+            use(module)
+            started = time.perf_counter()
+            outputs[name] = tables()
+            times[name].append(time.perf_counter() - started)
+    use(dp)
+    for name, seconds in times.items():
+        print(f"{name}: {' / '.join(f'{s:.1f} s' for s in seconds)}")
+    ratio = sum(times[args.against]) / sum(times["this"])
+    print(f"{args.against} / this: {ratio:.2f}x; the same tables: {outputs[args.against] == outputs['this']}")
+
+
+if __name__ == "__main__":
+    main()
