@@ -44,7 +44,7 @@ from aligner.fitted import FEATURES, ROW_KINDS, BeadModel
 from aligner.lexical import Lexicon, lexical_vectors, lexicon_for
 from aligner.merge import align_versions, lexical_pass, pooled_lexicons, version_units
 from aligner.pairwise import align_units
-from aligner.pairwise.dp import bead_features
+from aligner.pairwise.dp import many_bead_features
 from aligner.pairwise.gains import refined_gains
 from aligner.scoring import merge_gains, row_evidence
 from aligner.settings import Settings, resolve
@@ -280,13 +280,13 @@ def candidate_beads(
         for dj in range(-reach, reach + 1)
     }
     right = {(tuple(s), tuple(t)) for s, t in gold}
-    rows, labels = [], []
+    beads, labels = [], []
     for i, j in sorted(cells):
-        for a, b in gains.bead_types:
+        for a, b in gains.bead_types.tolist():
             if a <= i <= n and b <= j <= m:
-                rows.append(bead_features(gains, int(a), int(b), i, j))
+                beads.append((a, b, i, j))
                 labels.append((tuple(range(i - a, i)), tuple(range(j - b, j))) in right)
-    return np.array(rows), np.array(labels, dtype=float)
+    return many_bead_features(gains, beads).reshape(len(beads), -1), np.array(labels, dtype=float)
 
 
 TIE = 0.002

@@ -31,11 +31,16 @@ from aligner.settings import Settings
 SETS_IN_FLIGHT_PER_WORKER = 128
 """Sets read, embedded or aligned but not yet written, per encoding worker, at most."""
 
+READS_IN_FLIGHT_PER_WORKER = 4
+"""Sets being read at once, per encoding worker: their sentences are not known until read."""
+
 CALLS_IN_FLIGHT_PER_WORKER = 4
-"""Sentences in flight, per encoding worker, at most, in calls of ``Scheduling.batch_sentences``:
-one call being encoded, one queued behind it, one being gathered and one being aligned. Fewer,
-and the sets being aligned would leave too few to gather a full call: an actor given the few
-sets read since its last call sorts too few sentences by length to batch them without padding."""
+"""Sentences of the sets read and not yet written, per encoding worker, in calls of
+``Scheduling.batch_sentences``: one call being encoded, one queued behind it, one being
+gathered and one being aligned. No set is read while they pass it (the sets being read may
+add their own). Fewer, and the sets being aligned would leave too few to gather a full call: an
+actor given the few sets read since its last call sorts too few sentences by length to batch
+them without padding."""
 
 
 @dataclass(frozen=True)
@@ -207,6 +212,7 @@ class _Driver:
         self.skipped = len(set_list.sets) - len(self.todo)
         self.queue: deque[DocumentSet] = deque(self.todo)
         self.set_limit = SETS_IN_FLIGHT_PER_WORKER * scheduling.workers
+        self.read_limit = READS_IN_FLIGHT_PER_WORKER * scheduling.workers
         self.sentence_limit = CALLS_IN_FLIGHT_PER_WORKER * scheduling.batch_sentences * scheduling.workers
         self.sentences_in_flight: dict[int, int] = {}  # a set's index -> its sentences, once read
         self.last_calls: list = [None] * len(actors)  # each actor's latest call's first result
@@ -224,7 +230,9 @@ class _Driver:
 
     def room(self) -> bool:
         return (
-            self.in_flight() < self.set_limit and sum(self.sentences_in_flight.values()) < self.sentence_limit
+            self.in_flight() < self.set_limit
+            and len(self.reading_now) < self.read_limit
+            and sum(self.sentences_in_flight.values()) < self.sentence_limit
         )
 
     def loop(self) -> None:
@@ -242,7 +250,8 @@ class _Driver:
             ):
                 self.embed(idle if idle is not None else self.turn % len(self.actors))
             calls = [ref for ref in self.last_calls if ref is not None]
-            done, _ = ray.wait([*self.reading_now, *self.aligning, *calls], num_returns=1, timeout=1.0)
+            pending = [*self.reading_now, *self.aligning, *calls]
+            done, _ = ray.wait(pending, num_returns=1, timeout=1.0, fetch_local=False)
             for ref in done:
                 if ref in self.reading_now:
                     self.prepared(ref, self.reading_now.pop(ref))
@@ -251,14 +260,16 @@ class _Driver:
             self.show()
 
     def idle_actor(self) -> int | None:
-        """An actor whose calls are all done: it is given the sets waiting now, however few,
-        rather than wait for a full call."""
+        """An actor whose calls are all done, the next in turn: where nothing is being read, it
+        is given the sets waiting, however few, rather than wait for a full call. Taken in
+        turn, so that an actor whose calls fail at once does not draw every call."""
         import ray
 
         calls = [ref for ref in self.last_calls if ref is not None]
-        done = set(ray.wait(calls, num_returns=len(calls), timeout=0)[0]) if calls else set()
+        done = set(ray.wait(calls, num_returns=len(calls), timeout=0, fetch_local=False)[0] if calls else [])
         self.last_calls = [None if ref in done else ref for ref in self.last_calls]
-        return next((k for k, ref in enumerate(self.last_calls) if ref is None), None)
+        order = [(self.turn + k) % len(self.actors) for k in range(len(self.actors))]
+        return next((k for k in order if self.last_calls[k] is None), None)
 
     def embed(self, k: int) -> None:
         """The waiting sets to actor ``k`` in one call, and an align task for each."""

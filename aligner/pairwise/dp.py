@@ -34,6 +34,7 @@ What the bead model sees of a bead of ``a`` source and ``b`` target units, in th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -255,41 +256,80 @@ def _cosines(g: BeadGains, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, 
     (``_cosine_table`` and the indices to look them up), as one argument for ``_features``.
 
     A bead ending at (i, j) reads cosines of spans ending at rows i - a .. i + 1 and columns
-    j - b .. j + 1, of every size pair up to its own (its neighbours' and sub-beads' too), so
-    each row's window is widened by the rows that read it. ``lo``/``hi`` must not decrease.
+    j - b .. j + 1, so each row's window is widened by the rows that read it. ``lo``/``hi``
+    must not decrease.
     """
     n, m = len(lo) - 1, len(g.tgt_len) - 1
-    needed = set()
-    for a, b in g.bead_types.tolist():
-        needed |= {(a, b), (a, 1), (1, b), (max(a - 1, 1), b), (a, max(b - 1, 1))}
-    pairs = np.array(sorted(needed), dtype=np.int64).reshape(-1, 2)
+    pairs = _pairs_read([(int(a), int(b)) for a, b in g.bead_types])
     max_a, max_b = int(pairs[:, 0].max()), int(pairs[:, 1].max())
-    pair_index = np.full((max_a + 1, max_b + 1), -1, dtype=np.int64)
-    pair_index[pairs[:, 0], pairs[:, 1]] = np.arange(len(pairs))
     rows = np.arange(n + 1)
     table_lo = np.maximum(lo[np.maximum(rows - 1, 0)] - max_b, 0)
     table_hi = np.minimum(hi[np.minimum(rows + max_a, n)] + 1, m)
-    start = np.r_[0, np.cumsum(np.maximum(table_hi - table_lo + 1, 0))]
-    table = _cosine_table(g.src_spans, g.tgt_spans, pairs, table_lo, table_hi, start)
-    return table, pair_index, table_lo, start
+    return _looked_up(g, pairs, table_lo, table_hi)
 
 
-def _features_of(g: BeadGains, cosines: tuple[np.ndarray, ...], a: int, b: int, i: int, j: int) -> np.ndarray:
-    out = np.empty(len(FEATURES))
-    _features(
+def _pairs_read(bead_types: list[tuple[int, int]]) -> np.ndarray:
+    """The (source, target) span sizes whose cosines the features of beads of ``bead_types``
+    read: their own, their neighbours' (a unit beside one side) and their sub-beads'."""
+    needed = set()
+    for a, b in bead_types:
+        needed |= {(a, b), (a, 1), (1, b), (max(a - 1, 1), b), (a, max(b - 1, 1))}
+    return np.array(sorted(needed), dtype=np.int64).reshape(-1, 2)
+
+
+def _looked_up(g: BeadGains, pairs: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The cosines of ``pairs`` of span sizes in the cells of the windows ``lo..hi`` (an empty
+    window where ``hi < lo``), with the indices ``_cosine`` looks them up by."""
+    pair_index = np.full((int(pairs[:, 0].max()) + 1, int(pairs[:, 1].max()) + 1), -1, dtype=np.int64)
+    pair_index[pairs[:, 0], pairs[:, 1]] = np.arange(len(pairs))
+    start = np.r_[0, np.cumsum(np.maximum(hi - lo + 1, 0))]
+    table = _cosine_table(g.src_spans, g.tgt_spans, pairs, lo, hi, start)
+    return table, pair_index, lo, start
+
+
+@njit(cache=True, nogil=True)
+def _features_of_beads(
+    cosines, src_len, tgt_len, floor, length_log_ratio, typical,
+    src_lexical, tgt_lexical, lexical_floor, typical_lexical, beads, out,
+):  # fmt: skip
+    for k in range(beads.shape[0]):
+        a, b, i, j = beads[k, 0], beads[k, 1], beads[k, 2], beads[k, 3]
+        _features(
+            cosines, src_len, tgt_len, floor, length_log_ratio, typical,
+            src_lexical, tgt_lexical, lexical_floor, typical_lexical, a, b, i, j, out[k],
+        )  # fmt: skip
+
+
+def _features_of(g: BeadGains, cosines: tuple[np.ndarray, ...], beads: np.ndarray) -> np.ndarray:
+    """The ``FEATURES`` of each ``(a, b, i, j)`` row of ``beads``, a row each."""
+    out = np.empty((len(beads), len(FEATURES)))
+    _features_of_beads(
         cosines, g.src_len, g.tgt_len, g.similarity_floor, g.length_log_ratio,
         g.typical_similarity, g.src_lexical_spans, g.tgt_lexical_spans, g.lexical_floor,
-        g.typical_lexical, a, b, i, j, out,
+        g.typical_lexical, np.ascontiguousarray(beads, dtype=np.int64).reshape(-1, 4), out,
     )  # fmt: skip
     return out
 
 
 def bead_features(g: BeadGains, a: int, b: int, i: int, j: int) -> np.ndarray:
     """The ``FEATURES`` of the bead of source units ``i-a .. i-1`` and target units ``j-b .. j-1``."""
-    n = len(g.src_len) - 1
-    lo, hi = np.zeros(n + 1, dtype=np.int64), np.full(n + 1, -1, dtype=np.int64)
-    lo[i:], hi[i:] = j, j  # the windows of a search that reaches only this bead's end
-    return _features_of(g, _cosines(g, lo, hi), a, b, i, j)
+    return many_bead_features(g, [(a, b, i, j)])[0]
+
+
+def many_bead_features(g: BeadGains, beads: Sequence[tuple[int, int, int, int]]) -> np.ndarray:
+    """``bead_features`` of each ``(a, b, i, j)`` of ``beads``, a row each, from one table of the
+    cosines they read."""
+    n, m = len(g.src_len) - 1, len(g.tgt_len) - 1
+    sizes = np.array(beads, dtype=np.int64).reshape(-1, 4)
+    lo, hi = np.full(n + 1, m + 1, dtype=np.int64), np.full(n + 1, -1, dtype=np.int64)
+    for below in range(int(sizes[:, 0].max(initial=0)) + 2):  # the rows i - a .. i + 1 each reads
+        rows = sizes[:, 2] + 1 - below
+        reads = (rows >= sizes[:, 2] - sizes[:, 0]) & (rows >= 0) & (rows <= n)
+        np.minimum.at(lo, rows[reads], np.maximum(sizes[reads, 3] - sizes[reads, 1], 0))
+        np.maximum.at(hi, rows[reads], np.minimum(sizes[reads, 3] + 1, m))
+    pairs = _pairs_read(sorted({(int(a), int(b)) for a, b in sizes[:, :2]}))
+    cosines = _looked_up(g, pairs, np.minimum(lo, hi + 1), hi)
+    return _features_of(g, cosines, sizes)
 
 
 @dataclass(frozen=True)
@@ -342,12 +382,8 @@ def best_path(g: BeadGains, windows: np.ndarray | None = None) -> BeadPath:
         beads.append((i - a, i, j - b, j))
         i, j = i - a, j - b
     beads.reverse()
-    similarity = np.array(
-        [
-            _features_of(g, cosines, s1 - s0, t1 - t0, s1, t1)[0] * g.typical_similarity
-            if s1 > s0 and t1 > t0
-            else np.nan
-            for s0, s1, t0, t1 in beads
-        ]
-    )
+    matches = [k for k, (s0, s1, t0, t1) in enumerate(beads) if s1 > s0 and t1 > t0]
+    sizes = np.array([(s1 - s0, t1 - t0, s1, t1) for s0, s1, t0, t1 in beads], dtype=np.int64).reshape(-1, 4)
+    similarity = np.full(len(beads), np.nan)
+    similarity[matches] = _features_of(g, cosines, sizes[matches])[:, 0] * g.typical_similarity
     return BeadPath(beads, similarity, best_src, best_tgt)
