@@ -12,7 +12,6 @@ also says whether both give the same tables, byte for byte.
 from __future__ import annotations
 
 import argparse
-import csv
 import subprocess
 import sys
 import time
@@ -21,9 +20,11 @@ import warnings
 
 from paths import OUTPUTS, ROOT
 
+from aligner.batch import read_sets
+from aligner.batch.steps import Reading, prepare
 from aligner.merge import align_versions
 from aligner.pairwise import dp, gains, long_merges, search
-from aligner.prepare import checked_versions, embed_versions
+from aligner.prepare import embed_versions
 from aligner.provenance import settled
 
 SETS = OUTPUTS / "batch" / "sets"
@@ -50,13 +51,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # pieces that do not look like translations say so
-    listing = list(csv.DictReader((SETS / "corpus.tsv").open(encoding="utf-8"), delimiter="\t"))
-    chosen = listing[:120] + listing[300:380]
+    listing = read_sets(SETS / "corpus.tsv").sets
     embedded = []
-    for row in chosen:
-        files = {lang: SETS / path for lang, path in row.items() if lang != "doc" and path}
-        texts = {lang: path.read_text("utf-8").splitlines() for lang, path in files.items()}
-        versions, encoder = embed_versions(checked_versions(texts, True))
+    for document_set in listing[:120] + listing[300:380]:
+        versions, encoder = embed_versions(prepare(document_set, Reading(presplit=True)).documents)
         embedded.append(versions)
     settings, provenance = settled(None, encoder)
 

@@ -220,13 +220,15 @@ class _Driver:
         self.align_task = ray.remote(num_cpus=CPUS_PER_WORKER)(align)
         self.reading_now: dict = {}  # a prepare task's ref -> its set
         self.waiting: list = []  # (prepare task's ref, set) for the next embedding call
-        self.waiting_sentences = 0
         self.aligning: dict = {}  # an align task's ref -> its set
         self.buffer: list[tuple] = []
         self.buffered_rows = self.aligned = self.failed = self.sentences = self.rows = self.turn = 0
 
     def in_flight(self) -> int:
         return len(self.reading_now) + len(self.waiting) + len(self.aligning)
+
+    def waiting_sentences(self) -> int:
+        return sum(self.sentences_in_flight[document_set.index] for _, document_set in self.waiting)
 
     def room(self) -> bool:
         return (
@@ -245,7 +247,7 @@ class _Driver:
                 self.reading_now[self.prepare_task.remote(document_set, self.reading)] = document_set
             idle = self.idle_actor()
             if self.waiting and (
-                self.waiting_sentences >= self.scheduling.batch_sentences
+                self.waiting_sentences() >= self.scheduling.batch_sentences
                 or (idle is not None and not self.reading_now)
             ):
                 self.embed(idle if idle is not None else self.turn % len(self.actors))
@@ -279,7 +281,7 @@ class _Driver:
         for (_, document_set), output in zip(self.waiting, outputs, strict=True):
             self.aligning[self.align_task.remote(output, self.langs, self.dictionaries)] = document_set
         self.last_calls[k] = outputs[0]
-        self.waiting, self.waiting_sentences, self.turn = [], 0, k + 1
+        self.waiting, self.turn = [], k + 1
 
     def prepared(self, ref: object, document_set: DocumentSet) -> None:
         prepared = self.result(ref, document_set)
@@ -287,7 +289,6 @@ class _Driver:
             self.fail(prepared)
         else:
             self.waiting.append((ref, document_set))
-            self.waiting_sentences += prepared.sentences
             self.sentences_in_flight[document_set.index] = prepared.sentences
 
     def finished(self, ref: object, document_set: DocumentSet) -> None:

@@ -383,7 +383,7 @@ def best_path(g: BeadGains, windows: np.ndarray | None = None) -> BeadPath:
         i, j = i - a, j - b
     beads.reverse()
     matches = [k for k, (s0, s1, t0, t1) in enumerate(beads) if s1 > s0 and t1 > t0]
-    sizes = np.array([(s1 - s0, t1 - t0, s1, t1) for s0, s1, t0, t1 in beads], dtype=np.int64).reshape(-1, 4)
+    sizes = [(s1 - s0, t1 - t0, s1, t1) for s0, s1, t0, t1 in (beads[k] for k in matches)]
     similarity = np.full(len(beads), np.nan)
-    similarity[matches] = _features_of(g, cosines, sizes[matches])[:, 0] * g.typical_similarity
+    similarity[matches] = _features_of(g, cosines, np.array(sizes))[:, 0] * g.typical_similarity
     return BeadPath(beads, similarity, best_src, best_tgt)
