@@ -325,6 +325,11 @@ def _check_model_and_device(args: SimpleNamespace) -> None:
         torch_device("cuda")
 
 
+def _check_moses_output(fmt: str, output: str | None) -> None:
+    if fmt == "moses" and not output:
+        raise AlignerError("--format moses needs -o PREFIX (it writes PREFIX.L for each language L)")
+
+
 def _check_alignment_options(args: SimpleNamespace) -> None:
     _check_model_and_device(args)
     args.dictionaries = _read_dictionaries(args.dictionary)
@@ -447,8 +452,7 @@ def _align(args: SimpleNamespace) -> None:
         raise AlignerError(".align output needs exactly two inputs, not a folder")
     if fmt == "align" and len(paths) != 2:
         raise AlignerError(f".align output needs exactly two inputs, got {len(paths)}")
-    if fmt == "moses" and not args.output:
-        raise AlignerError("--format moses needs -o PREFIX (it writes PREFIX.L for each language L)")
+    _check_moses_output(fmt, args.output)
     if from_folder and args.langs:
         raise AlignerError(
             "--langs cannot be given with a folder: its files' languages are identified one by one "
@@ -648,8 +652,7 @@ def _batch(args: SimpleNamespace) -> None:
     from aligner.batch import align_batch
     from aligner.batch.store import ERRORS
 
-    _check_model_and_device(args)
-    args.dictionaries = _read_dictionaries(args.dictionary)
+    args.dictionaries = _read_dictionaries(args.dictionary)  # align_batch checks the model and device
     options = _api_options(args)
     with _progress(args) as report:
         result = align_batch(
@@ -679,8 +682,7 @@ def _export(args: SimpleNamespace) -> None:
     fmt = args.format or _format_of(args.output)
     if fmt == "align":
         raise AlignerError(".align output takes one document, not a batch: use .tsv, .jsonl, .tmx or moses")
-    if fmt == "moses" and not args.output:
-        raise AlignerError("--format moses needs -o PREFIX (it writes PREFIX.L for each language L)")
+    _check_moses_output(fmt, args.output)
     table = stored_corpus(Path(args.dataset))
     if args.output:
         _check_outputs(output_paths(args.output, fmt, table.langs), [])

@@ -299,8 +299,11 @@ class StoredCorpus:
     rows: list[Row] = field(init=False)
     scores: np.ndarray = field(init=False)
     docs: list[str] = field(init=False)
+    texts: list[list[str]] = field(init=False)
+    """Per language, the text of every row (the writers read it a cell at a time)."""
 
     def __post_init__(self) -> None:
+        self.texts = [self.frame[lang].tolist() for lang in self.langs]
         id_columns = [self.frame[f"{lang}_ids"].tolist() for lang in self.langs]
         self.rows = [
             tuple(tuple(int(i) for i in ids) for ids in row) for row in zip(*id_columns, strict=True)
@@ -313,7 +316,7 @@ class StoredCorpus:
         return f"StoredCorpus({len(self.rows)} rows; {sets} sets; languages {', '.join(self.langs)})"
 
     def text(self, row: int, column: int) -> str:
-        return self.frame[self.langs[column]].iat[row]
+        return self.texts[column][row]
 
     def to_pandas(self) -> pd.DataFrame:
         """The columns of ``Corpus.to_pandas``, as the TSV holds them: ids joined by commas,

@@ -50,9 +50,9 @@ class Scheduling:
     split), ``address`` of an existing cluster (None: start one on this machine)."""
 
     workers: int
-    batch_sentences: int = 4096
-    rows_per_file: int = 100_000
-    address: str | None = None
+    batch_sentences: int
+    rows_per_file: int
+    address: str | None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from aligner.errors import AlignerError
+from aligner.export import write_atomic_many
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -152,9 +153,9 @@ def open_store(directory: Path, langs: list[str], run: dict, provenance_record: 
     try:
         directory.mkdir(parents=True, exist_ok=True)
         if not provenance.is_file():
-            _write_new(directory / LEDGER, _tsv([LEDGER_FIELDS]))
+            write_atomic_many({directory / LEDGER: _tsv([LEDGER_FIELDS])})
             record = {"run": run, "provenance": provenance_record}
-            _write_new(provenance, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+            write_atomic_many({provenance: json.dumps(record, ensure_ascii=False, indent=2) + "\n"})
     except OSError as err:
         raise AlignerError(f"cannot write into {directory}: {err.strerror}") from None
     lock = _lock(directory)
@@ -194,7 +195,7 @@ def _drop_cut_line(ledger: Path) -> None:
     it named is then incomplete and goes too (``_whole_parts``)."""
     text = ledger.read_text(encoding="utf-8")
     if text and not text.endswith("\n"):
-        _write_new(ledger, text[: text.rfind("\n") + 1])
+        write_atomic_many({ledger: text[: text.rfind("\n") + 1]})
 
 
 def _read_json(path: Path) -> dict:
@@ -225,14 +226,8 @@ def _whole_parts(directory: Path) -> set[str]:
     whole = {part for part, count in recorded.items() if rows_in(part) == count}
     if len(whole) < len(recorded):
         kept = [[row[field] for field in LEDGER_FIELDS] for row in rows if row["part"] in whole]
-        _write_new(directory / LEDGER, _tsv([LEDGER_FIELDS, *kept]))
+        write_atomic_many({directory / LEDGER: _tsv([LEDGER_FIELDS, *kept])})
     return whole
-
-
-def _write_new(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
 
 
 def _difference(before: dict | None, now: dict) -> str:

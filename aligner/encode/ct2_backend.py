@@ -17,6 +17,7 @@ import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,12 +45,17 @@ _MARKER = ".convert-complete"
 def prefer_avx512() -> None:
     """CTranslate2 uses its AVX2 kernels even where AVX-512 is there, lest the clock drop; on the
     processors measured, AVX-512 was faster. A choice the user made in the environment stands."""
+    if _has_avx512():
+        os.environ.setdefault("CT2_FORCE_CPU_ISA", "AVX512")
+
+
+@lru_cache(maxsize=1)
+def _has_avx512() -> bool:
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:
-        return
-    if " avx512f " in flags and " avx512bw " in flags:
-        os.environ.setdefault("CT2_FORCE_CPU_ISA", "AVX512")
+        return False
+    return " avx512f " in flags and " avx512bw " in flags
 
 
 def ct2_name() -> str:
