@@ -10,7 +10,7 @@ every run without the embedding cache, one after the other:
 (a) ``aligner batch`` over all sets with two workers, against ``aligner align`` run once per set
     in a shell loop over the first ``--loop-sets`` sets (the loop's rate is per set, so the
     sample stands for the whole list), and against the encoder's own throughput: the same
-    sentences embedded once in one process;
+    sentences embedded once in one process, right before and right after the batch;
 (b) the batch again with one worker, and with two over the first 100 sets;
 (c) the peak memory and the CPU time of each Ray worker process (sampled twice a second), and
     how busy the machine's cores were;
@@ -154,6 +154,13 @@ def timed_batch(listing: Path, out: Path, workers: int) -> tuple[float, int, str
     return result.seconds, result.sentences, memory.summary()
 
 
+def encoder_alone(texts: list[str]) -> float:
+    """Seconds to load the default model and embed ``texts`` once, in this process."""
+    started = time.perf_counter()
+    encode(texts, load_encoder())
+    return time.perf_counter() - started
+
+
 def pair_beads(rows: list[tuple[list[int], list[int]]]) -> list[Bead]:
     return [bead for a, b in rows for bead in row_beads(tuple(a), tuple(b))]
 
@@ -180,9 +187,16 @@ def main() -> None:
     kinds = f"{len(bible)} Bible, {len(tatoeba)} Tatoeba"
     print(f"{len(files)} document sets ({kinds}), {len(texts):,} sentences")
 
+    # the encoder alone right before and right after the batch: this machine's speed drifts
+    encoding_before = encoder_alone(texts)
     seconds, sentences, memory = timed_batch(listing, WORK / "out-2", 2)
     print(f"(a) batch, 2 workers: {seconds:.1f} s, {len(files) / seconds * 60:.0f} sets/min, "
           f"{sentences / seconds:.0f} sent/s; workers: {memory}")  # fmt: skip
+    encoding_after = encoder_alone(texts)
+    encoding = (encoding_before + encoding_after) / 2
+    print(f"(a) the encoder alone, the same {len(texts):,} sentences in one process, its load included: "
+          f"{encoding_before:.1f} s before the batch, {encoding_after:.1f} s after; batch/encoder time "
+          f"{seconds / encoding:.2f}x (against the mean)")  # fmt: skip
 
     loop = list(files.items())[: args.loop_sets]
     started = time.perf_counter()
@@ -198,13 +212,6 @@ def main() -> None:
           f"{loop_rate:.1f} sets/min, {loop_sentences / loop_seconds:.0f} sent/s; "
           f"batch/loop: {len(files) / seconds * 60 / loop_rate:.1f}x the sets a minute")  # fmt: skip
 
-    encoder = load_encoder()
-    started = time.perf_counter()
-    encode(texts, encoder)
-    encoding = time.perf_counter() - started
-    print(f"(a) the encoder alone ({encoder.name}), the same {len(texts):,} sentences in one process: "
-          f"{encoding:.1f} s with its load, {len(texts) / encoding:.0f} sent/s; batch/encoder time "
-          f"{seconds / encoding:.2f}x")  # fmt: skip
 
     one_seconds, one_sentences, one_memory = timed_batch(listing, WORK / "out-1", 1)
     print(f"(b) batch, 1 worker: {one_seconds:.1f} s, {one_sentences / one_seconds:.0f} sent/s; 2 workers "
