@@ -670,9 +670,11 @@ def _batch(args: SimpleNamespace) -> None:
 def batch_summary(result: BatchResult) -> str:
     rate = result.sentences / max(result.seconds, 1e-9)
     skipped = f", {result.skipped} written before" if result.skipped else ""
+    changed = f" ({result.changed} changed since written)" if result.changed else ""
     return (
-        f"{result.aligned} document sets aligned, {result.failed} failed{skipped}; {result.sentences:,} "
-        f"sentences, {result.rows:,} rows; {result.seconds:.1f} s ({rate:.0f} sent/s) -> {result.output}"
+        f"{result.aligned} document sets aligned{changed}, {result.failed} failed{skipped}; "
+        f"{result.sentences:,} sentences, {result.rows:,} rows; {result.seconds:.1f} s ({rate:.0f} sent/s) "
+        f"-> {result.output}"
     )
 
 

@@ -44,6 +44,9 @@ class BatchResult:
     """Sets that failed (listed in ``output/_errors.tsv``)."""
     skipped: int
     """Sets already in the dataset from an earlier run."""
+    changed: int
+    """Sets an earlier run wrote whose files changed since: taken out of the dataset and
+    aligned again (counted in ``aligned`` or ``failed``)."""
     sentences: int
     rows: int
     seconds: float
@@ -70,7 +73,8 @@ def align_batch(
     progress: bool | Progress = False,
 ) -> BatchResult:
     """Align every set of ``sets`` (a set list's path, or a ``SetList``) into the dataset at
-    ``output``, skipping the sets an earlier run of the same command wrote.
+    ``output``, skipping the sets an earlier run of the same command wrote from files that have
+    not changed since (a set whose files changed is aligned again and replaces what was written).
 
     The reading, model and alignment options are ``aligner.align``'s. ``workers``: encoding
     actors (default: this machine's usable cores; on a local cluster also its CPUs);
@@ -82,6 +86,7 @@ def align_batch(
     import ray
 
     from aligner.batch.run import Scheduling, run
+    from aligner.batch.sets import fingerprint
     from aligner.batch.steps import Reading
     from aligner.batch.store import open_store
     from aligner.encode import check_model, default_cache_dir, load_encoder
@@ -123,6 +128,15 @@ def align_batch(
     scheduling = Scheduling(workers or usable_cores(), batch_sentences, rows_per_file, address)
     started_here = not ray.is_initialized()
     try:
+        changed = {
+            document_set.doc
+            for document_set in set_list.sets
+            if (done := store.done.get(document_set.doc)) is not None
+            and done.inputs
+            and (now := fingerprint(document_set)) is not None  # a vanished file cannot replace it
+            and now != done.inputs
+        }
+        store.forget(changed)
         with callback(progress) as report:
             outcome = run(
                 set_list, store, model=model, cache_dir=cache_dir, use_cache=use_cache, device="cpu",
@@ -138,6 +152,7 @@ def align_batch(
         outcome.aligned,
         outcome.failed,
         outcome.skipped,
+        len(changed),
         outcome.sentences,
         outcome.rows,
         time.perf_counter() - started,

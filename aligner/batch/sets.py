@@ -8,6 +8,9 @@ missing; relative paths start at the TSV's folder), or a folder tree ``ROOT/<doc
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +29,19 @@ class DocumentSet:
     @property
     def langs(self) -> list[str]:
         return [lang for lang, _ in self.files]
+
+
+def fingerprint(document_set: DocumentSet) -> str | None:
+    """What the set's files are now: each one's language, path, size and time of last change
+    (as make and rsync tell a changed file, without reading it), hashed; None where a file is
+    missing. A set whose fingerprint differs from the one recorded when it was written has
+    changed since."""
+    try:
+        stats = [(lang, str(path), os.stat(path)) for lang, path in document_set.files]
+    except OSError:
+        return None
+    record = [(lang, path, stat.st_size, stat.st_mtime_ns) for lang, path, stat in stats]
+    return hashlib.blake2b(json.dumps(record).encode(), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)

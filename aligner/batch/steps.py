@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from aligner.batch.sets import DocumentSet
+from aligner.batch.sets import DocumentSet, fingerprint
 from aligner.batch.store import Done
 from aligner.errors import AlignerError
 
@@ -54,6 +54,8 @@ class Prepared:
     index: int
     documents: list[tuple[str, list[str]]]
     """Each language's sentences, in the set list's column order."""
+    inputs: str
+    """The files' ``fingerprint`` before they were read."""
     warnings: tuple[str, ...] = ()
     """What ``aligner align`` would warn of for the set, so far."""
 
@@ -69,6 +71,7 @@ class Embedded:
     versions: list[Version]
     settings: Settings
     provenance: Provenance
+    inputs: str
     warnings: tuple[str, ...] = ()
 
 
@@ -90,6 +93,8 @@ def prepare(document_set: DocumentSet, reading: Reading) -> Prepared | Failed:
     from aligner.clean import read_version
     from aligner.prepare import checked_versions
 
+    # taken before reading: a file changed while it is read has a later fingerprint than this
+    inputs = fingerprint(document_set)
     try:
         if len(document_set.files) < 2:
             raise AlignerError(f"only {len(document_set.files)} language listed; a set needs two or more")
@@ -103,7 +108,9 @@ def prepare(document_set: DocumentSet, reading: Reading) -> Prepared | Failed:
             documents = checked_versions(texts, reading.keep_urls, labels)
     except Exception as err:  # any input that breaks a set is that set's error, never the run's
         return Failed(document_set.doc, document_set.index, one_line(err))
-    return Prepared(document_set.doc, document_set.index, documents, _messages(caught))
+    # no fingerprint only where a file appeared between the stat and the read: such a set is
+    # never taken for changed
+    return Prepared(document_set.doc, document_set.index, documents, inputs or "", _messages(caught))
 
 
 def _messages(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
@@ -129,7 +136,9 @@ def embed(
     embedded = {}
     for p, (versions, run_encoder) in zip(ready, runs, strict=True):
         set_settings, provenance = settled(settings, run_encoder)
-        embedded[p.doc] = Embedded(p.doc, p.index, versions, set_settings, provenance, p.warnings)
+        embedded[p.doc] = Embedded(
+            p.doc, p.index, versions, set_settings, provenance, p.inputs, p.warnings
+        )
     return [p if isinstance(p, Failed) else embedded[p.doc] for p in prepared]
 
 
@@ -155,7 +164,8 @@ def align(
     except Exception as err:  # as in prepare
         return Failed(embedded.doc, embedded.index, one_line(err))
     sentences = sum(len(version.sentences) for version in embedded.versions)
-    done = Done(embedded.doc, embedded.index, len(alignment.rows), sentences, str(embedded.provenance))
+    signature = str(embedded.provenance)
+    done = Done(embedded.doc, embedded.index, len(alignment.rows), sentences, signature, embedded.inputs)
     return Aligned(done, rows_of(embedded.doc, alignment, langs), embedded.warnings + _messages(caught))
 
 

@@ -10,6 +10,9 @@ A part file is written under a temporary name and renamed into place, and only t
 sets added to the ledger, so a killed run leaves no half file; at the next start, a part file
 that the ledger does not name (killed between the rename and the ledger) is removed, and its
 sets are aligned again. So each set's rows are in the dataset exactly once.
+
+The ledger also records each set's input files as they were when read (``sets.fingerprint``):
+a set whose files changed since is taken out of the dataset (``Store.forget``) and aligned again.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ ERRORS = "_errors.tsv"
 WARNINGS = "_warnings.tsv"
 PROVENANCE = "_provenance.json"
 LOCK = "_lock"
-LEDGER_FIELDS = ["doc", "index", "part", "rows", "sentences", "signature"]
+LEDGER_FIELDS = ["doc", "index", "part", "rows", "sentences", "signature", "inputs"]
 
 
 def schema(langs: list[str]) -> pa.Schema:
@@ -62,6 +65,9 @@ class Done:
     rows: int
     sentences: int
     signature: str
+    inputs: str
+    """The set's ``fingerprint`` when it was read; empty where unknown (a ledger written before
+    fingerprints were recorded)."""
 
 
 class Store:
@@ -84,34 +90,70 @@ class Store:
         done, then their warnings."""
         import pandas as pd
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
-        name = f"part-{self._next_part:05d}.parquet"
-        self._next_part += 1
         table = pa.Table.from_pandas(
             pd.concat([frame for _, frame, _ in sets], ignore_index=True),
             schema=self._schema,
             preserve_index=False,
         )
-        temporary = self.directory / f".{name}.tmp"
-        try:
-            with open(temporary, "wb") as handle:
-                pq.write_table(table, handle)
-                handle.flush()
-                os.fsync(handle.fileno())  # on disk before the ledger names it
-            os.replace(temporary, self.directory / name)
-        except OSError as err:
-            temporary.unlink(missing_ok=True)
-            raise AlignerError(f"cannot write {self.directory / name}: {err.strerror}") from None
-        lines = [
-            [done.doc, done.index, name, done.rows, done.sentences, done.signature] for done, _, _ in sets
-        ]
-        _append(self.directory / LEDGER, _tsv(lines))
+        name = self._write_part(table)
+        _append(self.directory / LEDGER, _tsv([_ledger_line(done, name) for done, _, _ in sets]))
         self.done.update((done.doc, done) for done, _, _ in sets)
         messages = [[done.doc, message] for done, _, found in sets for message in found]
         if messages:
             _append(self.directory / WARNINGS, _tsv(messages))
         return self.directory / name
+
+    def forget(self, docs: set[str]) -> None:
+        """Take the sets ``docs`` out of the dataset, so that they are aligned again.
+
+        Each part file holding one is written again without its rows, under a new name, and
+        only then does the ledger stop naming the old part and the forgotten sets: a kill
+        before that leaves a new part that no line names (removed at the next start), a kill
+        after it old parts that no line names. Either way each set's rows are in the dataset
+        once, or not at all and the set not recorded as done.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        docs = docs & set(self.done)
+        if not docs:
+            return
+        rows = _ledger_rows(self.directory / LEDGER)
+        touched = sorted({row["part"] for row in rows if row["doc"] in docs})
+        renamed = {}
+        for part in touched:
+            table = pq.read_table(self.directory / part, schema=self._schema)
+            others = table.filter(pc.invert(pc.is_in(table["doc"], value_set=pa.array(sorted(docs)))))
+            if others.num_rows:
+                renamed[part] = self._write_part(others)
+        kept = [row for row in rows if row["doc"] not in docs]
+        moved = [{**row, "part": renamed.get(row["part"], row["part"])} for row in kept]
+        write_atomic_many({self.directory / LEDGER: _ledger_text(moved)})
+        for part in touched:
+            (self.directory / part).unlink(missing_ok=True)
+        for doc in docs:
+            del self.done[doc]
+        _keep_warnings_of(self.directory / WARNINGS, set(self.done))
+
+    def _write_part(self, table: pa.Table) -> str:
+        """``table`` as the next part file, on disk before any ledger line can name it; its name."""
+        import pyarrow.parquet as pq
+
+        name = f"part-{self._next_part:05d}.parquet"
+        self._next_part += 1
+        temporary = self.directory / f".{name}.tmp"
+        try:
+            with open(temporary, "wb") as handle:
+                pq.write_table(table, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.directory / name)
+        except OSError as err:
+            temporary.unlink(missing_ok=True)
+            raise AlignerError(f"cannot write {self.directory / name}: {err.strerror}") from None
+        return name
 
     def record_error(self, doc: str, message: str) -> None:
         _append(self.directory / ERRORS, _tsv([[doc, " ".join(message.split())]]))
@@ -159,16 +201,18 @@ def open_store(directory: Path, langs: list[str], run: dict, provenance_record: 
     except OSError as err:
         raise AlignerError(f"cannot write into {directory}: {err.strerror}") from None
     lock = _lock(directory)
-    _drop_cut_line(directory / LEDGER)
-    named = _whole_parts(directory)
-    done = read_ledger(directory)
+    rows = _settled_ledger(directory)
+    named = {row["part"] for row in rows}
     for part in directory.glob("part-*.parquet"):
         if part.name not in named:
             part.unlink()
     for temporary in directory.glob(".part-*.tmp"):
         temporary.unlink()
     (directory / ERRORS).write_text(_tsv([["doc", "error"]]), encoding="utf-8")
-    if not (directory / WARNINGS).is_file():
+    done = {row["doc"]: _done(row) for row in rows}
+    if (directory / WARNINGS).is_file():
+        _keep_warnings_of(directory / WARNINGS, set(done))
+    else:
         (directory / WARNINGS).write_text(_tsv([["doc", "warning"]]), encoding="utf-8")
     numbers = [int(part.removeprefix("part-").removesuffix(".parquet")) for part in named]
     return Store(directory, langs, done, max(numbers, default=-1) + 1, lock)
@@ -190,14 +234,6 @@ def _lock(directory: Path) -> IO[str]:
     return handle
 
 
-def _drop_cut_line(ledger: Path) -> None:
-    """A kill while a line was appended leaves it without its line end: it goes, and the part
-    it named is then incomplete and goes too (``_whole_parts``)."""
-    text = ledger.read_text(encoding="utf-8")
-    if text and not text.endswith("\n"):
-        write_atomic_many({ledger: text[: text.rfind("\n") + 1]})
-
-
 def _read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -205,14 +241,20 @@ def _read_json(path: Path) -> dict:
         raise AlignerError(f"{path}: damaged ({err}); write the dataset to another folder") from None
 
 
-def _whole_parts(directory: Path) -> set[str]:
-    """The part files whose every set the ledger records: a part whose ledger lines were cut
-    short by a kill holds rows of sets that will be aligned again, so it goes, and so do its
-    lines."""
+def _settled_ledger(directory: Path) -> list[dict[str, str]]:
+    """The ledger's lines whose parts are whole, the ledger rewritten to hold just those (in
+    the current fields) where it held more.
+
+    A kill while a line was appended leaves it without its line end: that line goes. A part
+    whose every set the ledger does not record (lines cut short by a kill) holds rows of sets
+    that will be aligned again, so its lines go too, and so does the part.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    rows = _ledger_rows(directory)
+    path = directory / LEDGER
+    text = path.read_text(encoding="utf-8")
+    rows = _ledger_rows(path, text)
     recorded: dict[str, int] = {}
     for row in rows:
         recorded[row["part"]] = recorded.get(row["part"], 0) + int(row["rows"])
@@ -224,10 +266,27 @@ def _whole_parts(directory: Path) -> set[str]:
             return None
 
     whole = {part for part, count in recorded.items() if rows_in(part) == count}
-    if len(whole) < len(recorded):
-        kept = [[row[field] for field in LEDGER_FIELDS] for row in rows if row["part"] in whole]
-        write_atomic_many({directory / LEDGER: _tsv([LEDGER_FIELDS, *kept])})
-    return whole
+    kept = [row for row in rows if row["part"] in whole]
+    if text != _ledger_text(kept):
+        write_atomic_many({path: _ledger_text(kept)})
+    return kept
+
+
+def _ledger_text(rows: list[dict[str, str]]) -> str:
+    return _tsv([LEDGER_FIELDS, *([row[field] for field in LEDGER_FIELDS] for row in rows)])
+
+
+def _ledger_line(done: Done, part: str) -> list:
+    return [done.doc, done.index, part, done.rows, done.sentences, done.signature, done.inputs]
+
+
+def _keep_warnings_of(path: Path, docs: set[str]) -> None:
+    """The warnings file without the lines of sets not in the dataset (taken out, or cut from
+    the ledger by a kill): they are warned of again when aligned again."""
+    table = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8")), delimiter="\t"))
+    kept = [row for row in table[1:] if row and row[0] in docs]
+    if len(kept) < len(table) - 1:
+        write_atomic_many({path: _tsv([["doc", "warning"], *kept])})
 
 
 def _difference(before: dict | None, now: dict) -> str:
@@ -236,24 +295,23 @@ def _difference(before: dict | None, now: dict) -> str:
     return ", ".join(f"{key} {before.get(key)!r}, now {now.get(key)!r}" for key in changed)
 
 
-def _ledger_rows(directory: Path) -> list[dict[str, str]]:
-    path = Path(directory) / LEDGER
-    if not path.is_file():
+def _ledger_rows(path: Path, text: str | None = None) -> list[dict[str, str]]:
+    """The ledger's whole lines (of ``text``, where given, else of the file), by its header's
+    fields; a field that a ledger of an earlier version lacks is empty."""
+    if text is None:
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    # a line cut short by a kill while appending has no line end, and names no part
+    table = list(csv.reader(io.StringIO(text[: text.rfind("\n") + 1]), delimiter="\t"))
+    if not table:
         return []
-    lines = path.read_text(encoding="utf-8").splitlines()[1:]  # the header
-    # a line cut short by a kill while appending names no part, and its set is aligned again
-    rows = csv.reader(lines, delimiter="\t")
-    return [dict(zip(LEDGER_FIELDS, row, strict=True)) for row in rows if len(row) == len(LEDGER_FIELDS)]
+    header = table[0]
+    rows = [dict(zip(header, row, strict=True)) for row in table[1:] if len(row) == len(header)]
+    return [{field: row.get(field, "") for field in LEDGER_FIELDS} for row in rows]
 
 
-def read_ledger(directory: Path) -> dict[str, Done]:
-    """The sets recorded as written, by doc id."""
-    return {
-        row["doc"]: Done(
-            row["doc"], int(row["index"]), int(row["rows"]), int(row["sentences"]), row["signature"]
-        )
-        for row in _ledger_rows(directory)
-    }
+def _done(row: dict[str, str]) -> Done:
+    counts = int(row["index"]), int(row["rows"]), int(row["sentences"])
+    return Done(row["doc"], *counts, row["signature"], row["inputs"])
 
 
 def read_provenance(directory: Path) -> tuple[list[str], Provenance]:
@@ -274,7 +332,7 @@ def read_dataset(directory: Path) -> pd.DataFrame:
 
     directory = Path(directory)
     langs, _ = read_provenance(directory)
-    rows = _ledger_rows(directory)
+    rows = _ledger_rows(directory / LEDGER)
     parts = list(dict.fromkeys(row["part"] for row in rows))
     if not parts:
         return schema(langs).empty_table().to_pandas()

@@ -187,6 +187,31 @@ def test_a_rerun_skips_what_is_done_and_redoes_a_part_whose_ledger_was_cut(first
     assert code == 1 and "made by another command (encoder " in err
 
 
+def test_a_set_whose_files_changed_is_aligned_again_and_replaces_its_rows(tmp_path, capsys):
+    good = {doc: GOOD[doc] for doc in ("news-1", "news-2", "news-3")}
+    listing = make_sets(tmp_path, good, bad=False)
+    out = tmp_path / "out"
+    code, err = batch(listing, out, capsys)
+    assert code == 0, err
+    before = read_dataset(out)
+    changed = tmp_path / "news-2.fr"
+    first_line_gone = changed.read_text(encoding="utf-8").splitlines()[1:]
+    changed.write_text("\n".join(first_line_gone) + "\n", encoding="utf-8")
+    code, err = batch(listing, out, capsys)
+    assert code == 0, err
+    assert "1 document sets aligned (1 changed since written), 0 failed, 2 written before" in err
+    after = assert_complete(out, tmp_path, good)
+    for doc in ("news-1", "news-3"):
+        assert after[after["doc"] == doc].reset_index(drop=True).equals(
+            before[before["doc"] == doc].reset_index(drop=True)
+        )
+    ledger = pd.read_csv(out / LEDGER, sep="\t", keep_default_na=False)
+    assert sorted(ledger["doc"]) == sorted(good)
+    assert sorted(p.name for p in out.glob("part-*")) == sorted(set(ledger["part"]))
+    code, err = batch(listing, out, capsys)
+    assert code == 0 and "0 document sets aligned, 0 failed, 3 written before" in err, err
+
+
 def test_one_run_at_a_time_writes_a_dataset(first_run, capsys):
     _, _, folder = first_run
     out = folder / "out"

@@ -1,0 +1,95 @@
+"""The batch dataset on its own (no Ray): taking sets out, a kill in the middle of it, and a
+ledger of an earlier version."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from aligner.batch import store as store_module
+from aligner.batch.store import LEDGER, LEDGER_FIELDS, WARNINGS, Done, open_store
+
+LANGS = ["en", "fr"]
+RUN = {"langs": LANGS}
+
+
+def rows(doc: str, count: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "doc": [doc] * count,
+            "en": [f"{doc} en {k}" for k in range(count)],
+            "en_ids": [[k] for k in range(count)],
+            "fr": [f"{doc} fr {k}" for k in range(count)],
+            "fr_ids": [[k] for k in range(count)],
+            "score": [0.5] * count,
+            "score_en_fr": [0.5] * count,
+        }
+    )
+
+
+def written(doc: str, index: int, count: int, warned: tuple[str, ...] = ()) -> tuple:
+    return Done(doc, index, count, 2 * count, "signature", f"inputs of {doc}"), rows(doc, count), warned
+
+
+def three_sets(out: Path) -> None:
+    """Sets a and b in one part (a with a warning), c in another."""
+    store = open_store(out, LANGS, RUN, {})
+    store.write_block([written("a", 0, 2, ("a is short",)), written("b", 1, 3)])
+    store.write_block([written("c", 2, 1)])
+    store.close()
+
+
+def docs_in(out: Path) -> list[str]:
+    return sorted(pd.read_parquet(out)["doc"])
+
+
+def test_a_forgotten_set_leaves_every_other_row_once_and_its_warnings_go(tmp_path):
+    out = tmp_path / "out"
+    three_sets(out)
+    store = open_store(out, LANGS, RUN, {})
+    store.forget({"a", "not written"})
+    assert set(store.done) == {"b", "c"}
+    assert docs_in(out) == ["b"] * 3 + ["c"]
+    assert sorted(p.name for p in out.glob("part-*")) == ["part-00001.parquet", "part-00002.parquet"]
+    rewritten = pd.read_parquet(out / "part-00002.parquet")
+    ids = ["en_ids", "fr_ids"]
+    assert rewritten.drop(columns=ids).equals(rows("b", 3).drop(columns=ids))
+    assert [list(ids) for ids in rewritten["fr_ids"]] == [[0], [1], [2]]
+    assert (out / WARNINGS).read_text(encoding="utf-8") == "doc\twarning\n"
+    store.write_block([written("a", 0, 4)])
+    store.close()
+    assert set(open_store(out, LANGS, RUN, {}).done) == {"a", "b", "c"}
+    assert docs_in(out) == ["a"] * 4 + ["b"] * 3 + ["c"]
+
+
+def test_a_kill_before_the_ledger_is_rewritten_leaves_the_dataset_as_it_was(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    three_sets(out)
+    store = open_store(out, LANGS, RUN, {})
+
+    def killed(_: dict) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store_module, "write_atomic_many", killed)
+    with pytest.raises(KeyboardInterrupt):
+        store.forget({"a"})
+    store.close()
+    monkeypatch.undo()
+    assert len(list(out.glob("part-*"))) == 3  # the new part, that no ledger line names
+    reopened = open_store(out, LANGS, RUN, {})
+    assert set(reopened.done) == {"a", "b", "c"}
+    assert docs_in(out) == ["a"] * 2 + ["b"] * 3 + ["c"]
+
+
+def test_a_ledger_without_fingerprints_is_read_and_rewritten_with_them_empty(tmp_path):
+    out = tmp_path / "out"
+    three_sets(out)
+    ledger = out / LEDGER
+    old = [line.rsplit("\t", 1)[0] for line in ledger.read_text(encoding="utf-8").splitlines()]
+    ledger.write_text("\n".join(old) + "\n", encoding="utf-8")
+    store = open_store(out, LANGS, RUN, {})
+    assert {doc: done.inputs for doc, done in store.done.items()} == {"a": "", "b": "", "c": ""}
+    assert ledger.read_text(encoding="utf-8").splitlines()[0].split("\t") == LEDGER_FIELDS
+    store.write_block([written("d", 3, 1)])
+    store.close()
+    assert set(open_store(out, LANGS, RUN, {}).done) == {"a", "b", "c", "d"}
