@@ -78,27 +78,14 @@ def parse_langs(
     otherwise), standardised; a code that names no language (``und``) only if ``force``."""
     if value is None:
         return None
-    import langcodes
+    from aligner.languages import standard_code
 
-    langs = [code.strip() for code in value.split(",")]
-    if len(langs) != count:
-        raise AlignerError(f"{option} names {len(langs)} languages for {count} input files")
-    for code in langs:
-        if not langcodes.tag_is_valid(code):
-            raise AlignerError(
-                f"unknown language code {code!r} in {option} (use ISO 639 codes such as id, fr, zh)"
-            )
+    codes = value.split(",")
+    if len(codes) != count:
+        raise AlignerError(f"{option} names {len(codes)} languages for {count} input files")
     # Compared once standardised, so that fr and FR or fra are caught as the same language.
-    langs = [langcodes.standardize_tag(code) for code in langs]
-    from aligner.segment import names_a_language
-
-    for code in langs:
-        if not force and not names_a_language(code):
-            raise AlignerError(
-                f"{code!r} in {option} names no language, so sentences would be split by rules that may "
-                "not fit the text: give the text's language (e.g. ja)"
-                + (", or --force-langs to keep it" if option == "--langs" else "")
-            )
+    hint = ", or --force-langs to keep it" if option == "--langs" else ""
+    langs = [standard_code(code, f"in {option}", force, hint) for code in codes]
     if distinct:
         check_distinct(langs)
     return langs

@@ -211,18 +211,6 @@ def split_sentences(text: str, lang: str, *, keep_urls: bool = True) -> list[str
     return [s for s in sentences if keep_urls or not _BARE_URL.fullmatch(s)]
 
 
-NOT_A_LANGUAGE = {"und", "mul", "zxx", "mis"}
-"""Codes that name no language (undetermined, several, no linguistic content, uncoded), with
-which the splitter falls back to rules that may not fit the text at all."""
-
-
-def names_a_language(lang: str) -> bool:
-    """Whether ``lang`` names a language whose rules the splitter can pick (not ``und``, ``mul``,
-    ``zxx``, ``mis`` or a private-use ``qaa``-``qtz``)."""
-    base = base_code(lang)
-    return base not in NOT_A_LANGUAGE and not ("qaa" <= base <= "qtz" and len(base) == 3)
-
-
 CLEAR_IDENTIFICATION = 0.9
 """Confidence of language identification from which a given language code that disagrees with
 it is worth a warning."""

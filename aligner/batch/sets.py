@@ -119,14 +119,6 @@ def _from_tree(root: Path) -> SetList:
 
 def _language(where: Path, code: str) -> str:
     """``code`` standardised, if it names a language (as ``aligner align --langs`` checks)."""
-    import langcodes
+    from aligner.languages import standard_code
 
-    from aligner.segment import names_a_language
-
-    code = code.strip()
-    if not langcodes.tag_is_valid(code):
-        raise AlignerError(f"{where}: {code!r} is not a language code (use ISO 639 codes such as id, fr, zh)")
-    code = langcodes.standardize_tag(code)
-    if not names_a_language(code):
-        raise AlignerError(f"{where}: {code!r} names no language, so its sentences could not be split")
-    return code
+    return standard_code(code, f"in {where}")

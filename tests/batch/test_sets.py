@@ -25,7 +25,7 @@ def test_a_tsv_lists_sets_with_paths_from_its_folder_and_gaps_for_missing_langua
         ("id\ten\tfr\n", "the header must be 'doc'"),
         ("doc\ten\n", "names only 1 language"),
         ("doc\ten\teng\n", "names a language twice"),
-        ("doc\ten\tund\na\tx\ty\n", "'und' names no language"),
+        ("doc\ten\tund\na\tx\ty\n", "'und' in .*corpus.tsv names no language"),
         ("doc\ten\tfr\na\tx\n", ":2: 2 fields, the header has 3"),
         ("doc\ten\tfr\na\tx\ty\na\tz\tw\n", ":3: doc 'a' is listed twice"),
         ("doc\ten\tfr\n", "no document sets listed"),
