@@ -1,12 +1,13 @@
 """The DP of another revision against this one's, side by side in one process.
 
-    .venv/bin/python bench/dp_speed.py [--against b502ed6] [--rounds 2]
+    .venv/bin/python bench/dp_speed.py [--against b502ed6] [--rounds 2] [--dataset textberg-test]
 
 Loads ``aligner/pairwise/dp.py`` as it was at ``--against`` as a second module, points the
-search at either ``best_path`` in turn, and times ``align_versions`` over 200 of the document
-sets of ``bench/batch.py`` (its first 120 Bible pieces and 80 Tatoeba documents; run it first,
-with the embedding cache, so that the vectors are cached), alternating, ``--rounds`` times. It
-also says whether both give the same tables, byte for byte.
+search at either ``best_path`` in turn, and times ``align_versions`` alternating, ``--rounds``
+times, over 200 of the document sets of ``bench/batch.py`` (its first 120 Bible pieces and 80
+Tatoeba documents; run it first, with the embedding cache, so that the vectors are cached), or
+over the documents of a dataset of ``bench/alignment.py``. It also says whether both give the
+same tables, byte for byte.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ import time
 import types
 import warnings
 
+from alignment import documents
 from paths import OUTPUTS, ROOT
 
 from aligner.batch import read_sets
 from aligner.batch.steps import Reading, prepare
+from aligner.encode import encode, load_encoder, open_cache
 from aligner.merge import align_versions
 from aligner.pairwise import dp, gains, long_merges, search
 from aligner.prepare import embed_versions
 from aligner.provenance import settled
+from aligner.table import Version
 
 SETS = OUTPUTS / "batch" / "sets"
 
@@ -49,13 +53,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--against", default="b502ed6")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--dataset", help="a dataset of bench/alignment.py instead of the batch sets")
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # pieces that do not look like translations say so
-    listing = read_sets(SETS / "corpus.tsv").sets
     embedded = []
-    for document_set in listing[:120] + listing[300:380]:
-        versions, encoder = embed_versions(prepare(document_set, Reading(presplit=True)).documents)
-        embedded.append(versions)
+    if args.dataset:
+        encoder, cache = load_encoder("e5-small"), open_cache()
+        for _, src, tgt, _, langs in documents(args.dataset):
+            texts = [path.read_text(encoding="utf-8").splitlines() for path in (src, tgt)]
+            embedded.append(
+                [Version(lang, t, encode(t, encoder, cache)) for lang, t in zip(langs, texts, strict=True)]
+            )
+    else:
+        listing = read_sets(SETS / "corpus.tsv").sets
+        for document_set in listing[:120] + listing[300:380]:
+            versions, encoder = embed_versions(prepare(document_set, Reading(presplit=True)).documents)
+            embedded.append(versions)
     settings, provenance = settled(None, encoder)
 
     def tables() -> list[str]:

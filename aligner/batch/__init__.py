@@ -90,9 +90,9 @@ def align_batch(
     from aligner.batch.steps import Reading
     from aligner.batch.store import open_store
     from aligner.encode import check_model, default_cache_dir, load_encoder
-    from aligner.encode.devices import usable_cores
     from aligner.errors import AlignerError
     from aligner.provenance import settled
+    from aligner.threads import usable_cores
 
     started = time.perf_counter()
     check_model(model)

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from aligner.encode.devices import usable_cores
 from aligner.errors import AlignerError
+from aligner.threads import usable_cores
 
 if TYPE_CHECKING:
     from tokenizers import Encoding, Tokenizer

@@ -1,18 +1,4 @@
-"""Where an encoder may run, known without loading one, and on how many threads."""
-
-import os
+"""Where an encoder may run, known without loading one."""
 
 DEVICES = ("auto", "cpu", "cuda")
 """``auto`` takes a CUDA GPU where torch sees one, else the CPU (sentence-transformers only)."""
-
-
-def usable_cores() -> int:
-    """The threads an encoder computes with: ``OMP_NUM_THREADS`` where set (as Ray sets it for
-    each worker, and as clusters' job scripts do), else the cores this process may run on."""
-    threads = os.environ.get("OMP_NUM_THREADS", "")
-    if threads.isdigit() and int(threads) > 0:
-        return int(threads)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1

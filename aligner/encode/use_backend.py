@@ -9,8 +9,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from aligner.encode.devices import usable_cores
 from aligner.encode.digest import file_digest
+from aligner.threads import usable_cores
 
 USE_DIM = 512
 

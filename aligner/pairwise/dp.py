@@ -1,10 +1,12 @@
 """The dynamic-programming core: the best monotone chain of beads between two sequences.
 
 A bead's gain is the log-odds that it is right, from a logistic model over a few features of
-the bead (``aligner.fitted.BeadModel``); an insertion or deletion gains a constant. The recurrence
+the bead (``aligner.fitted.BeadModel``); an insertion or deletion gains a constant. The search
 runs compiled (numba): a cell is a handful of dot products and comparisons, which Python or
-per-row numpy calls would spend most of their time dispatching. Each source row may be
-restricted to a window of target columns, which keeps banded search linear.
+per-row numpy calls would spend most of their time dispatching. A bead's gain does not depend
+on the chain before it, so the gains of a block of rows are computed on every usable core at
+once, and only the recurrence over them runs in order. Each source row may be restricted to a
+window of target columns, which keeps banded search linear.
 
 What the bead model sees of a bead of ``a`` source and ``b`` target units, in the order of
 ``aligner.fitted.FEATURES``:
@@ -34,13 +36,17 @@ What the bead model sees of a bead of ``a`` source and ``b`` target units, in th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from itertools import pairwise
 
 import numpy as np
 from numba import njit
 
 from aligner.fitted import FEATURES
+from aligner.threads import usable_cores
 
 DELETION = -2
 INSERTION = -3
@@ -105,23 +111,22 @@ def _similarity(cos, floor, typical):
 
 
 @njit(cache=True, nogil=True)
-def _cosine_table(src_spans, tgt_spans, pairs, lo, hi, start):
-    """``table[start[i] + j - lo[i], p]``: the cosine of the source span of ``pairs[p, 0]``
-    units ending at unit ``i`` with the target span of ``pairs[p, 1]`` units ending at ``j``,
-    for every cell of the windows ``lo..hi`` (0 where a span would start before the first unit).
+def _cosine_rows(src_spans, tgt_spans, pairs, lo, hi, start, first, last, table):
+    """Fill ``table[start[i] + j - lo[i], p]`` for rows ``first .. last - 1``: the cosine of the
+    source span of ``pairs[p, 0]`` units ending at unit ``i`` with the target span of
+    ``pairs[p, 1]`` units ending at ``j``, for every cell of the windows ``lo..hi`` (0 where a
+    span would start before the first unit).
 
     Every candidate bead reads up to thirteen of these (its own, its neighbours', its sub-beads')
     and most of them are read again by other beads: computed once per cell, they cost a few
     dot products a cell instead of a hundred.
     """
-    table = np.zeros((start[-1], pairs.shape[0]), dtype=np.float32)
-    for i in range(lo.shape[0]):
+    for i in range(first, last):
         for j in range(lo[i], hi[i] + 1):
             for p in range(pairs.shape[0]):
                 a, b = pairs[p, 0], pairs[p, 1]
                 if a <= i and b <= j:
                     table[start[i] + j - lo[i], p] = _dot(src_spans[a - 1, i], tgt_spans[b - 1, j])
-    return table
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -202,15 +207,47 @@ def _features(  # a compiled kernel takes plain arrays, not objects
 
 
 @njit(cache=True, nogil=True)
-def _fill(
+def _gain_rows(
     cosines, src_len, tgt_len, bead_types, floor, length_log_ratio, typical,
-    src_lexical, tgt_lexical, lexical_floor, typical_lexical,
-    weights, null_gain, lo, hi, start, value, choice, best_src, best_tgt,
+    src_lexical, tgt_lexical, lexical_floor, typical_lexical, weights,
+    lo, hi, start, first, last, offset, gains, one_to_one,
 ):  # fmt: skip
-    # cell (i, j) is stored at start[i] + j - lo[i]: rows as long as their windows
-    n = lo.shape[0] - 1
+    """The gain of every bead that may end in rows ``first .. last - 1``, at
+    ``gains[start[i] + j - lo[i] - offset, k]`` for bead type ``k`` (and the 1-1 bead's
+    similarity at ``one_to_one``). A bead's gain does not depend on the path before it, so rows
+    are valued apart from the recurrence, several at once."""
     features = np.empty(weights.shape[0] - 1)
-    for i in range(n + 1):
+    for i in range(first, last):
+        for j in range(lo[i], hi[i] + 1):
+            cell = start[i] + j - lo[i] - offset
+            for k in range(bead_types.shape[0]):
+                a, b = bead_types[k, 0], bead_types[k, 1]
+                if a > i or b > j:
+                    continue
+                pi, pj = i - a, j - b
+                if pj < lo[pi] or pj > hi[pi]:
+                    continue
+                _features(
+                    cosines, src_len, tgt_len, floor, length_log_ratio, typical,
+                    src_lexical, tgt_lexical, lexical_floor, typical_lexical, a, b, i, j, features,
+                )  # fmt: skip
+                if a == 1 and b == 1:
+                    one_to_one[cell] = features[0] * typical
+                gain = weights[-1]
+                for f in range(features.shape[0]):
+                    gain += weights[f] * features[f]
+                gains[cell, k] = gain
+
+
+@njit(cache=True, nogil=True)
+def _recur_rows(
+    bead_types, null_gain, lo, hi, start, first, last, offset, gains, one_to_one,
+    value, choice, best_src, best_tgt,
+):  # fmt: skip
+    """The best chain's value and last step at every cell of rows ``first .. last - 1``, from
+    the beads' ``gains`` (see ``_gain_rows``) and the rows before."""
+    # cell (i, j) is stored at start[i] + j - lo[i]: rows as long as their windows
+    for i in range(first, last):
         for j in range(lo[i], hi[i] + 1):
             best = -np.inf
             arg = START
@@ -220,6 +257,7 @@ def _fill(
                 candidate = value[start[i - 1] + j - lo[i - 1]] + null_gain
                 if candidate > best:
                     best, arg = candidate, DELETION
+            here = start[i] + j - lo[i]
             for k in range(bead_types.shape[0]):
                 a, b = bead_types[k, 0], bead_types[k, 1]
                 if a > i or b > j:
@@ -230,25 +268,80 @@ def _fill(
                 previous = value[start[pi] + pj - lo[pi]]
                 if previous == -np.inf:
                     continue
-                _features(
-                    cosines, src_len, tgt_len, floor, length_log_ratio, typical,
-                    src_lexical, tgt_lexical, lexical_floor, typical_lexical, a, b, i, j, features,
-                )  # fmt: skip
                 if a == 1 and b == 1:
-                    similarity = features[0] * typical
+                    similarity = one_to_one[here - offset]
                     best_src[i - 1] = max(best_src[i - 1], similarity)
                     best_tgt[j - 1] = max(best_tgt[j - 1], similarity)
-                gain = weights[-1]
-                for f in range(features.shape[0]):
-                    gain += weights[f] * features[f]
+                gain = gains[here - offset, k]
                 if previous + gain > best:
                     best, arg = previous + gain, k
             # strictly greater: on a tie the bead that ends here wins over an insertion
-            here = start[i] + j - lo[i]
             if j > lo[i] and value[here - 1] + null_gain > best:
                 best, arg = value[here - 1] + null_gain, INSERTION
             value[here] = best
             choice[here] = arg
+
+
+BLOCK_CELLS = 1 << 16
+"""Cells whose gains are held at once: the rows of a block are valued side by side, then the
+recurrence runs over them, so memory stays bounded however long the document."""
+
+PARALLEL_CELLS = 1 << 12
+"""Below this many cells a search runs on one thread: handing rows to others costs more."""
+
+
+def _in_threads(task: Callable[..., None], start: np.ndarray, first: int, last: int, *rest: object) -> None:
+    """``task(rows_from, rows_to, *rest)`` over rows ``first .. last - 1``, split into parts of
+    about equal cells (``start`` holds each row's first), one part per usable core: the
+    compiled kernels release the GIL."""
+    threads = usable_cores() if start[last] - start[first] >= PARALLEL_CELLS else 1
+    if threads == 1:
+        task(first, last, *rest)
+        return
+    targets = start[first] + (start[last] - start[first]) * np.arange(1, threads) / threads
+    cuts = [first, *(np.searchsorted(start[first : last + 1], targets) + first).tolist(), last]
+    parts = list(pairwise(cuts))
+    with ThreadPoolExecutor(threads - 1) as pool:
+        others = [pool.submit(task, a, b, *rest) for a, b in parts[1:]]
+        task(*parts[0], *rest)
+        for other in others:
+            other.result()
+
+
+def _fill(
+    g: BeadGains,
+    cosines: tuple[np.ndarray, ...],
+    lo: np.ndarray,
+    hi: np.ndarray,
+    start: np.ndarray,
+    value: np.ndarray,
+    choice: np.ndarray,
+    best_src: np.ndarray,
+    best_tgt: np.ndarray,
+) -> None:
+    """The recurrence over every cell, a block of rows at a time: the block's beads valued on
+    every usable core, then its cells filled in order."""
+    n = len(lo) - 1
+    first = 0
+    while first <= n:
+        last = int(np.searchsorted(start, start[first] + BLOCK_CELLS, side="right")) - 1
+        last = min(max(last, first + 1), n + 1)  # one row at least
+        offset = start[first]
+        gains = np.empty((start[last] - offset, len(g.bead_types)))
+        one_to_one = np.empty(start[last] - offset)
+        _in_threads(
+            partial(
+                _gain_rows, cosines, g.src_len, g.tgt_len, g.bead_types, g.similarity_floor,
+                g.length_log_ratio, g.typical_similarity, g.src_lexical_spans, g.tgt_lexical_spans,
+                g.lexical_floor, g.typical_lexical, g.weights, lo, hi, start,
+            ),
+            start, first, last, offset, gains, one_to_one,
+        )  # fmt: skip
+        _recur_rows(
+            g.bead_types, g.null_gain, lo, hi, start, first, last, offset, gains, one_to_one,
+            value, choice, best_src, best_tgt,
+        )  # fmt: skip
+        first = last
 
 
 def _cosines(g: BeadGains, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -283,7 +376,9 @@ def _looked_up(g: BeadGains, pairs: np.ndarray, lo: np.ndarray, hi: np.ndarray) 
     pair_index = np.full((int(pairs[:, 0].max()) + 1, int(pairs[:, 1].max()) + 1), -1, dtype=np.int64)
     pair_index[pairs[:, 0], pairs[:, 1]] = np.arange(len(pairs))
     start = np.r_[0, np.cumsum(np.maximum(hi - lo + 1, 0))]
-    table = _cosine_table(g.src_spans, g.tgt_spans, pairs, lo, hi, start)
+    table = np.zeros((start[-1], pairs.shape[0]), dtype=np.float32)
+    rows = partial(_cosine_rows, g.src_spans, g.tgt_spans, pairs, lo, hi, start)
+    _in_threads(rows, start, 0, len(lo), table)
     return table, pair_index, lo, start
 
 
@@ -361,12 +456,7 @@ def best_path(g: BeadGains, windows: np.ndarray | None = None) -> BeadPath:
     best_src = np.full(n, -np.inf)
     best_tgt = np.full(m, -np.inf)
     cosines = _cosines(g, lo, hi)
-    _fill(
-        cosines, g.src_len, g.tgt_len, g.bead_types, g.similarity_floor,
-        g.length_log_ratio, g.typical_similarity, g.src_lexical_spans, g.tgt_lexical_spans,
-        g.lexical_floor, g.typical_lexical, g.weights, g.null_gain,
-        lo, hi, start, value, choice, best_src, best_tgt,
-    )  # fmt: skip
+    _fill(g, cosines, lo, hi, start, value, choice, best_src, best_tgt)
     if hi[n] < m or not np.isfinite(value[start[n] + m - lo[n]]):
         raise ValueError("the search window does not reach the end of both sequences")
     beads: list[tuple[int, int, int, int]] = []

@@ -220,3 +220,21 @@ def test_identical_sentences_of_different_lengths_align_without_error():
     beads = align_units(src, tgt, DEFAULTS).beads
     assert [i for s, _ in beads for i in s] == list(range(6))
     assert [j for _, t in beads for j in t] == list(range(10))
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3])
+def test_the_search_finds_the_same_path_on_any_number_of_threads_and_blocks(monkeypatch, cores):
+    from aligner.pairwise import dp
+
+    script = [(1, 1)] * 40 + [(2, 1), (0, 1), (1, 3), (1, 0)] + [(1, 1)] * 40
+    src, tgt, _ = make_pair(script, seed=7)
+    gains = bead_gains(src, tgt, DEFAULTS, BEAD_MODEL)
+    assert len(src) * len(tgt) >= dp.PARALLEL_CELLS  # else every count takes one thread
+    monkeypatch.setattr(dp, "usable_cores", lambda: 1)
+    alone = dp.best_path(gains)
+    monkeypatch.setattr(dp, "usable_cores", lambda: cores)
+    monkeypatch.setattr(dp, "BLOCK_CELLS", 1000)  # several blocks of rows
+    found = dp.best_path(gains)
+    assert found.beads == alone.beads
+    for name in ("similarity", "best_src", "best_tgt"):
+        assert np.array_equal(getattr(found, name), getattr(alone, name), equal_nan=True), name
