@@ -4,8 +4,8 @@ import os
 
 
 def usable_cores() -> int:
-    """``OMP_NUM_THREADS`` where set (as Ray sets it for each worker, and as clusters' job
-    scripts do), else the cores this process may run on."""
+    """``OMP_NUM_THREADS`` where set (as ``aligner batch`` sets it for its Ray workers, and as
+    clusters' job scripts do), else the cores this process may run on."""
     threads = os.environ.get("OMP_NUM_THREADS", "")
     if threads.isdigit() and int(threads) > 0:
         return int(threads)

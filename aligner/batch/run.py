@@ -155,7 +155,8 @@ def _start_ray(scheduling: Scheduling) -> None:
     try:
         ray.init(
             address=scheduling.address, include_dashboard=False, logging_level=logging.ERROR,
-            log_to_driver=False, **(local if scheduling.address is None else {}),
+            log_to_driver=False, runtime_env=_ONE_THREAD_EACH,
+            **(local if scheduling.address is None else {}),
         )  # fmt: skip
     except (ConnectionError, RuntimeError, ValueError) as err:
         where = f"at {scheduling.address}" if scheduling.address else "on this machine"
@@ -166,6 +167,12 @@ def _start_ray(scheduling: Scheduling) -> None:
         # Ray's own handler would end the process at once; the CLI's (kill unwinds like
         # Ctrl-C) writes the sets already aligned first.
         signal.signal(signal.SIGTERM, on_terminate)
+
+
+_ONE_THREAD_EACH = {"env_vars": {"OMP_NUM_THREADS": "1"}}
+"""Each actor encodes and each task aligns on one thread (``aligner.threads.usable_cores``):
+Ray sets this for workers of less than two CPUs only where the environment leaves it unset, and
+a job script's own value would give every worker that many."""
 
 
 def _keep_workers(workers: int) -> dict:

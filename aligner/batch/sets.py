@@ -37,7 +37,9 @@ def fingerprint(document_set: DocumentSet) -> str | None:
     missing. A set whose fingerprint differs from the one recorded when it was written has
     changed since."""
     try:
-        stats = [(lang, str(path), os.stat(path)) for lang, path in document_set.files]
+        # the path as the file system resolves it, so that a run from another folder, or
+        # through a link, finds the same files unchanged
+        stats = [(lang, os.path.realpath(path), os.stat(path)) for lang, path in document_set.files]
     except OSError:
         return None
     record = [(lang, path, stat.st_size, stat.st_mtime_ns) for lang, path, stat in stats]

@@ -122,13 +122,19 @@ class Store:
             return
         rows = _ledger_rows(self.directory / LEDGER)
         touched = sorted({row["part"] for row in rows if row["doc"] in docs})
+        kept = [row for row in rows if row["doc"] not in docs]
         renamed = {}
         for part in touched:
-            table = pq.read_table(self.directory / part, schema=self._schema)
+            if not any(row["part"] == part for row in kept):
+                continue
+            try:
+                table = pq.read_table(self.directory / part, schema=self._schema)
+            except (OSError, pa.ArrowException) as err:
+                raise AlignerError(
+                    f"cannot read {self.directory / part}: {' '.join(str(err).split())}"
+                ) from None
             others = table.filter(pc.invert(pc.is_in(table["doc"], value_set=pa.array(sorted(docs)))))
-            if others.num_rows:
-                renamed[part] = self._write_part(others)
-        kept = [row for row in rows if row["doc"] not in docs]
+            renamed[part] = self._write_part(others)
         moved = [{**row, "part": renamed.get(row["part"], row["part"])} for row in kept]
         write_atomic_many({self.directory / LEDGER: _ledger_text(moved)})
         for part in touched:
@@ -282,10 +288,12 @@ def _ledger_line(done: Done, part: str) -> list:
 
 def _keep_warnings_of(path: Path, docs: set[str]) -> None:
     """The warnings file without the lines of sets not in the dataset (taken out, or cut from
-    the ledger by a kill): they are warned of again when aligned again."""
-    table = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8")), delimiter="\t"))
-    kept = [row for row in table[1:] if row and row[0] in docs]
-    if len(kept) < len(table) - 1:
+    the ledger by a kill: they are warned of again when aligned again), nor a line a kill cut
+    short."""
+    text = path.read_text(encoding="utf-8")
+    table = list(csv.reader(io.StringIO(text[: text.rfind("\n") + 1]), delimiter="\t"))
+    kept = [row for row in table[1:] if len(row) == 2 and row[0] in docs]
+    if _tsv([["doc", "warning"], *kept]) != text:
         write_atomic_many({path: _tsv([["doc", "warning"], *kept])})
 
 

@@ -36,10 +36,11 @@ What the bead model sees of a bead of ``a`` source and ``b`` target units, in th
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from itertools import pairwise
 
 import numpy as np
@@ -141,7 +142,7 @@ def _features(  # a compiled kernel takes plain arrays, not objects
     src_lexical, tgt_lexical, lexical_floor, typical_lexical, a, b, i, j, out,
 ):  # fmt: skip
     """Write the ``FEATURES`` of the bead of source units ``i-a .. i-1`` and target units
-    ``j-b .. j-1`` into ``out``, its span cosines read from ``cosines`` (see ``_cosine_table``)."""
+    ``j-b .. j-1`` into ``out``, its span cosines read from ``cosines`` (see ``_cosine_rows``)."""
     n, m = src_len.shape[0] - 1, tgt_len.shape[0] - 1
     cos = _cosine(cosines, a, i, b, j)
     scale = 1.0 / ((1.0 - floor[a, b]) * typical)
@@ -287,25 +288,35 @@ BLOCK_CELLS = 1 << 16
 recurrence runs over them, so memory stays bounded however long the document."""
 
 PARALLEL_CELLS = 1 << 12
-"""Below this many cells a search runs on one thread: handing rows to others costs more."""
+"""Cells a thread takes at least: handing fewer to a thread of its own costs more than it saves."""
 
 
 def _in_threads(task: Callable[..., None], start: np.ndarray, first: int, last: int, *rest: object) -> None:
     """``task(rows_from, rows_to, *rest)`` over rows ``first .. last - 1``, split into parts of
     about equal cells (``start`` holds each row's first), one part per usable core: the
     compiled kernels release the GIL."""
-    threads = usable_cores() if start[last] - start[first] >= PARALLEL_CELLS else 1
+    cells = int(start[last] - start[first])
+    threads = min(usable_cores(), max(cells // PARALLEL_CELLS, 1))
     if threads == 1:
         task(first, last, *rest)
         return
-    targets = start[first] + (start[last] - start[first]) * np.arange(1, threads) / threads
+    targets = start[first] + cells * np.arange(1, threads) / threads
     cuts = [first, *(np.searchsorted(start[first : last + 1], targets) + first).tolist(), last]
     parts = list(pairwise(cuts))
-    with ThreadPoolExecutor(threads - 1) as pool:
-        others = [pool.submit(task, a, b, *rest) for a, b in parts[1:]]
-        task(*parts[0], *rest)
-        for other in others:
-            other.result()
+    others = [_helpers().submit(task, a, b, *rest) for a, b in parts[1:]]
+    task(*parts[0], *rest)
+    for other in others:
+        other.result()
+
+
+@cache
+def _helpers() -> ThreadPoolExecutor:
+    """The threads that take a search's rows beside the calling one, started once per process."""
+    return ThreadPoolExecutor(max(usable_cores() - 1, 1), thread_name_prefix="aligner-dp")
+
+
+# a child made by fork has none of its parent's threads: it starts its own
+os.register_at_fork(after_in_child=_helpers.cache_clear)
 
 
 def _fill(
@@ -346,7 +357,7 @@ def _fill(
 
 def _cosines(g: BeadGains, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, ...]:
     """The span cosines that the features of the beads ending in the windows ``lo..hi`` read
-    (``_cosine_table`` and the indices to look them up), as one argument for ``_features``.
+    (filled by ``_cosine_rows``, and the indices to look them up), as one argument for ``_features``.
 
     A bead ending at (i, j) reads cosines of spans ending at rows i - a .. i + 1 and columns
     j - b .. j + 1, so each row's window is widened by the rows that read it. ``lo``/``hi``

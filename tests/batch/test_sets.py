@@ -1,8 +1,10 @@
 """Set lists: a TSV file or a folder tree, checked before any work."""
 
+from pathlib import Path
+
 import pytest
 
-from aligner.batch.sets import read_sets
+from aligner.batch.sets import fingerprint, read_sets
 from aligner.errors import AlignerError
 
 
@@ -48,3 +50,20 @@ def test_a_tree_lists_each_folder_as_a_set(tmp_path):
     (tmp_path / "two" / "eng.txt").write_text("Text.\n", encoding="utf-8")
     with pytest.raises(AlignerError, match="are both 'en'"):
         read_sets(tmp_path)
+
+
+def test_a_sets_fingerprint_is_the_same_from_any_folder_and_changes_with_its_files(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    for lang in ("en", "fr"):
+        (tmp_path / "data" / f"a.{lang}").write_text("Text.\n", encoding="utf-8")
+    (tmp_path / "corpus.tsv").write_text("doc\ten\tfr\na\tdata/a.en\tdata/a.fr\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    here = fingerprint(read_sets(Path("corpus.tsv")).sets[0])
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    listed = read_sets(Path("../corpus.tsv")).sets[0]
+    assert ".." in str(listed.files[0][1]) and fingerprint(listed) == here
+    (tmp_path / "data" / "a.fr").write_text("Texte.\n", encoding="utf-8")
+    assert fingerprint(listed) != here
+    (tmp_path / "data" / "a.fr").unlink()
+    assert fingerprint(listed) is None

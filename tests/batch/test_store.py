@@ -93,3 +93,30 @@ def test_a_ledger_without_fingerprints_is_read_and_rewritten_with_them_empty(tmp
     store.write_block([written("d", 3, 1)])
     store.close()
     assert set(open_store(out, LANGS, RUN, {}).done) == {"a", "b", "c", "d"}
+
+
+def test_a_kill_after_the_ledger_is_rewritten_leaves_the_old_parts_to_the_next_start(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    three_sets(out)
+    store = open_store(out, LANGS, RUN, {})
+
+    def killed(self: Path, missing_ok: bool = False) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "unlink", killed)
+    with pytest.raises(KeyboardInterrupt):
+        store.forget({"a"})
+    store.close()
+    monkeypatch.undo()
+    reopened = open_store(out, LANGS, RUN, {})
+    assert set(reopened.done) == {"b", "c"}
+    assert docs_in(out) == ["b"] * 3 + ["c"]
+
+
+def test_a_warning_line_cut_by_a_kill_goes_at_the_next_start(tmp_path):
+    out = tmp_path / "out"
+    three_sets(out)
+    with open(out / WARNINGS, "a", encoding="utf-8") as warnings:
+        warnings.write('b\t"b is cut sh')
+    open_store(out, LANGS, RUN, {}).close()
+    assert (out / WARNINGS).read_text(encoding="utf-8") == "doc\twarning\na\ta is short\n"

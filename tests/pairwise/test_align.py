@@ -229,12 +229,37 @@ def test_the_search_finds_the_same_path_on_any_number_of_threads_and_blocks(monk
     script = [(1, 1)] * 40 + [(2, 1), (0, 1), (1, 3), (1, 0)] + [(1, 1)] * 40
     src, tgt, _ = make_pair(script, seed=7)
     gains = bead_gains(src, tgt, DEFAULTS, BEAD_MODEL)
-    assert len(src) * len(tgt) >= dp.PARALLEL_CELLS  # else every count takes one thread
-    monkeypatch.setattr(dp, "usable_cores", lambda: 1)
-    alone = dp.best_path(gains)
-    monkeypatch.setattr(dp, "usable_cores", lambda: cores)
-    monkeypatch.setattr(dp, "BLOCK_CELLS", 1000)  # several blocks of rows
-    found = dp.best_path(gains)
-    assert found.beads == alone.beads
-    for name in ("similarity", "best_src", "best_tgt"):
-        assert np.array_equal(getattr(found, name), getattr(alone, name), equal_nan=True), name
+    n, m = len(src), len(tgt)
+    diagonal = np.arange(n + 1) * m // n
+    band = np.stack([np.clip(diagonal - 12, 0, m), np.clip(diagonal + 12, 0, m)], axis=1)
+    for windows in (None, band):
+        monkeypatch.setattr(dp, "usable_cores", lambda: 1)
+        monkeypatch.setattr(dp, "PARALLEL_CELLS", 1 << 12)
+        alone = dp.best_path(gains, windows)
+        monkeypatch.setattr(dp, "usable_cores", lambda: cores)
+        monkeypatch.setattr(dp, "BLOCK_CELLS", 1000)  # several blocks of rows
+        monkeypatch.setattr(dp, "PARALLEL_CELLS", 100)  # every block split among the threads
+        found = dp.best_path(gains, windows)
+        assert found.beads == alone.beads
+        for name in ("similarity", "best_src", "best_tgt"):
+            assert np.array_equal(getattr(found, name), getattr(alone, name), equal_nan=True), name
+
+
+def test_a_process_forked_after_a_search_can_search(monkeypatch):
+    import multiprocessing
+
+    from aligner.pairwise import dp
+
+    monkeypatch.setattr(dp, "usable_cores", lambda: 2)  # so that the helper threads are started
+    src, tgt, _ = make_pair([(1, 1)] * 120, seed=1)
+    gains = bead_gains(src, tgt, DEFAULTS, BEAD_MODEL)
+    beads = dp.best_path(gains).beads
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=lambda: results.put(dp.best_path(gains).beads == beads))
+    child.start()
+    try:
+        assert results.get(timeout=60)  # a child left with the parent's dead threads would hang
+    finally:
+        child.kill()
+        child.join()
