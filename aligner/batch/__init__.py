@@ -22,6 +22,7 @@ from aligner.progress import Progress, callback
 from aligner.settings import Settings
 
 if TYPE_CHECKING:
+    from aligner.batch.store import Store
     from aligner.table import StoredCorpus
 
 __all__ = [
@@ -45,8 +46,9 @@ class BatchResult:
     skipped: int
     """Sets already in the dataset from an earlier run."""
     changed: int
-    """Sets an earlier run wrote whose files changed since: taken out of the dataset and
-    aligned again (counted in ``aligned`` or ``failed``)."""
+    """Sets an earlier run wrote whose files changed since: aligned again, their new rows
+    replacing the old (counted in ``aligned``; one that now fails keeps its old rows and counts
+    in ``failed``, as does a set whose file has vanished since)."""
     sentences: int
     rows: int
     seconds: float
@@ -86,7 +88,6 @@ def align_batch(
     import ray
 
     from aligner.batch.run import Scheduling, run
-    from aligner.batch.sets import fingerprint
     from aligner.batch.steps import Reading
     from aligner.batch.store import open_store
     from aligner.encode import check_model, default_cache_dir, load_encoder
@@ -128,20 +129,14 @@ def align_batch(
     scheduling = Scheduling(workers or usable_cores(), batch_sentences, rows_per_file, address)
     started_here = not ray.is_initialized()
     try:
-        changed = {
-            document_set.doc
-            for document_set in set_list.sets
-            if (done := store.done.get(document_set.doc)) is not None
-            and done.inputs
-            and (now := fingerprint(document_set)) is not None  # a vanished file cannot replace it
-            and now != done.inputs
-        }
-        store.forget(changed)
+        changed, vanished = _since_written(set_list, store)
+        for doc, path in vanished:
+            store.record_error(doc, f"{path}: no such file; the rows written from the set before are kept")
         with callback(progress) as report:
             outcome = run(
                 set_list, store, model=model, cache_dir=cache_dir, use_cache=use_cache, device="cpu",
                 settings=settings, reading=Reading(presplit, encoding, keep_urls), dictionaries=dictionaries,
-                scheduling=scheduling, progress=report,
+                scheduling=scheduling, redo=changed, progress=report,
             )  # fmt: skip
     finally:
         store.close()
@@ -150,13 +145,32 @@ def align_batch(
     return BatchResult(
         Path(output),
         outcome.aligned,
-        outcome.failed,
+        outcome.failed + len(vanished),
         outcome.skipped,
         len(changed),
         outcome.sentences,
         outcome.rows,
         time.perf_counter() - started,
     )
+
+
+def _since_written(set_list: SetList, store: Store) -> tuple[set[str], list[tuple[str, Path]]]:
+    """The sets in ``store`` whose files changed since they were written, and those with a
+    listed file that is now missing (with that file)."""
+    from aligner.batch.sets import fingerprint
+
+    changed, vanished = set(), []
+    for document_set in set_list.sets:
+        done = store.done.get(document_set.doc)
+        if done is None:
+            continue
+        now = fingerprint(document_set)
+        if now is None:
+            paths = [path for _, path in document_set.files]
+            vanished.append((document_set.doc, next((p for p in paths if not p.exists()), paths[0])))
+        elif done.inputs and now != done.inputs:
+            changed.add(document_set.doc)
+    return changed, vanished
 
 
 def stored_corpus(directory: Path) -> StoredCorpus:

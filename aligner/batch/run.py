@@ -114,9 +114,11 @@ def run(
     reading: Reading,
     dictionaries: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None,
     scheduling: Scheduling,
+    redo: set[str],
     progress: Progress | None,
 ) -> Outcome:
-    """Align every set of ``set_list`` that ``store`` does not hold yet, into ``store``."""
+    """Align every set of ``set_list`` that ``store`` does not hold yet, and those of ``redo``
+    (whose files changed since they were written), into ``store``."""
     import ray
 
     if not ray.is_initialized():
@@ -135,7 +137,7 @@ def run(
         actors += [
             actor_class.remote(model, cache_dir, use_cache, device) for _ in range(scheduling.workers - 1)
         ]
-        driver = _Driver(set_list, store, actors, settings, reading, dictionaries, scheduling, progress)
+        driver = _Driver(set_list, store, actors, settings, reading, dictionaries, scheduling, redo, progress)
         try:
             driver.loop()
         finally:  # an interrupted run keeps the sets it finished
@@ -203,6 +205,7 @@ class _Driver:
         reading: Reading,
         dictionaries: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None,
         scheduling: Scheduling,
+        redo: set[str],
         progress: Progress | None,
     ) -> None:
         import ray
@@ -215,7 +218,7 @@ class _Driver:
             scheduling,
             progress,
         )
-        self.todo = [s for s in set_list.sets if s.doc not in store.done]
+        self.todo = [s for s in set_list.sets if s.doc not in store.done or s.doc in redo]
         self.skipped = len(set_list.sets) - len(self.todo)
         self.queue: deque[DocumentSet] = deque(self.todo)
         self.set_limit = SETS_IN_FLIGHT_PER_WORKER * scheduling.workers

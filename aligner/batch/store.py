@@ -12,7 +12,8 @@ that the ledger does not name (killed between the rename and the ledger) is remo
 sets are aligned again. So each set's rows are in the dataset exactly once.
 
 The ledger also records each set's input files as they were when read (``sets.fingerprint``):
-a set whose files changed since is taken out of the dataset (``Store.forget``) and aligned again.
+a set whose files changed since is aligned again, and its new rows replace the old when they are
+written (``Store.write_block``); until then, or if it now fails, the old stay.
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ class Store:
     def write_block(self, sets: list[tuple[Done, pd.DataFrame, tuple[str, ...]]]) -> Path:
         """One part file holding the rows of ``sets`` (each set's record, its rows in the
         dataset's columns, and its warnings), then the ledger lines that record those sets as
-        done, then their warnings."""
+        done, then their warnings. A set the dataset holds already (its files changed since)
+        is replaced: see ``_replace``."""
         import pandas as pd
         import pyarrow as pa
 
@@ -97,29 +99,31 @@ class Store:
             preserve_index=False,
         )
         name = self._write_part(table)
-        _append(self.directory / LEDGER, _tsv([_ledger_line(done, name) for done, _, _ in sets]))
+        lines = [_ledger_line(done, name) for done, _, _ in sets]
+        replaced = {done.doc for done, _, _ in sets if done.doc in self.done}
+        if replaced:
+            self._replace(replaced, lines)
+        else:
+            _append(self.directory / LEDGER, _tsv(lines))
         self.done.update((done.doc, done) for done, _, _ in sets)
         messages = [[done.doc, message] for done, _, found in sets for message in found]
         if messages:
             _append(self.directory / WARNINGS, _tsv(messages))
         return self.directory / name
 
-    def forget(self, docs: set[str]) -> None:
-        """Take the sets ``docs`` out of the dataset, so that they are aligned again.
+    def _replace(self, docs: set[str], lines: list[list]) -> None:
+        """The ledger with the lines of ``docs`` replaced by ``lines`` (which name a part
+        written already), in one atomic rewrite.
 
-        Each part file holding one is written again without its rows, under a new name, and
-        only then does the ledger stop naming the old part and the forgotten sets: a kill
-        before that leaves a new part that no line names (removed at the next start), a kill
-        after it old parts that no line names. Either way each set's rows are in the dataset
-        once, or not at all and the set not recorded as done.
+        Before it, each part holding rows of ``docs`` is written again without them, under a
+        new name; after it, the old parts go. A kill before the rewrite leaves new parts that no
+        line names, and one after it old parts that no line names, all removed at the next
+        start: each set's rows are in the dataset once, the old ones or the new.
         """
         import pyarrow as pa
         import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
-        docs = docs & set(self.done)
-        if not docs:
-            return
         rows = _ledger_rows(self.directory / LEDGER)
         touched = sorted({row["part"] for row in rows if row["doc"] in docs})
         kept = [row for row in rows if row["doc"] not in docs]
@@ -136,12 +140,11 @@ class Store:
             others = table.filter(pc.invert(pc.is_in(table["doc"], value_set=pa.array(sorted(docs)))))
             renamed[part] = self._write_part(others)
         moved = [{**row, "part": renamed.get(row["part"], row["part"])} for row in kept]
-        write_atomic_many({self.directory / LEDGER: _ledger_text(moved)})
+        added = [dict(zip(LEDGER_FIELDS, map(str, line), strict=True)) for line in lines]
+        write_atomic_many({self.directory / LEDGER: _ledger_text([*moved, *added])})
         for part in touched:
             (self.directory / part).unlink(missing_ok=True)
-        for doc in docs:
-            del self.done[doc]
-        _keep_warnings_of(self.directory / WARNINGS, set(self.done))
+        _keep_warnings_of(self.directory / WARNINGS, set(self.done) - docs)
 
     def _write_part(self, table: pa.Table) -> str:
         """``table`` as the next part file, on disk before any ledger line can name it; its name."""

@@ -208,8 +208,17 @@ def test_a_set_whose_files_changed_is_aligned_again_and_replaces_its_rows(tmp_pa
     ledger = pd.read_csv(out / LEDGER, sep="\t", keep_default_na=False)
     assert sorted(ledger["doc"]) == sorted(good)
     assert sorted(p.name for p in out.glob("part-*")) == sorted(set(ledger["part"]))
+    # news-3 goes bad and news-1 loses a file: both keep their rows, and news-2 is not redone
+    (tmp_path / "news-3.fr").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "news-1.fr").unlink()
     code, err = batch(listing, out, capsys)
-    assert code == 0 and "0 document sets aligned, 0 failed, 3 written before" in err, err
+    assert code == 1, err
+    assert "0 document sets aligned (1 changed since written), 2 failed, 2 written before" in err
+    assert read_dataset(out).equals(after)
+    errors = pd.read_csv(out / ERRORS, sep="\t", keep_default_na=False).set_index("doc")["error"]
+    kept = "no such file; the rows written from the set before are kept"
+    assert errors["news-1"] == f"{tmp_path / 'news-1.fr'}: {kept}"
+    assert "news-3.fr" in errors["news-3"]
 
 
 def test_one_run_at_a_time_writes_a_dataset(first_run, capsys):

@@ -43,26 +43,29 @@ def docs_in(out: Path) -> list[str]:
     return sorted(pd.read_parquet(out)["doc"])
 
 
-def test_a_forgotten_set_leaves_every_other_row_once_and_its_warnings_go(tmp_path):
+def test_a_set_written_again_replaces_its_rows_and_warnings_and_no_others(tmp_path):
     out = tmp_path / "out"
     three_sets(out)
     store = open_store(out, LANGS, RUN, {})
-    store.forget({"a", "not written"})
-    assert set(store.done) == {"b", "c"}
-    assert docs_in(out) == ["b"] * 3 + ["c"]
-    assert sorted(p.name for p in out.glob("part-*")) == ["part-00001.parquet", "part-00002.parquet"]
-    rewritten = pd.read_parquet(out / "part-00002.parquet")
+    store.write_block([written("a", 0, 4)])
+    assert store.done["a"].rows == 4
+    store.close()
+    assert docs_in(out) == ["a"] * 4 + ["b"] * 3 + ["c"]
+    # a's and b's old part goes; b's rows are written again in a part of their own
+    assert sorted(p.name for p in out.glob("part-*")) == [f"part-0000{k}.parquet" for k in (1, 2, 3)]
+    rewritten = pd.read_parquet(out / "part-00003.parquet")
     ids = ["en_ids", "fr_ids"]
     assert rewritten.drop(columns=ids).equals(rows("b", 3).drop(columns=ids))
     assert [list(ids) for ids in rewritten["fr_ids"]] == [[0], [1], [2]]
     assert (out / WARNINGS).read_text(encoding="utf-8") == "doc\twarning\n"
-    store.write_block([written("a", 0, 4)])
-    store.close()
-    assert set(open_store(out, LANGS, RUN, {}).done) == {"a", "b", "c"}
-    assert docs_in(out) == ["a"] * 4 + ["b"] * 3 + ["c"]
+    assert {doc: done.rows for doc, done in open_store(out, LANGS, RUN, {}).done.items()} == {
+        "a": 4,
+        "b": 3,
+        "c": 1,
+    }
 
 
-def test_a_kill_before_the_ledger_is_rewritten_leaves_the_dataset_as_it_was(tmp_path, monkeypatch):
+def test_a_kill_before_the_ledger_is_rewritten_keeps_the_old_rows(tmp_path, monkeypatch):
     out = tmp_path / "out"
     three_sets(out)
     store = open_store(out, LANGS, RUN, {})
@@ -72,13 +75,31 @@ def test_a_kill_before_the_ledger_is_rewritten_leaves_the_dataset_as_it_was(tmp_
 
     monkeypatch.setattr(store_module, "write_atomic_many", killed)
     with pytest.raises(KeyboardInterrupt):
-        store.forget({"a"})
+        store.write_block([written("a", 0, 4)])
     store.close()
     monkeypatch.undo()
-    assert len(list(out.glob("part-*"))) == 3  # the new part, that no ledger line names
+    assert len(list(out.glob("part-*"))) == 4  # two new parts that no ledger line names
     reopened = open_store(out, LANGS, RUN, {})
-    assert set(reopened.done) == {"a", "b", "c"}
+    assert reopened.done["a"].rows == 2
     assert docs_in(out) == ["a"] * 2 + ["b"] * 3 + ["c"]
+
+
+def test_a_kill_after_the_ledger_is_rewritten_leaves_the_old_parts_to_the_next_start(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    three_sets(out)
+    store = open_store(out, LANGS, RUN, {})
+
+    def killed(self: Path, missing_ok: bool = False) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "unlink", killed)
+    with pytest.raises(KeyboardInterrupt):
+        store.write_block([written("a", 0, 4)])
+    store.close()
+    monkeypatch.undo()
+    reopened = open_store(out, LANGS, RUN, {})
+    assert reopened.done["a"].rows == 4
+    assert docs_in(out) == ["a"] * 4 + ["b"] * 3 + ["c"]
 
 
 def test_a_ledger_without_fingerprints_is_read_and_rewritten_with_them_empty(tmp_path):
@@ -93,24 +114,6 @@ def test_a_ledger_without_fingerprints_is_read_and_rewritten_with_them_empty(tmp
     store.write_block([written("d", 3, 1)])
     store.close()
     assert set(open_store(out, LANGS, RUN, {}).done) == {"a", "b", "c", "d"}
-
-
-def test_a_kill_after_the_ledger_is_rewritten_leaves_the_old_parts_to_the_next_start(tmp_path, monkeypatch):
-    out = tmp_path / "out"
-    three_sets(out)
-    store = open_store(out, LANGS, RUN, {})
-
-    def killed(self: Path, missing_ok: bool = False) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(Path, "unlink", killed)
-    with pytest.raises(KeyboardInterrupt):
-        store.forget({"a"})
-    store.close()
-    monkeypatch.undo()
-    reopened = open_store(out, LANGS, RUN, {})
-    assert set(reopened.done) == {"b", "c"}
-    assert docs_in(out) == ["b"] * 3 + ["c"]
 
 
 def test_a_warning_line_cut_by_a_kill_goes_at_the_next_start(tmp_path):
