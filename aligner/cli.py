@@ -128,20 +128,6 @@ def identify_languages(
     return langs
 
 
-def check_langs(
-    paths: Sequence[Path], texts: Sequence[str | list[str]], langs: Sequence[str], option: str = "--langs"
-) -> None:
-    """Warn where a given language code disagrees with what the text is clearly in."""
-    from aligner.segment import identified_otherwise
-
-    for path, text, lang in zip(paths, texts, langs, strict=True):
-        if _has_text(text):
-            found = identified_otherwise(lang, text if isinstance(text, str) else "\n".join(text))
-            if found:
-                message = f"{path} is given as {lang!r} but reads as {found!r}: is {option} right?"
-                warnings.warn(message, stacklevel=2)
-
-
 def _has_text(text: str | list[str]) -> bool:
     return bool(text if isinstance(text, list) else text.strip())
 
@@ -203,6 +189,8 @@ def _align_files(args: SimpleNamespace, paths: list[Path], langs: list[str] | No
     """Read, split and align FILES, as ``align`` and ``report`` take them."""
     texts = _read_inputs(args, paths, langs)
     if langs:
+        from aligner.prepare import check_langs
+
         check_langs(paths, texts, langs)
     return _align_versions(args, texts, langs or identify_languages(paths, texts))
 
@@ -246,6 +234,8 @@ def _align_paths(args: SimpleNamespace) -> tuple[list[Path], bool]:
             folder = True
             paths += _folder_documents(path)
             skipped += _subfolders_with_documents(path)
+        elif not (path.exists() or path.is_symlink() or is_stream(path)):
+            raise AlignerError(f"{path}: no such file")  # not "one file given": it is not a file
         else:
             paths.append(path)
     named = {_resolved(Path(name)) for name in args.files}
@@ -456,6 +446,8 @@ def _align(args: SimpleNamespace) -> None:
     if from_folder:
         paths, texts = _skip_empty(paths, texts)
     if langs:
+        from aligner.prepare import check_langs
+
         check_langs(paths, texts, langs)
     else:
         langs = identify_languages(paths, texts, distinct, folder=from_folder)
@@ -568,6 +560,8 @@ def _split(args: SimpleNamespace) -> None:
     if args.output:
         _check_outputs([Path(args.output)], [Path(args.file)])
     text = read_text(Path(args.file), args.encoding, args.lang)
+    from aligner.prepare import check_langs
+
     check_langs([Path(args.file)], [text], [args.lang], "--lang")
     warn_wordless(args.file, text)
     sentences = split_sentences(text, args.lang, keep_urls=not args.drop_urls)
@@ -601,6 +595,8 @@ def _mine(args: SimpleNamespace) -> None:
         if not _has_text(text):
             raise AlignerError(f"nothing to mine: {path} is empty")
     if langs:
+        from aligner.prepare import check_langs
+
         check_langs(paths, texts, langs)
     else:
         langs = identify_languages(paths, texts, distinct=False)
@@ -655,11 +651,16 @@ def _batch(args: SimpleNamespace) -> None:
 
 
 def batch_summary(result: BatchResult) -> str:
+    from aligner.batch.store import WARNINGS
+
     rate = result.sentences / max(result.seconds, 1e-9)
     skipped = f", {result.skipped} written before" if result.skipped else ""
-    changed = f" ({result.changed} changed since written)" if result.changed else ""
+    notes = [f"{result.changed} changed since written"] if result.changed else []
+    if result.warned:
+        notes.append(f"{result.warned} with warnings in {result.output / WARNINGS}")
+    aligned = f"{result.aligned} document sets aligned" + (f" ({'; '.join(notes)})" if notes else "")
     return (
-        f"{result.aligned} document sets aligned{changed}, {result.failed} failed{skipped}; "
+        f"{aligned}, {result.failed} failed{skipped}; "
         f"{result.sentences:,} sentences, {result.rows:,} rows; {result.seconds:.1f} s ({rate:.0f} sent/s) "
         f"-> {result.output}"
     )
@@ -668,13 +669,23 @@ def batch_summary(result: BatchResult) -> str:
 def _export(args: SimpleNamespace) -> None:
     from aligner.batch import stored_corpus
 
-    fmt = args.format or _format_of(args.output)
+    choices = "use .tsv, .jsonl, .tmx or --format moses"
+    try:
+        fmt = args.format or _format_of(args.output)
+    except AlignerError:
+        raise AlignerError(f"unknown output suffix {Path(args.output).suffix!r}: {choices}") from None
     if fmt == "align":
-        raise AlignerError(".align output takes one document, not a batch: use .tsv, .jsonl, .tmx or moses")
+        raise AlignerError(f".align output takes one document, not a batch: {choices}")
     _check_moses_output(fmt, args.output)
     table = stored_corpus(Path(args.dataset))
     if args.output:
-        _check_outputs(output_paths(args.output, fmt, table.langs), [])
+        outputs = output_paths(args.output, fmt, table.langs)
+        dataset = _resolved(Path(args.dataset))
+        for output in outputs:
+            if not is_stream(output) and (_resolved(output.parent) / output.name).is_relative_to(dataset):
+                # the dataset's sidecars and part files are what a batch resumes from
+                raise AlignerError(f"{output} is inside the dataset {args.dataset}: export elsewhere")
+        _check_outputs(outputs, [])
         write(table, args.output, fmt)
     else:
         sys.stdout.write(render(table, fmt))
@@ -698,7 +709,9 @@ _LANGUAGES = _options(
         "--langs", help="comma-separated language codes in FILE order, e.g. id,fr,zh,ja (default: identified)"
     ),
     click.option(
-        "--presplit", is_flag=True, help="every input line is one sentence, kept verbatim; line k is id k"
+        "--presplit",
+        is_flag=True,
+        help="every input line is one sentence, kept verbatim; ids count lines from 0",
     ),
     click.option(
         "--force-langs",
@@ -973,7 +986,7 @@ Examples:
     "rerunning the command finishes it",
 )
 @click.option(
-    "--presplit", is_flag=True, help="every input line is one sentence, kept verbatim; line k is id k"
+    "--presplit", is_flag=True, help="every input line is one sentence, kept verbatim; ids count lines from 0"
 )
 @click.option("--monotone", is_flag=True, help="as align's: keep every version in document order")
 @click.option(

@@ -18,7 +18,7 @@ from aligner.encode import DEFAULT_MODEL, Encoder, encode, load_encoder, open_ca
 from aligner.encode.combined import CombinedEncoder
 from aligner.errors import AlignerError
 from aligner.progress import Progress
-from aligner.segment import check_sentences, split_sentences, warn_wordless
+from aligner.segment import check_sentences, identified_otherwise, split_sentences, warn_wordless
 from aligner.table import Version
 
 if TYPE_CHECKING:
@@ -52,11 +52,28 @@ def checked_versions(
         lang: sentences_of(labels.get(lang, lang), lang, value, keep_urls) for lang, value in versions.items()
     }
     empty = [lang for lang, lang_sentences in sentences.items() if not lang_sentences]
+    named = {lang: repr(lang) if lang not in labels else f"{labels[lang]} ({lang})" for lang in empty}
     if len(sentences) - len(empty) < 2:
-        raise AlignerError(f"nothing to align: no sentences in {' and '.join(map(repr, empty))}")
+        raise AlignerError(f"nothing to align: no sentences in {' and '.join(named.values())}")
     for lang in empty:
-        warnings.warn(f"no sentences in {lang!r}: its column stays empty", stacklevel=3)
+        warnings.warn(f"no sentences in {named[lang]}: its column stays empty", stacklevel=3)
     return list(sentences.items())
+
+
+def check_langs(
+    labels: Sequence[str | Path],
+    texts: Sequence[str | list[str]],
+    langs: Sequence[str],
+    where: str = "--langs",
+) -> None:
+    """Warn where a given language code disagrees with what the text is clearly in; ``where``
+    says where the code was given."""
+    for label, text, lang in zip(labels, texts, langs, strict=True):
+        joined = text if isinstance(text, str) else "\n".join(text)
+        found = identified_otherwise(lang, joined) if joined.strip() else None
+        if found:
+            message = f"{label} is given as {lang!r} but reads as {found!r}: is {where} right?"
+            warnings.warn(message, stacklevel=2)
 
 
 def embed_versions(

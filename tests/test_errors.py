@@ -55,6 +55,7 @@ def link_loop(directory: Path) -> Path:
 
 MATRIX: dict[str, tuple[Case, str]] = {
     "missing file": (lambda d, o: [d / "nope.txt", FR], "{d}/nope.txt: no such file"),
+    "a missing folder alone": (lambda d, o: [d / "nowhere"], "{d}/nowhere: no such file"),
     "a loop of links": (
         lambda d, o: [link_loop(d), FR],
         "{d}/loop.txt: a loop of symbolic links, not a file",

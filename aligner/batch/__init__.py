@@ -41,6 +41,8 @@ class BatchResult:
     output: Path
     aligned: int
     """Sets aligned by this run."""
+    warned: int
+    """Sets aligned by this run with a warning (listed in ``output/_warnings.tsv``)."""
     failed: int
     """Sets that failed (listed in ``output/_errors.tsv``)."""
     skipped: int
@@ -145,6 +147,7 @@ def align_batch(
     return BatchResult(
         Path(output),
         outcome.aligned,
+        outcome.warned,
         outcome.failed + len(vanished),
         outcome.skipped,
         len(changed),

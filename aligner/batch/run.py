@@ -58,6 +58,7 @@ class Scheduling:
 @dataclass(frozen=True)
 class Outcome:
     aligned: int
+    warned: int
     failed: int
     skipped: int
     sentences: int
@@ -232,7 +233,8 @@ class _Driver:
         self.waiting: list = []  # (prepare task's ref, set) for the next embedding call
         self.aligning: dict = {}  # an align task's ref -> its set
         self.buffer: list[tuple] = []
-        self.buffered_rows = self.aligned = self.failed = self.sentences = self.rows = self.turn = 0
+        self.buffered_rows = self.aligned = self.warned = self.failed = self.sentences = self.rows = 0
+        self.turn = 0
 
     def in_flight(self) -> int:
         return len(self.reading_now) + len(self.waiting) + len(self.aligning)
@@ -312,6 +314,7 @@ class _Driver:
         self.buffer.append((result.done, result.frame, result.warnings))
         self.buffered_rows += result.done.rows
         self.aligned += 1
+        self.warned += bool(result.warnings)
         self.sentences += result.done.sentences
         self.rows += result.done.rows
 
@@ -340,4 +343,4 @@ class _Driver:
         report(self.progress, "document sets", self.aligned + self.failed, len(self.todo), detail, unit="set")
 
     def outcome(self) -> Outcome:
-        return Outcome(self.aligned, self.failed, self.skipped, self.sentences, self.rows)
+        return Outcome(self.aligned, self.warned, self.failed, self.skipped, self.sentences, self.rows)

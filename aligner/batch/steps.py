@@ -91,7 +91,7 @@ def one_line(err: BaseException) -> str:
 def prepare(document_set: DocumentSet, reading: Reading) -> Prepared | Failed:
     """Read and split each file of the set, keeping what it warns of (an empty file)."""
     from aligner.clean import read_version
-    from aligner.prepare import checked_versions
+    from aligner.prepare import check_langs, checked_versions
 
     # taken before reading: a file changed while it is read has a later fingerprint than this
     inputs = fingerprint(document_set)
@@ -105,6 +105,7 @@ def prepare(document_set: DocumentSet, reading: Reading) -> Prepared | Failed:
         labels = {lang: str(path) for lang, path in document_set.files}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            check_langs(list(labels.values()), list(texts.values()), list(texts), "its set list column")
             documents = checked_versions(texts, reading.keep_urls, labels)
     except Exception as err:  # any input that breaks a set is that set's error, never the run's
         return Failed(document_set.doc, document_set.index, one_line(err))

@@ -38,7 +38,8 @@ def lines(name: str, first: int, count: int) -> list[str]:
 
 
 def make_sets(folder: Path, good: dict = GOOD, bad: bool = True) -> Path:
-    """A set list with the ``good`` sets and, if ``bad``, four that must fail."""
+    """A set list with the ``good`` sets and, if ``bad``, four that must fail and two that
+    align with a warning (an empty file, languages swapped)."""
     rows = ["doc\t" + "\t".join(LANGS)]
     for doc, (langs, first, count, left_out) in good.items():
         files = {}
@@ -56,6 +57,7 @@ def make_sets(folder: Path, good: dict = GOOD, bad: bool = True) -> Path:
         (folder / "binary.fr").write_bytes(bytes(range(256)) * 4)
         rows += [
             "empty-zh\tnews-1.en\tnews-1.fr\tempty.fr",
+            "swapped\tnews-3.fr\tnews-3.en\t",
             "missing\tnews-1.en\tnowhere.fr\t",
             "one-language\tnews-1.en\t\t",
             "empty\tnews-1.en\tempty.fr\t",
@@ -109,12 +111,18 @@ def assert_complete(out: Path, folder: Path, good: dict = GOOD, others: tuple = 
 
 def test_every_sentence_of_every_good_set_is_written_once(first_run):
     _, err, folder = first_run
-    frame = assert_complete(folder / "out", folder, others=("empty-zh",))
+    frame = assert_complete(folder / "out", folder, others=("empty-zh", "swapped"))
     assert frame["score"].between(0, 1).all()
-    assert "5 document sets aligned, 4 failed" in err
+    warnings = folder / "out" / WARNINGS
+    assert f"6 document sets aligned (2 with warnings in {warnings}), 4 failed" in err
     assert (frame[frame["doc"] == "empty-zh"]["zh"] == "").all()
     warned = pd.read_csv(folder / "out" / WARNINGS, sep="\t", keep_default_na=False)
-    assert warned.values.tolist() == [["empty-zh", "no sentences in 'zh': its column stays empty"]]
+    column = "is its set list column right?"
+    assert sorted(warned.values.tolist()) == [
+        ["empty-zh", f"no sentences in {folder / 'empty.fr'} (zh): its column stays empty"],
+        ["swapped", f"{folder / 'news-3.en'} is given as 'fr' but reads as 'en': {column}"],
+        ["swapped", f"{folder / 'news-3.fr'} is given as 'en' but reads as 'fr': {column}"],
+    ]
 
 
 def test_bad_sets_are_listed_with_their_one_line_errors_and_the_run_exits_1(first_run):
@@ -161,6 +169,15 @@ def test_export_to_tsv_equals_aligner_align_on_each_set(first_run, capsys, tmp_p
     for suffix in ("jsonl", "tmx"):
         code, _, err = run_cli(["export", folder / "out", "-o", tmp_path / f"corpus.{suffix}", "-q"], capsys)
         assert code == 0, err
+    ledger = (folder / "out" / LEDGER).read_bytes()
+    for inside, message in (
+        (folder / "out" / LEDGER, "is inside the dataset"),
+        (folder / "out" / "corpus.tsv", "is inside the dataset"),
+        (tmp_path / "corpus.parquet", "unknown output suffix '.parquet': use .tsv, .jsonl, .tmx or --format"),
+    ):
+        code, _, err = run_cli(["export", folder / "out", "-o", inside], capsys)
+        assert code == 1 and message in err and len(err.splitlines()) == 1, err
+    assert (folder / "out" / LEDGER).read_bytes() == ledger and not (folder / "out" / "corpus.tsv").exists()
 
 
 def test_a_rerun_skips_what_is_done_and_redoes_a_part_whose_ledger_was_cut(first_run, capsys, tmp_path):
@@ -176,7 +193,7 @@ def test_a_rerun_skips_what_is_done_and_redoes_a_part_whose_ledger_was_cut(first
     listing = folder / "corpus.tsv"  # the first run's, so that whichever set the cut line held is listed
     code, err = batch(listing, out, capsys)
     assert code == 1 and "4 failed" in err, err  # the bad sets, tried again
-    assert_complete(out, folder, others=("empty-zh",))
+    assert_complete(out, folder, others=("empty-zh", "swapped"))
     redone = int(err.split(" document sets aligned")[0].rsplit("\n", 1)[-1])
     assert redone >= 1 and "written before" in err
     assert len(list(out.glob("part-*.parquet"))) == before
