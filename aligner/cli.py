@@ -655,7 +655,7 @@ def batch_summary(result: BatchResult) -> str:
 
     rate = result.sentences / max(result.seconds, 1e-9)
     skipped = f", {result.skipped} written before" if result.skipped else ""
-    notes = [f"{result.changed} changed since written"] if result.changed else []
+    notes = [f"{result.replaced} replacing a set whose files changed"] if result.replaced else []
     if result.warned:
         notes.append(f"{result.warned} with warnings in {result.output / WARNINGS}")
     aligned = f"{result.aligned} document sets aligned" + (f" ({'; '.join(notes)})" if notes else "")
@@ -668,24 +668,31 @@ def batch_summary(result: BatchResult) -> str:
 
 def _export(args: SimpleNamespace) -> None:
     from aligner.batch import stored_corpus
+    from aligner.batch.store import read_provenance
 
     choices = "use .tsv, .jsonl, .tmx or --format moses"
     try:
         fmt = args.format or _format_of(args.output)
     except AlignerError:
-        raise AlignerError(f"unknown output suffix {Path(args.output).suffix!r}: {choices}") from None
+        suffix = Path(args.output).suffix
+        raise AlignerError(
+            f"{args.output}: " + (f"unknown suffix {suffix!r}" if suffix else "no suffix") + f"; {choices}"
+        ) from None
     if fmt == "align":
         raise AlignerError(f".align output takes one document, not a batch: {choices}")
     _check_moses_output(fmt, args.output)
-    table = stored_corpus(Path(args.dataset))
     if args.output:
-        outputs = output_paths(args.output, fmt, table.langs)
+        langs, _ = read_provenance(Path(args.dataset))
+        outputs = output_paths(args.output, fmt, langs)
         dataset = _resolved(Path(args.dataset))
         for output in outputs:
-            if not is_stream(output) and (_resolved(output.parent) / output.name).is_relative_to(dataset):
-                # the dataset's sidecars and part files are what a batch resumes from
+            # the dataset's sidecars and part files are what a batch resumes from; a link there
+            # would be written through
+            if not is_stream(output) and _resolved(output).is_relative_to(dataset):
                 raise AlignerError(f"{output} is inside the dataset {args.dataset}: export elsewhere")
         _check_outputs(outputs, [])
+    table = stored_corpus(Path(args.dataset))
+    if args.output:
         write(table, args.output, fmt)
     else:
         sys.stdout.write(render(table, fmt))

@@ -9,6 +9,7 @@ rows into a resumable dataset (``aligner.batch.store``); ``read_dataset`` reads 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -47,10 +48,10 @@ class BatchResult:
     """Sets that failed (listed in ``output/_errors.tsv``)."""
     skipped: int
     """Sets already in the dataset from an earlier run."""
-    changed: int
-    """Sets an earlier run wrote whose files changed since: aligned again, their new rows
-    replacing the old (counted in ``aligned``; one that now fails keeps its old rows and counts
-    in ``failed``, as does a set whose file has vanished since)."""
+    replaced: int
+    """Of ``aligned``, the sets an earlier run wrote whose files changed since: their new rows
+    replaced the old. One that now fails keeps its old rows and counts in ``failed``, as does a
+    set whose file has vanished since."""
     sentences: int
     rows: int
     seconds: float
@@ -132,8 +133,8 @@ def align_batch(
     started_here = not ray.is_initialized()
     try:
         changed, vanished = _since_written(set_list, store)
-        for doc, path in vanished:
-            store.record_error(doc, f"{path}: no such file; the rows written from the set before are kept")
+        for doc, reason in vanished:
+            store.record_error(doc, f"{reason}; the rows written from the set before are kept")
         with callback(progress) as report:
             outcome = run(
                 set_list, store, model=model, cache_dir=cache_dir, use_cache=use_cache, device="cpu",
@@ -149,31 +150,41 @@ def align_batch(
         outcome.aligned,
         outcome.warned,
         outcome.failed + len(vanished),
-        outcome.skipped,
-        len(changed),
+        outcome.skipped - len(vanished),
+        outcome.replaced,
         outcome.sentences,
         outcome.rows,
         time.perf_counter() - started,
     )
 
 
-def _since_written(set_list: SetList, store: Store) -> tuple[set[str], list[tuple[str, Path]]]:
+def _since_written(set_list: SetList, store: Store) -> tuple[set[str], list[tuple[str, str]]]:
     """The sets in ``store`` whose files changed since they were written, and those with a
-    listed file that is now missing (with that file)."""
+    listed file that can no longer be read (with the one-line reason)."""
     from aligner.batch.sets import fingerprint
 
-    changed, vanished = set(), []
+    changed, unreadable = set(), []
     for document_set in set_list.sets:
         done = store.done.get(document_set.doc)
         if done is None:
             continue
         now = fingerprint(document_set)
         if now is None:
-            paths = [path for _, path in document_set.files]
-            vanished.append((document_set.doc, next((p for p in paths if not p.exists()), paths[0])))
+            unreadable.append((document_set.doc, _why_unreadable(document_set)))
         elif done.inputs and now != done.inputs:
             changed.add(document_set.doc)
-    return changed, vanished
+    return changed, unreadable
+
+
+def _why_unreadable(document_set: DocumentSet) -> str:
+    for _, path in document_set.files:
+        try:
+            os.stat(path)
+        except FileNotFoundError:
+            return f"{path}: no such file"
+        except OSError as err:
+            return f"{path}: {err.strerror}"
+    return f"{document_set.files[0][1]}: changed while it was looked at"  # back since the fingerprint
 
 
 def stored_corpus(directory: Path) -> StoredCorpus:

@@ -58,6 +58,7 @@ class Scheduling:
 @dataclass(frozen=True)
 class Outcome:
     aligned: int
+    replaced: int
     warned: int
     failed: int
     skipped: int
@@ -219,6 +220,7 @@ class _Driver:
             scheduling,
             progress,
         )
+        self.redo = redo
         self.todo = [s for s in set_list.sets if s.doc not in store.done or s.doc in redo]
         self.skipped = len(set_list.sets) - len(self.todo)
         self.queue: deque[DocumentSet] = deque(self.todo)
@@ -233,8 +235,8 @@ class _Driver:
         self.waiting: list = []  # (prepare task's ref, set) for the next embedding call
         self.aligning: dict = {}  # an align task's ref -> its set
         self.buffer: list[tuple] = []
-        self.buffered_rows = self.aligned = self.warned = self.failed = self.sentences = self.rows = 0
-        self.turn = 0
+        self.buffered_rows = self.aligned = self.replaced = self.warned = self.failed = 0
+        self.sentences = self.rows = self.turn = 0
 
     def in_flight(self) -> int:
         return len(self.reading_now) + len(self.waiting) + len(self.aligning)
@@ -314,6 +316,7 @@ class _Driver:
         self.buffer.append((result.done, result.frame, result.warnings))
         self.buffered_rows += result.done.rows
         self.aligned += 1
+        self.replaced += result.done.doc in self.redo
         self.warned += bool(result.warnings)
         self.sentences += result.done.sentences
         self.rows += result.done.rows
@@ -329,7 +332,8 @@ class _Driver:
             return Failed(document_set.doc, document_set.index, ray_error(err))
 
     def fail(self, failed: Failed) -> None:
-        self.store.record_error(failed.doc, failed.error)
+        kept = "; the rows written from the set before are kept" if failed.doc in self.redo else ""
+        self.store.record_error(failed.doc, failed.error + kept)
         self.failed += 1
 
     def flush(self) -> None:
@@ -343,4 +347,6 @@ class _Driver:
         report(self.progress, "document sets", self.aligned + self.failed, len(self.todo), detail, unit="set")
 
     def outcome(self) -> Outcome:
-        return Outcome(self.aligned, self.warned, self.failed, self.skipped, self.sentences, self.rows)
+        return Outcome(
+            self.aligned, self.replaced, self.warned, self.failed, self.skipped, self.sentences, self.rows
+        )

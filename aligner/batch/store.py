@@ -100,25 +100,28 @@ class Store:
         )
         name = self._write_part(table)
         lines = [_ledger_line(done, name) for done, _, _ in sets]
+        messages = [[done.doc, message] for done, _, found in sets for message in found]
         replaced = {done.doc for done, _, _ in sets if done.doc in self.done}
         if replaced:
-            self._replace(replaced, lines)
+            self._replace(replaced, lines, messages)
         else:
+            # warnings first: a kill between leaves warnings of sets the ledger does not hold,
+            # which the next start drops, rather than sets without their warnings
+            if messages:
+                _append(self.directory / WARNINGS, _tsv(messages))
             _append(self.directory / LEDGER, _tsv(lines))
         self.done.update((done.doc, done) for done, _, _ in sets)
-        messages = [[done.doc, message] for done, _, found in sets for message in found]
-        if messages:
-            _append(self.directory / WARNINGS, _tsv(messages))
         return self.directory / name
 
-    def _replace(self, docs: set[str], lines: list[list]) -> None:
+    def _replace(self, docs: set[str], lines: list[list], messages: list[list[str]]) -> None:
         """The ledger with the lines of ``docs`` replaced by ``lines`` (which name a part
-        written already), in one atomic rewrite.
+        written already), in one atomic rewrite; the warnings of ``docs`` by ``messages``.
 
         Before it, each part holding rows of ``docs`` is written again without them, under a
-        new name; after it, the old parts go. A kill before the rewrite leaves new parts that no
-        line names, and one after it old parts that no line names, all removed at the next
-        start: each set's rows are in the dataset once, the old ones or the new.
+        new name, and the warnings file is rewritten; after it, the old parts go. A kill before
+        the rewrite leaves new parts that no line names, and one after it old parts that no
+        line names, all removed at the next start: each set's rows are in the dataset once, the
+        old ones or the new (the old with the new warnings, until the next run replaces them).
         """
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -139,12 +142,13 @@ class Store:
                 ) from None
             others = table.filter(pc.invert(pc.is_in(table["doc"], value_set=pa.array(sorted(docs)))))
             renamed[part] = self._write_part(others)
+        warned = [row for row in _warning_rows(self.directory / WARNINGS) if row[0] not in docs]
+        write_atomic_many({self.directory / WARNINGS: _tsv([["doc", "warning"], *warned, *messages])})
         moved = [{**row, "part": renamed.get(row["part"], row["part"])} for row in kept]
         added = [dict(zip(LEDGER_FIELDS, map(str, line), strict=True)) for line in lines]
         write_atomic_many({self.directory / LEDGER: _ledger_text([*moved, *added])})
         for part in touched:
             (self.directory / part).unlink(missing_ok=True)
-        _keep_warnings_of(self.directory / WARNINGS, set(self.done) - docs)
 
     def _write_part(self, table: pa.Table) -> str:
         """``table`` as the next part file, on disk before any ledger line can name it; its name."""
@@ -289,15 +293,19 @@ def _ledger_line(done: Done, part: str) -> list:
     return [done.doc, done.index, part, done.rows, done.sentences, done.signature, done.inputs]
 
 
-def _keep_warnings_of(path: Path, docs: set[str]) -> None:
-    """The warnings file without the lines of sets not in the dataset (taken out, or cut from
-    the ledger by a kill: they are warned of again when aligned again), nor a line a kill cut
-    short."""
+def _warning_rows(path: Path) -> list[list[str]]:
+    """The warnings file's whole lines, without its header (a line a kill cut short has no end)."""
     text = path.read_text(encoding="utf-8")
     table = list(csv.reader(io.StringIO(text[: text.rfind("\n") + 1]), delimiter="\t"))
-    kept = [row for row in table[1:] if len(row) == 2 and row[0] in docs]
-    if _tsv([["doc", "warning"], *kept]) != text:
-        write_atomic_many({path: _tsv([["doc", "warning"], *kept])})
+    return [row for row in table[1:] if len(row) == 2]
+
+
+def _keep_warnings_of(path: Path, docs: set[str]) -> None:
+    """The warnings file with the lines of ``docs`` alone: a set the ledger does not hold (its
+    line lost to a kill) is warned of again when it is aligned again."""
+    text = _tsv([["doc", "warning"], *(row for row in _warning_rows(path) if row[0] in docs)])
+    if text != path.read_text(encoding="utf-8"):
+        write_atomic_many({path: text})
 
 
 def _difference(before: dict | None, now: dict) -> str:

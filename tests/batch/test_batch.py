@@ -170,10 +170,12 @@ def test_export_to_tsv_equals_aligner_align_on_each_set(first_run, capsys, tmp_p
         code, _, err = run_cli(["export", folder / "out", "-o", tmp_path / f"corpus.{suffix}", "-q"], capsys)
         assert code == 0, err
     ledger = (folder / "out" / LEDGER).read_bytes()
+    (tmp_path / "link.tsv").symlink_to(folder / "out" / LEDGER)
     for inside, message in (
         (folder / "out" / LEDGER, "is inside the dataset"),
         (folder / "out" / "corpus.tsv", "is inside the dataset"),
-        (tmp_path / "corpus.parquet", "unknown output suffix '.parquet': use .tsv, .jsonl, .tmx or --format"),
+        (tmp_path / "link.tsv", "is inside the dataset"),
+        (tmp_path / "corpus.parquet", "unknown suffix '.parquet'; use .tsv, .jsonl, .tmx or --format moses"),
     ):
         code, _, err = run_cli(["export", folder / "out", "-o", inside], capsys)
         assert code == 1 and message in err and len(err.splitlines()) == 1, err
@@ -216,7 +218,8 @@ def test_a_set_whose_files_changed_is_aligned_again_and_replaces_its_rows(tmp_pa
     changed.write_text("\n".join(first_line_gone) + "\n", encoding="utf-8")
     code, err = batch(listing, out, capsys)
     assert code == 0, err
-    assert "1 document sets aligned (1 changed since written), 0 failed, 2 written before" in err
+    replacing = "1 document sets aligned (1 replacing a set whose files changed)"
+    assert f"{replacing}, 0 failed, 2 written before" in err
     after = assert_complete(out, tmp_path, good)
     for doc in ("news-1", "news-3"):
         assert after[after["doc"] == doc].reset_index(drop=True).equals(
@@ -230,12 +233,12 @@ def test_a_set_whose_files_changed_is_aligned_again_and_replaces_its_rows(tmp_pa
     (tmp_path / "news-1.fr").unlink()
     code, err = batch(listing, out, capsys)
     assert code == 1, err
-    assert "0 document sets aligned (1 changed since written), 2 failed, 2 written before" in err
+    assert "0 document sets aligned, 2 failed, 1 written before" in err
     assert read_dataset(out).equals(after)
     errors = pd.read_csv(out / ERRORS, sep="\t", keep_default_na=False).set_index("doc")["error"]
-    kept = "no such file; the rows written from the set before are kept"
-    assert errors["news-1"] == f"{tmp_path / 'news-1.fr'}: {kept}"
-    assert "news-3.fr" in errors["news-3"]
+    kept = "the rows written from the set before are kept"
+    assert errors["news-1"] == f"{tmp_path / 'news-1.fr'}: no such file; {kept}"
+    assert errors["news-3"] == f"{tmp_path / 'news-3.fr'}: looks like a binary file, not text; {kept}"
 
 
 def test_one_run_at_a_time_writes_a_dataset(first_run, capsys):

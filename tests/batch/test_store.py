@@ -47,21 +47,22 @@ def test_a_set_written_again_replaces_its_rows_and_warnings_and_no_others(tmp_pa
     out = tmp_path / "out"
     three_sets(out)
     store = open_store(out, LANGS, RUN, {})
-    store.write_block([written("a", 0, 4)])
+    store.write_block([written("a", 0, 4), written("d", 3, 2, ("d is new",))])
     assert store.done["a"].rows == 4
     store.close()
-    assert docs_in(out) == ["a"] * 4 + ["b"] * 3 + ["c"]
+    assert docs_in(out) == ["a"] * 4 + ["b"] * 3 + ["c"] + ["d"] * 2
     # a's and b's old part goes; b's rows are written again in a part of their own
     assert sorted(p.name for p in out.glob("part-*")) == [f"part-0000{k}.parquet" for k in (1, 2, 3)]
     rewritten = pd.read_parquet(out / "part-00003.parquet")
     ids = ["en_ids", "fr_ids"]
     assert rewritten.drop(columns=ids).equals(rows("b", 3).drop(columns=ids))
     assert [list(ids) for ids in rewritten["fr_ids"]] == [[0], [1], [2]]
-    assert (out / WARNINGS).read_text(encoding="utf-8") == "doc\twarning\n"
+    assert (out / WARNINGS).read_text(encoding="utf-8") == "doc\twarning\nd\td is new\n"
     assert {doc: done.rows for doc, done in open_store(out, LANGS, RUN, {}).done.items()} == {
         "a": 4,
         "b": 3,
         "c": 1,
+        "d": 2,
     }
 
 
@@ -82,6 +83,7 @@ def test_a_kill_before_the_ledger_is_rewritten_keeps_the_old_rows(tmp_path, monk
     reopened = open_store(out, LANGS, RUN, {})
     assert reopened.done["a"].rows == 2
     assert docs_in(out) == ["a"] * 2 + ["b"] * 3 + ["c"]
+    assert (out / WARNINGS).read_text(encoding="utf-8") == "doc\twarning\na\ta is short\n"
 
 
 def test_a_kill_after_the_ledger_is_rewritten_leaves_the_old_parts_to_the_next_start(tmp_path, monkeypatch):
@@ -100,6 +102,7 @@ def test_a_kill_after_the_ledger_is_rewritten_leaves_the_old_parts_to_the_next_s
     reopened = open_store(out, LANGS, RUN, {})
     assert reopened.done["a"].rows == 4
     assert docs_in(out) == ["a"] * 4 + ["b"] * 3 + ["c"]
+    assert (out / WARNINGS).read_text(encoding="utf-8") == "doc\twarning\n"  # a's were of its old rows
 
 
 def test_a_ledger_without_fingerprints_is_read_and_rewritten_with_them_empty(tmp_path):
@@ -114,6 +117,29 @@ def test_a_ledger_without_fingerprints_is_read_and_rewritten_with_them_empty(tmp
     store.write_block([written("d", 3, 1)])
     store.close()
     assert set(open_store(out, LANGS, RUN, {}).done) == {"a", "b", "c", "d"}
+
+
+def test_warnings_written_before_a_kill_cut_their_sets_ledger_lines_go_at_the_next_start(
+    tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    three_sets(out)
+    store = open_store(out, LANGS, RUN, {})
+    appended = store_module._append
+
+    def killed_at_the_ledger(path: Path, text: str) -> None:
+        if path.name == LEDGER:
+            raise KeyboardInterrupt
+        appended(path, text)
+
+    monkeypatch.setattr(store_module, "_append", killed_at_the_ledger)
+    with pytest.raises(KeyboardInterrupt):
+        store.write_block([written("d", 3, 1, ("d is new",))])
+    store.close()
+    monkeypatch.undo()
+    assert "d is new" in (out / WARNINGS).read_text(encoding="utf-8")
+    open_store(out, LANGS, RUN, {}).close()
+    assert (out / WARNINGS).read_text(encoding="utf-8") == "doc\twarning\na\ta is short\n"
 
 
 def test_a_warning_line_cut_by_a_kill_goes_at_the_next_start(tmp_path):
