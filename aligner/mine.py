@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from aligner.encode import DEFAULT_MODEL, Encoder
+from aligner.encode import DEFAULT_MINING_MODEL, Encoder
 from aligner.errors import AlignerError
 from aligner.prepare import Text, embed_versions, sentences_of
 from aligner.progress import Progress, callback
@@ -174,7 +174,7 @@ def mine_texts(
     *,
     threshold: float | None = None,
     k: int | None = None,
-    model: str | Encoder = DEFAULT_MODEL,
+    model: str | Encoder = DEFAULT_MINING_MODEL,
     cache_dir: Path | None = None,
     use_cache: bool = True,
     settings: Settings | None = None,

