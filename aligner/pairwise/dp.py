@@ -207,6 +207,16 @@ def _features(  # a compiled kernel takes plain arrays, not objects
         out[9] = 0.0
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _ends_here(a, b, i, j, lo, hi):
+    """Whether a bead of ``a`` source and ``b`` target units may end at cell ``(i, j)``: it
+    starts inside both documents, in the window of the row it starts from."""
+    if a > i or b > j:
+        return False
+    pi, pj = i - a, j - b
+    return pj >= lo[pi] and pj <= hi[pi]
+
+
 @njit(cache=True, nogil=True)
 def _gain_rows(
     cosines, src_len, tgt_len, bead_types, floor, length_log_ratio, typical,
@@ -223,10 +233,7 @@ def _gain_rows(
             cell = start[i] + j - lo[i] - offset
             for k in range(bead_types.shape[0]):
                 a, b = bead_types[k, 0], bead_types[k, 1]
-                if a > i or b > j:
-                    continue
-                pi, pj = i - a, j - b
-                if pj < lo[pi] or pj > hi[pi]:
+                if not _ends_here(a, b, i, j, lo, hi):
                     continue
                 _features(
                     cosines, src_len, tgt_len, floor, length_log_ratio, typical,
@@ -261,12 +268,9 @@ def _recur_rows(
             here = start[i] + j - lo[i]
             for k in range(bead_types.shape[0]):
                 a, b = bead_types[k, 0], bead_types[k, 1]
-                if a > i or b > j:
+                if not _ends_here(a, b, i, j, lo, hi):
                     continue
-                pi, pj = i - a, j - b
-                if pj < lo[pi] or pj > hi[pi]:
-                    continue
-                previous = value[start[pi] + pj - lo[pi]]
+                previous = value[start[i - a] + j - b - lo[i - a]]
                 if previous == -np.inf:
                     continue
                 if a == 1 and b == 1:

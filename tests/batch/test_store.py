@@ -66,43 +66,35 @@ def test_a_set_written_again_replaces_its_rows_and_warnings_and_no_others(tmp_pa
     }
 
 
-def test_a_kill_before_the_ledger_is_rewritten_keeps_the_old_rows(tmp_path, monkeypatch):
+def kill(*_: object, **__: object) -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    ("where", "name", "rows", "warnings"),
+    [  # the first atomic rewrite is the warnings', before the ledger's; the old parts go after
+        (store_module, "write_atomic_many", 2, "doc\twarning\na\ta is short\n"),
+        (Path, "unlink", 4, "doc\twarning\n"),
+    ],
+    ids=["before the rewrites: the old rows", "after the ledger's: the new rows"],
+)
+def test_a_kill_while_a_set_is_replaced_leaves_its_rows_once(
+    tmp_path, monkeypatch, where, name, rows, warnings
+):
     out = tmp_path / "out"
     three_sets(out)
     store = open_store(out, LANGS, RUN, {})
-
-    def killed(_: dict) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(store_module, "write_atomic_many", killed)
-    with pytest.raises(KeyboardInterrupt):
-        store.write_block([written("a", 0, 4)])
-    store.close()
-    monkeypatch.undo()
-    assert len(list(out.glob("part-*"))) == 4  # two new parts that no ledger line names
-    reopened = open_store(out, LANGS, RUN, {})
-    assert reopened.done["a"].rows == 2
-    assert docs_in(out) == ["a"] * 2 + ["b"] * 3 + ["c"]
-    assert (out / WARNINGS).read_text(encoding="utf-8") == "doc\twarning\na\ta is short\n"
-
-
-def test_a_kill_after_the_ledger_is_rewritten_leaves_the_old_parts_to_the_next_start(tmp_path, monkeypatch):
-    out = tmp_path / "out"
-    three_sets(out)
-    store = open_store(out, LANGS, RUN, {})
-
-    def killed(self: Path, missing_ok: bool = False) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(Path, "unlink", killed)
+    monkeypatch.setattr(where, name, kill)
     with pytest.raises(KeyboardInterrupt):
         store.write_block([written("a", 0, 4)])
     store.close()
     monkeypatch.undo()
     reopened = open_store(out, LANGS, RUN, {})
-    assert reopened.done["a"].rows == 4
-    assert docs_in(out) == ["a"] * 4 + ["b"] * 3 + ["c"]
-    assert (out / WARNINGS).read_text(encoding="utf-8") == "doc\twarning\n"  # a's were of its old rows
+    assert reopened.done["a"].rows == rows
+    assert docs_in(out) == ["a"] * rows + ["b"] * 3 + ["c"]
+    assert (out / WARNINGS).read_text(encoding="utf-8") == warnings
+    named = set(pd.read_csv(out / LEDGER, sep="\t")["part"])
+    assert {part.name for part in out.glob("part-*")} == named  # the others went at the start
 
 
 def test_a_ledger_without_fingerprints_is_read_and_rewritten_with_them_empty(tmp_path):
