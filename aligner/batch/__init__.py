@@ -184,7 +184,8 @@ def _why_unreadable(document_set: DocumentSet) -> str:
             return f"{path}: no such file"
         except OSError as err:
             return f"{path}: {err.strerror}"
-    return f"{document_set.files[0][1]}: changed while it was looked at"  # back since the fingerprint
+    # every file is there again: one came back between the fingerprint's look and this one
+    return f"{document_set.files[0][1]}: changed while it was looked at"
 
 
 def stored_corpus(directory: Path) -> StoredCorpus:
