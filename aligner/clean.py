@@ -100,12 +100,13 @@ def read_text(path: Path, encoding: str | None = None, lang: str | None = None) 
 
 
 def read_presplit(path: Path, encoding: str | None = None, lang: str | None = None) -> list[str]:
-    """One sentence per line, verbatim; line ``k`` (0-based) is sentence ``k``. A blank file has none."""
+    """One sentence per line, verbatim; line ``k`` (0-based) is sentence ``k``. A blank file has
+    none; blank lines at the end, which number no sentence, are left out."""
     text = read_text(path, encoding, lang)
     if not text.strip():
         return []
     lines = text.split("\n")
-    if lines[-1] == "":
+    while not lines[-1].strip():
         lines.pop()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -131,16 +132,12 @@ def _position(data: bytes, offset: int) -> str:
 
 
 def _decode_as(data: bytes, path: Path, encoding: str) -> str:
-    import codecs
-
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise AlignerError(f"unknown text encoding {encoding!r} (e.g. utf-8, gb18030, cp1252)") from None
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as err:
         raise AlignerError(f"{path}: not {encoding} text: {_position(data, err.start)}") from None
+    except LookupError:  # no such codec, or one that is not a text encoding (rot13, base64)
+        raise AlignerError(f"unknown text encoding {encoding!r} (e.g. utf-8, gb18030, cp1252)") from None
 
 
 def _decode(data: bytes, path: Path, lang: str | None = None) -> str:

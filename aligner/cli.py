@@ -207,10 +207,6 @@ def _align_collection(
 ) -> Corpus:
     """Group the documents into versions of one text and align each group; a document is
     named by its file's stem, or by its path where two stems are the same."""
-    resolved = [_resolved(path) for path in paths]
-    for k, path in enumerate(paths):
-        if resolved[k] in resolved[:k]:
-            raise AlignerError(f"{path} is given twice: pass each document once")
     stems = [path.stem for path in paths]
     names = [stem if stems.count(stem) == 1 else str(path) for stem, path in zip(stems, paths, strict=True)]
     from aligner.api import align_collection
@@ -243,14 +239,15 @@ def _align_paths(args: SimpleNamespace) -> tuple[list[Path], bool]:
     if len(paths) < 2:
         where = "in the folder" if folder else "given"
         raise AlignerError(f"align needs at least two files, {len(paths)} {where}{_not_searched(skipped)}")
+    _check_distinct_files(paths)
     for subfolder in skipped:
         warnings.warn(f"{subfolder}: a subfolder, not searched; name it too to align its files", stacklevel=2)
     return paths, folder
 
 
 def _folder_documents(folder: Path) -> list[Path]:
-    """A folder's documents: its ``*.txt`` files, not hidden ones, by name; so a README or a
-    manifest beside them is not taken for a document. Subfolders are not searched: a folder of
+    """A folder's documents: its ``*.txt`` files, not hidden ones, by name; so a ``README.md`` or
+    a ``manifest.tsv`` beside them is not taken for a document. Subfolders are not searched: a folder of
     drafts or of outputs beside the documents would otherwise join the collection."""
     documents = _documents_in(folder)
     if not documents:
@@ -305,6 +302,10 @@ def _check_model_and_device(args: SimpleNamespace) -> None:
 def _check_moses_output(fmt: str, output: str | None) -> None:
     if fmt == "moses" and not output:
         raise AlignerError("--format moses needs -o PREFIX (it writes PREFIX.L for each language L)")
+    if fmt == "moses" and (output.endswith(os.sep) or Path(output).is_dir()):
+        # the files would be PREFIX/.L, hidden inside the folder
+        example = f"{output.rstrip(os.sep)}{os.sep}corpus"
+        raise AlignerError(f"--format moses -o {output}: a folder; give a file name prefix, e.g. {example}")
 
 
 def _check_alignment_options(args: SimpleNamespace) -> None:
@@ -379,8 +380,13 @@ def _check_outputs(outputs: Sequence[Path], inputs: Sequence[Path]) -> None:
                 raise AlignerError(f"{output} is the input {source}: write the output elsewhere")
 
 
-def _check_plots(directory: Path | None) -> None:
-    """Fail before the work when ``--plots`` cannot be honoured (the directory is made after it)."""
+_PLOT_NAMES = re.compile(r"path_.*\.png|scores\.png|coverage\.png")
+"""The files ``aligner.view.save_plots`` writes (in DIR, or in a folder per group under it)."""
+
+
+def _check_plots(directory: Path | None, files: Sequence[Path]) -> None:
+    """Fail before the work when ``--plots`` cannot be honoured (the directory is made after it),
+    or a plot would replace one of ``files`` (the inputs and the other outputs)."""
     if directory is None:
         return
     if importlib.util.find_spec("matplotlib") is None:
@@ -388,6 +394,15 @@ def _check_plots(directory: Path | None) -> None:
     if directory.exists() and not directory.is_dir():
         raise AlignerError(f"--plots {directory}: not a directory")
     check_writable(directory / "coverage.png" if directory.is_dir() else directory)
+    plots = _resolved(directory)
+    for path in files:
+        # a plot written where a link is named would go through it, so both the link and its
+        # target count
+        named = (_resolved(path.parent) / path.name, _resolved(path))
+        if not is_stream(path) and any(
+            _PLOT_NAMES.fullmatch(place.name) and place.parent.is_relative_to(plots) for place in named
+        ):
+            raise AlignerError(f"--plots {directory} would replace {path}: give the plots another folder")
 
 
 def _save_plots(result: Alignment | Corpus, directory: Path | None, quiet: bool) -> None:
@@ -414,7 +429,16 @@ def _input_paths(args: SimpleNamespace) -> list[Path]:
     paths = [Path(p) for p in args.files]
     if len(paths) < 2:
         raise AlignerError(f"{args.command} needs at least two files, one per language")
+    _check_distinct_files(paths)
     return paths
+
+
+def _check_distinct_files(paths: Sequence[Path]) -> None:
+    """One file named twice (also through a link) is one document, whatever languages it is given."""
+    resolved = [_resolved(path) for path in paths]
+    for k, path in enumerate(paths):
+        if resolved[k] in resolved[:k]:
+            raise AlignerError(f"{path} is given twice: pass each document once")
 
 
 def _align(args: SimpleNamespace) -> None:
@@ -439,9 +463,9 @@ def _align(args: SimpleNamespace) -> None:
     # language twice, make a collection to be grouped.
     distinct = not from_folder and len(paths) == 2
     langs = parse_langs(args.langs, len(paths), distinct, args.force_langs)
-    if args.output:
-        _check_outputs(output_paths(args.output, fmt, list(dict.fromkeys(langs or []))), paths)
-    _check_plots(args.plots)
+    outputs = output_paths(args.output, fmt, list(dict.fromkeys(langs or []))) if args.output else []
+    _check_outputs(outputs, paths)
+    _check_plots(args.plots, [*paths, *outputs])
     texts = _read_inputs(args, paths, langs)
     if from_folder:
         paths, texts = _skip_empty(paths, texts)
@@ -486,7 +510,7 @@ def _report(args: SimpleNamespace) -> None:
     if args.alignment:
         outputs += output_paths(args.alignment, _format_of(args.alignment), [])
     _check_outputs(outputs, paths)
-    _check_plots(args.plots)
+    _check_plots(args.plots, [*paths, *outputs])
     from aligner.export import provenance_record
     from aligner.report import format_summary, quality
     from aligner.report import summary as quality_summary
@@ -807,7 +831,20 @@ def _show_version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
 def _later(run: Callable[[SimpleNamespace], None], command: str, options: dict) -> Callable[[], None]:
     """The command's work, for ``main`` to run once click has parsed the line: click turns a
     Ctrl-C inside its own call into a message of its own."""
-    return partial(run, SimpleNamespace(command=command, **options))
+    return partial(_run_checked, run, SimpleNamespace(command=command, **options))
+
+
+_PATH_OPTIONS = ("output", "units", "alignment", "plots", "cache_dir", "dictionary")
+
+
+def _run_checked(run: Callable[[SimpleNamespace], None], args: SimpleNamespace) -> None:
+    # an empty path is most often an unset shell variable: taken as "not given", output would go
+    # to stdout (or nowhere) without a word
+    for name in _PATH_OPTIONS:
+        values = getattr(args, name, None)
+        if values == "" or (isinstance(values, tuple) and "" in values):
+            raise AlignerError(f"--{name.replace('_', '-')} is an empty path")
+    run(args)
 
 
 class _Command(click.Command):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from aligner.clean import clean_text, read_text
+from aligner.clean import clean_text, read_presplit, read_text
 from aligner.errors import AlignerError
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -239,3 +239,12 @@ def test_short_latin_1_french_is_read_as_western_european(tmp_path):
     path = tmp_path / "fr.txt"
     path.write_bytes("Très bien, où l'été est déjà là.".encode("latin-1"))
     assert read_text(path, lang="fr") == "Très bien, où l'été est déjà là."
+
+
+def test_presplit_lines_are_sentences_and_blank_lines_at_the_end_are_no_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "a.fr"
+    path.write_text("Un.\r\nDeux.\n\n  \n", encoding="utf-8")
+    assert read_presplit(path) == ["Un.", "Deux."]
+    path.write_text("Un.\n\nDeux.\n", encoding="utf-8")
+    with pytest.raises(AlignerError, match=r"a.fr:2: empty line in a --presplit file"):
+        read_presplit(path)

