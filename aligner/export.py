@@ -198,11 +198,18 @@ FORMATS: dict[str, Callable[[Table], str]] = {
 }
 
 
+_MOSES_SPACES = re.compile(r"[ \t\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
+"""What becomes one space in a Moses line: ASCII spaces and tabs, and every character that
+would break the line for some reader (Python's ``splitlines`` breaks on all of these). Other
+spaces, such as the no-break spaces of French typography, are text and are kept."""
+
+
 def to_moses(alignment: Table) -> dict[str, str]:
     """Moses-style plain text, the usual input of MT training: one text per language, a line per
     row (empty where the language has nothing), so every file has the same line count."""
+    rows = range(len(alignment.rows))
     return {
-        lang: "".join(" ".join(alignment.text(r, column).split()) + "\n" for r in range(len(alignment.rows)))
+        lang: "".join(_MOSES_SPACES.sub(" ", alignment.text(r, column)).strip(" ") + "\n" for r in rows)
         for column, lang in enumerate(alignment.langs)
     }
 

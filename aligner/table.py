@@ -265,7 +265,11 @@ class Corpus:
 
     def table(self, name: str) -> Alignment:
         """The alignment of the group or unmatched document ``name``."""
-        return next(alignment for doc, alignment in self.parts if doc == name)
+        for doc, alignment in self.parts:
+            if doc == name:
+                return alignment
+        names = ", ".join(repr(doc) for doc, _ in self.parts)
+        raise KeyError(f"{name!r}: no such group or document in this corpus (it has {names})")
 
     def text(self, row: int, column: int) -> str:
         alignment, r = self._origin[row]

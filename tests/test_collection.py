@@ -261,6 +261,9 @@ def test_doc_names_never_collide(texts):
     assert list(dict.fromkeys(frame["doc"])) == ["a+b#3", "a+b", "a+b#2"]
     assert (frame["doc"] == "a+b").sum() == len(texts["c"])
     assert corpus.table("a+b").langs == ["fr"] and corpus.table("a+b#3").langs == ["id", "fr"]
+    missing = "'a': no such group or document in this corpus (it has 'a+b#3', 'a+b', 'a+b#2')"
+    with pytest.raises(KeyError, match=re.escape(missing)):
+        corpus.table("a")
     with pytest.raises(ValueError, match="unique"):
         Corpus(corpus.langs, [corpus.parts[0], corpus.parts[0]], grouping)
 

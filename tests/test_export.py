@@ -11,7 +11,7 @@ from lxml import etree
 from aligner.cli import main
 from aligner.errors import AlignerError
 from aligner.evaluate import parse_alignment
-from aligner.export import UNKNOWN, format_for, render, write, write_moses
+from aligner.export import UNKNOWN, format_for, render, to_moses, write, write_moses
 from aligner.table import Alignment, Version
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -208,3 +208,16 @@ def test_a_failed_rename_leaves_no_temporary_file(alignment, tmp_path, monkeypat
     with pytest.raises(AlignerError, match="cannot write"):
         write_moses(alignment, tmp_path / "out")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_moses_lines_keep_no_break_spaces_and_lose_every_line_break():
+    vectors = np.eye(2, dtype=np.float32)
+    versions = [
+        Version("fr", ["Quoi\u202f?\u00a0Oui.", "Un\u2028deux\r trois\x85quatre \t fin."], vectors),
+        Version("en", ["What? Yes.", "One two three four end."], vectors),
+    ]
+    scores = np.array([0.9, 0.8])
+    table = Alignment(versions, [((0,), (0,)), ((1,), (1,))], scores, {("fr", "en"): scores})
+    lines = to_moses(table)["fr"]
+    assert lines == "Quoi\u202f?\u00a0Oui.\nUn deux trois quatre fin.\n"
+    assert len(lines.splitlines()) == 2
