@@ -8,7 +8,7 @@ sentence once, through the cache). The API, the CLI and mining all prepare their
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,11 @@ def sentences_of(label: str, lang: str, text: Text, keep_urls: bool = True) -> l
     if isinstance(text, str):
         warn_wordless(label, text)
         sentences = split_sentences(text, lang, keep_urls=keep_urls)
+    elif isinstance(text, bytes | bytearray) or not isinstance(text, Iterable):
+        # bytes would iterate as numbers, None not at all: say what a version is
+        raise AlignerError(
+            f"{label!r} is {type(text).__name__}: give a version as text (str) or a list of sentences"
+        )
     else:
         sentences = list(text)
     check_sentences(label, sentences)

@@ -431,3 +431,13 @@ def test_a_cache_file_that_is_not_a_database_is_replaced(tmp_path: Path) -> None
     encode(["Un."], encoder, cache)
     encode(["Un."], encoder, EmbeddingCache(tmp_path))
     assert encoder.seen == ["Un."]
+
+
+@pytest.mark.parametrize("version", [b"Bonjour.", None, 5], ids=["bytes", "None", "a number"])
+def test_the_api_says_what_a_version_is_when_given_something_else(version) -> None:
+    from aligner.errors import AlignerError
+    from aligner.prepare import checked_versions
+
+    kind = type(version).__name__
+    with pytest.raises(AlignerError, match=f"'fr' is {kind}: give a version as text \\(str\\) or a list"):
+        checked_versions({"fr": version, "en": "Hello."})
