@@ -752,6 +752,16 @@ _LANGUAGES = _options(
     ),
 )
 
+class _Path(click.Path):
+    """A path that is not empty: an empty one is most often an unset shell variable, and taken
+    as "not given" it would send an output to stdout, or nowhere, without a word."""
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> object:
+        if value == "":
+            self.fail("an empty path", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 _READING = _options(
     click.option("--encoding", help="the files' text encoding, e.g. gb18030 (default: UTF-8, else detected)"),
     click.option("--drop-urls", is_flag=True, help="drop lines that are only a URL or an e-mail address"),
@@ -775,7 +785,7 @@ def _encoding(default_model: str) -> Callable:
 _CACHE_AND_DEVICE = _options(
     click.option(
         "--cache-dir",
-        type=click.Path(path_type=Path),
+        type=_Path(path_type=Path),
         help="embeddings and converted models (default: $ALIGNER_CACHE_DIR or ~/.cache/aligner)",
     ),
     click.option("--no-cache", is_flag=True, help="do not read or write the embedding cache"),
@@ -791,7 +801,7 @@ _CACHE_AND_DEVICE = _options(
 _ENCODING = _encoding(DEFAULT_MODEL)
 
 _ALIGNING = _options(
-    click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path()),
+    click.argument("files", nargs=-1, required=True, metavar="FILE...", type=_Path()),
     _LANGUAGES,
     click.option(
         "--min-parallelism",
@@ -818,7 +828,7 @@ _ALIGNING = _options(
 )
 
 _PLOTS = click.option(
-    "--plots", type=click.Path(path_type=Path), metavar="DIR", help="also save PNG plots into DIR"
+    "--plots", type=_Path(path_type=Path), metavar="DIR", help="also save PNG plots into DIR"
 )
 
 
@@ -831,20 +841,7 @@ def _show_version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
 def _later(run: Callable[[SimpleNamespace], None], command: str, options: dict) -> Callable[[], None]:
     """The command's work, for ``main`` to run once click has parsed the line: click turns a
     Ctrl-C inside its own call into a message of its own."""
-    return partial(_run_checked, run, SimpleNamespace(command=command, **options))
-
-
-_PATH_OPTIONS = ("output", "units", "alignment", "plots", "cache_dir", "dictionary")
-
-
-def _run_checked(run: Callable[[SimpleNamespace], None], args: SimpleNamespace) -> None:
-    # an empty path is most often an unset shell variable: taken as "not given", output would go
-    # to stdout (or nowhere) without a word
-    for name in _PATH_OPTIONS:
-        values = getattr(args, name, None)
-        if values == "" or (isinstance(values, tuple) and "" in values):
-            raise AlignerError(f"--{name.replace('_', '-')} is an empty path")
-    run(args)
+    return partial(run, SimpleNamespace(command=command, **options))
 
 
 class _Command(click.Command):
@@ -898,7 +895,7 @@ Examples:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(),
+    type=_Path(),
     help="output file; the suffix picks the format: .tsv, .jsonl, .tmx, or .align (two inputs, "
     "Vecalign format; its lines leave document order where a moved passage is joined, unless "
     "--monotone). Default: TSV on stdout",
@@ -936,12 +933,12 @@ Examples:
   aligner report a.en a.zh --presplit --langs en,zh --alignment a.tsv --plots plots/"""
 )
 @_ALIGNING
-@click.option("-o", "--output", type=click.Path(), help="write the summary as JSON here")
-@click.option("--units", type=click.Path(), help="write the per-unit quality signals as TSV here")
+@click.option("-o", "--output", type=_Path(), help="write the summary as JSON here")
+@click.option("--units", type=_Path(), help="write the per-unit quality signals as TSV here")
 @click.option(
     "--alignment",
     metavar="OUT",
-    type=click.Path(),
+    type=_Path(),
     help="also write the alignment here, as align -o does (.tsv, .jsonl, .tmx, .align)",
 )
 @_PLOTS
@@ -965,9 +962,9 @@ def report(**options: object) -> Callable[[], None]:
     short_help="clean a document and print its sentences, one per line",
     epilog="\b\nExample:\n  aligner split article.txt --lang fr -o article.fr",
 )
-@click.argument("file", type=click.Path())
+@click.argument("file", type=_Path())
 @click.option("--lang", required=True, help="language code of FILE, e.g. fr")
-@click.option("-o", "--output", type=click.Path(), help="output file (default: stdout)")
+@click.option("-o", "--output", type=_Path(), help="output file (default: stdout)")
 @_READING
 def split(**options: object) -> Callable[[], None]:
     """Clean a document and print its sentences, one per line."""
@@ -978,8 +975,8 @@ def split(**options: object) -> Callable[[], None]:
     short_help="strict and lax precision, recall and F1 of an alignment against gold",
     epilog="\b\nExample:\n  aligner evaluate gold/ outputs/bench/textberg-test/",
 )
-@click.argument("gold", type=click.Path())
-@click.argument("test", type=click.Path())
+@click.argument("gold", type=_Path())
+@click.argument("test", type=_Path())
 def evaluate(**options: object) -> Callable[[], None]:
     """Strict and lax precision, recall and F1 of TEST against GOLD (Vecalign-format files, or
     directories of same-named files). Precision is over all test beads, recall over non-null
@@ -994,8 +991,8 @@ def evaluate(**options: object) -> Callable[[], None]:
 Example:
   aligner mine seeds/002_b23cc098f190fb18.txt seeds/000_af736beb5cc60a9b.txt -o zh-id.tsv"""
 )
-@click.argument("file_a", metavar="FILE_A", type=click.Path())
-@click.argument("file_b", metavar="FILE_B", type=click.Path())
+@click.argument("file_a", metavar="FILE_A", type=_Path())
+@click.argument("file_b", metavar="FILE_B", type=_Path())
 @_LANGUAGES
 @click.option(
     "--threshold",
@@ -1012,7 +1009,7 @@ Example:
     "either document)",
 )
 @_encoding(DEFAULT_MINING_MODEL)
-@click.option("-o", "--output", type=click.Path(), help="output .tsv file (default: stdout)")
+@click.option("-o", "--output", type=_Path(), help="output .tsv file (default: stdout)")
 @click.option("-q", "--quiet", is_flag=True, help="no progress and no summary")
 def mine(**options: object) -> Callable[[], None]:
     """Find the sentence pairs of FILE_A and FILE_B that are translations (or, in one language,
@@ -1031,9 +1028,9 @@ Examples:
   aligner batch corpus.tsv -o aligned/ --address auto   an existing Ray cluster
   aligner export aligned/ -o corpus.tmx"""
 )
-@click.argument("sets", metavar="SETS", type=click.Path())
+@click.argument("sets", metavar="SETS", type=_Path())
 @click.option(
-    "-o", "--output", required=True, type=click.Path(), metavar="DIR",
+    "-o", "--output", required=True, type=_Path(), metavar="DIR",
     help="the dataset's folder: part-N.parquet files, _done.tsv, _errors.tsv, _provenance.json; "
     "rerunning the command finishes it",
 )
@@ -1079,9 +1076,9 @@ Examples:
   aligner export aligned/ -o corpus.tsv
   aligner export aligned/ --format moses -o corpus"""
 )
-@click.argument("dataset", metavar="DIR", type=click.Path())
+@click.argument("dataset", metavar="DIR", type=_Path())
 @click.option(
-    "-o", "--output", type=click.Path(),
+    "-o", "--output", type=_Path(),
     help="output file; the suffix picks the format: .tsv, .jsonl or .tmx. Default: TSV on stdout",
 )
 @click.option(

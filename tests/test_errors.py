@@ -162,7 +162,6 @@ MATRIX: dict[str, tuple[Case, str]] = {
         lambda d, o: [*IDFR, "--format", "tsv", "-o", o.parent / "coverage.png", "--plots", o.parent],
         "--plots {o.parent} would replace {o.parent}/coverage.png: give the plots another folder",
     ),
-    "an empty output path": (lambda d, o: [*IDFR, "-o", ""], "--output is an empty path"),
     "moses into a folder": (
         lambda d, o: [*IDFR, "--format", "moses", "-o", f"{o.parent}/"],
         "--format moses -o {o.parent}/: a folder; give a file name prefix, e.g. {o.parent}/corpus",
@@ -441,3 +440,16 @@ def test_the_api_says_what_a_version_is_when_given_something_else(version) -> No
     kind = type(version).__name__
     with pytest.raises(AlignerError, match=f"'fr' is {kind}: give a version as text \\(str\\) or a list"):
         checked_versions({"fr": version, "en": "Hello."})
+
+
+@pytest.mark.parametrize(
+    ("option", "shown"),
+    [("-o", "'-o' / '--output'"), ("--plots", "'--plots'"), ("--cache-dir", "'--cache-dir'")],
+)
+def test_an_empty_path_is_a_usage_error_not_stdout_or_the_current_folder(
+    option: str, shown: str, tmp_path: Path, capsys
+) -> None:
+    # most often an unset shell variable
+    code, out, err = run(["align", *IDFR, option, ""], capsys)
+    assert code == 2 and out == ""
+    assert err == f"aligner: error: Invalid value for {shown}: an empty path (see aligner align --help)\n"
