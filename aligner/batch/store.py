@@ -142,7 +142,8 @@ class Store:
                 ) from None
             others = table.filter(pc.invert(pc.is_in(table["doc"], value_set=pa.array(sorted(docs)))))
             renamed[part] = self._write_part(others)
-        warned = [row for row in _warning_rows(self.directory / WARNINGS) if row[0] not in docs]
+        warnings = (self.directory / WARNINGS).read_text(encoding="utf-8")
+        warned = [row for row in _warning_rows(warnings) if row[0] not in docs]
         write_atomic_many({self.directory / WARNINGS: _tsv([["doc", "warning"], *warned, *messages])})
         moved = [{**row, "part": renamed.get(row["part"], row["part"])} for row in kept]
         added = [dict(zip(LEDGER_FIELDS, map(str, line), strict=True)) for line in lines]
@@ -293,19 +294,24 @@ def _ledger_line(done: Done, part: str) -> list:
     return [done.doc, done.index, part, done.rows, done.sentences, done.signature, done.inputs]
 
 
-def _warning_rows(path: Path) -> list[list[str]]:
-    """The warnings file's whole lines, without its header (a line a kill cut short has no end)."""
-    text = path.read_text(encoding="utf-8")
-    table = list(csv.reader(io.StringIO(text[: text.rfind("\n") + 1]), delimiter="\t"))
-    return [row for row in table[1:] if len(row) == 2]
+def _whole_lines(text: str) -> list[list[str]]:
+    """The lines of a TSV file that runs append to, header first; a line cut short by a kill
+    while appending has no line end and is left out."""
+    return list(csv.reader(io.StringIO(text[: text.rfind("\n") + 1]), delimiter="\t"))
+
+
+def _warning_rows(text: str) -> list[list[str]]:
+    """The whole lines of the warnings file's ``text``, without its header."""
+    return [row for row in _whole_lines(text)[1:] if len(row) == 2]
 
 
 def _keep_warnings_of(path: Path, docs: set[str]) -> None:
     """The warnings file with the lines of ``docs`` alone: a set the ledger does not hold (its
     line lost to a kill) is warned of again when it is aligned again."""
-    text = _tsv([["doc", "warning"], *(row for row in _warning_rows(path) if row[0] in docs)])
-    if text != path.read_text(encoding="utf-8"):
-        write_atomic_many({path: text})
+    text = path.read_text(encoding="utf-8")
+    kept = _tsv([["doc", "warning"], *(row for row in _warning_rows(text) if row[0] in docs)])
+    if kept != text:
+        write_atomic_many({path: kept})
 
 
 def _difference(before: dict | None, now: dict) -> str:
@@ -319,8 +325,7 @@ def _ledger_rows(path: Path, text: str | None = None) -> list[dict[str, str]]:
     fields; a field that a ledger of an earlier version lacks is empty."""
     if text is None:
         text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    # a line cut short by a kill while appending has no line end, and names no part
-    table = list(csv.reader(io.StringIO(text[: text.rfind("\n") + 1]), delimiter="\t"))
+    table = _whole_lines(text)  # so a line cut short names no part
     if not table:
         return []
     header = table[0]
