@@ -33,6 +33,10 @@ class AlignmentSettings:
     the way and should take weak matches rather than skip stretches."""
     ratio_min_similarity: float = 0.1
     """Similarity (above unrelated) over which a first-pass match measures the length ratio."""
+    max_length_ratio_disagreement: float = 0.5
+    """How far (as a natural log) the length ratio of two sides' mutual best matches may stray
+    from that of their totals before the first pass takes it instead: further, one side lacks
+    much of the other's text (``aligner.pairwise.gains.excerpt_length_log_ratio``)."""
     typical_sample: int = 1000
     """Units of each side whose best match measures a document's typical similarity."""
     typical_quantile: float = 0.75

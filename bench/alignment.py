@@ -3,6 +3,7 @@
     .venv/bin/python bench/alignment.py textberg-test [--model e5-small] [--no-cache] [--memory]
     .venv/bin/python bench/alignment.py textberg-dev | bible-001 | bible-006 | seeds-id-fr
     .venv/bin/python bench/alignment.py textberg-test-moved   # any dataset, a passage moved
+    .venv/bin/python bench/alignment.py textberg-test-partial50   # half the target side's matches dropped
     .venv/bin/python bench/alignment.py textberg-test --pool  # one lexicon for all documents
 
 Data come from ``../shared/bench`` or ``$ALIGNER_BENCH_DATA`` (pre-split sentences with
@@ -55,7 +56,14 @@ Document = tuple[str, Path, Path, Path, tuple[str, str]]
 
 
 def documents(dataset: str) -> Iterator[Document]:
-    if dataset.endswith("-moved"):
+    base, _, keep = dataset.rpartition("-partial")
+    if base and keep.isdigit() and 0 < int(keep) <= 100:
+        for name, src, tgt, gold, langs in documents(base):
+            if not gold.is_file():
+                raise SystemExit(f"{dataset}: no gold alignment to renumber")
+            partial = partial_translation(tgt, gold, int(keep) / 100, OUTPUTS / dataset / "input")
+            yield name, src, *partial, langs
+    elif dataset.endswith("-moved"):
         for name, src, tgt, gold, langs in documents(dataset.removesuffix("-moved")):
             if not gold.is_file():
                 raise SystemExit(f"{dataset}: no gold alignment to renumber")
@@ -98,6 +106,30 @@ def moved_block(tgt: Path, gold: Path, out_dir: Path) -> tuple[Path, Path]:
         format_alignment([(s, tuple(new_id[j] for j in t)) for s, t in beads]), encoding="utf-8"
     )
     return moved_tgt, moved_gold
+
+
+def partial_translation(tgt: Path, gold: Path, keep: float, out_dir: Path) -> tuple[Path, Path]:
+    """The target side with each gold match's sentences kept with chance ``keep`` (drawn the
+    same way on every run), and the gold renumbered to match, the source sentences of the
+    dropped matches as deletions: a version that translates only part of the other, with one
+    side about ``1 / keep`` times as long (an excerpt, a summary, a translation left unfinished
+    in places)."""
+    lines = tgt.read_text(encoding="utf-8").splitlines()
+    rng = np.random.default_rng(list(tgt.name.encode()))
+    beads: list[Bead] = []
+    kept: list[int] = []
+    for src_ids, tgt_ids in read_alignment(gold):
+        if src_ids and tgt_ids and rng.random() >= keep:
+            beads += [((i,), ()) for i in src_ids]
+            continue
+        new_ids = tuple(range(len(kept), len(kept) + len(tgt_ids)))
+        kept += tgt_ids
+        beads += [(src_ids, new_ids)] if src_ids else [((), (j,)) for j in new_ids]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    partial_tgt, partial_gold = out_dir / tgt.name, out_dir / gold.name
+    partial_tgt.write_text("".join(lines[j] + "\n" for j in kept), encoding="utf-8")
+    partial_gold.write_text(format_alignment(beads), encoding="utf-8")
+    return partial_tgt, partial_gold
 
 
 TATOEBA_TUNE_LANGS = {"ind": "id", "fra": "fr", "cmn": "zh", "jpn": "ja"}
@@ -467,7 +499,8 @@ def main() -> None:
     parser.add_argument(
         "dataset",
         help="textberg-test, textberg-dev, bible-001, bible-006 or seeds-id-fr; "
-        "with -moved, a passage of the target side moved to its end",
+        "with -moved, a passage of the target side moved to its end; with -partialNN, each "
+        "match of the target side kept with chance NN%%",
     )
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--no-cache", action="store_true", help="embed from scratch (for timing)")

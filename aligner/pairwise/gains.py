@@ -11,7 +11,14 @@ import numpy as np
 from aligner.fitted import BeadModel
 from aligner.pairwise.dp import BeadGains, BeadPath, best_path
 from aligner.settings import AlignmentSettings
-from aligner.similarity import NORM_FLOOR, typical_similarity, unit_rows, unrelated_similarity
+from aligner.similarity import (
+    NORM_FLOOR,
+    best_matches,
+    cosine_blocks,
+    typical_similarity,
+    unit_rows,
+    unrelated_similarity,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,9 @@ class Units:
     def __len__(self) -> int:
         return len(self.lengths)
 
+
+MIN_RATIO_MATCHES = 5
+"""Fewest mutual best matches whose length ratio ``excerpt_length_log_ratio`` trusts."""
 
 SPAN_BLOCK_ROWS = 4096
 """Rows of span vectors computed at once."""
@@ -57,10 +67,16 @@ def span_vectors(
     return spans
 
 
-def bead_gains(src: Units, tgt: Units, settings: AlignmentSettings, model: BeadModel) -> BeadGains:
+def bead_gains(
+    src: Units,
+    tgt: Units,
+    settings: AlignmentSettings,
+    model: BeadModel,
+    length_log_ratio: float | None = None,
+) -> BeadGains:
     """What the DP needs to value every bead between ``src`` and ``tgt``, taking the length
-    ratio of a typical match to be that of the two sides' totals (``refined_gains`` measures
-    it on the matches instead)."""
+    ratio of a typical match to be ``length_log_ratio`` or, where None, that of the two sides'
+    totals (``refined_gains`` measures it on the matches instead)."""
     largest = settings.max_bead
     bead_types = tuple((a, b) for a in range(1, largest) for b in range(1, largest) if a + b <= largest)
     sizes = range(1, largest)
@@ -78,7 +94,8 @@ def bead_gains(src: Units, tgt: Units, settings: AlignmentSettings, model: BeadM
         lexical_floor, typical_lexical = np.zeros((largest, largest)), 1.0
     src_len = np.r_[0.0, np.cumsum(src.lengths, dtype=np.float64)]
     tgt_len = np.r_[0.0, np.cumsum(tgt.lengths, dtype=np.float64)]
-    length_log_ratio = float(np.log(tgt_len[-1] / src_len[-1])) if src_len[-1] > 0 < tgt_len[-1] else 0.0
+    if length_log_ratio is None:
+        length_log_ratio = _total_length_log_ratio(src, tgt)
     return BeadGains(
         src_spans=src_spans,
         tgt_spans=tgt_spans,
@@ -126,15 +143,17 @@ def refined_gains(
     settings: AlignmentSettings,
     model: BeadModel,
     windows: np.ndarray | None = None,
+    length_log_ratio: float | None = None,
 ) -> BeadGains:
-    """The gains of the final pass: a first pass (within ``windows``) finds the clear matches,
-    whose length ratio then replaces that of the two sides' totals, and its share of null
-    beads sets the null gain (``BeadModel.document_null_gain``).
+    """The gains of the final pass: a first pass (within ``windows``, assuming
+    ``length_log_ratio`` as ``bead_gains`` does) finds the clear matches, whose length ratio
+    then replaces the assumed one, and its share of null beads sets the null gain
+    (``BeadModel.document_null_gain``).
 
     The length ratio of a language pair varies with the pair and the text, and documents may
     differ by what one of them leaves out, so it is measured on the matches.
     """
-    gains = bead_gains(src, tgt, settings, model)
+    gains = bead_gains(src, tgt, settings, model, length_log_ratio)
     path = best_path(gains, windows)
     ratio = _matched_length_log_ratio(path, gains, settings.ratio_min_similarity)
     nulls = sum(s0 == s1 or t0 == t1 for s0, s1, t0, t1 in path.beads)
@@ -144,6 +163,43 @@ def refined_gains(
         length_log_ratio=gains.length_log_ratio if ratio is None else ratio,
         null_gain=model.document_null_gain(null_share),
     )
+
+
+def _total_length_log_ratio(src: Units, tgt: Units) -> float:
+    # the last of a running sum, as the DP's length table has it
+    src_total = float(np.cumsum(src.lengths, dtype=np.float64)[-1]) if len(src) else 0.0
+    tgt_total = float(np.cumsum(tgt.lengths, dtype=np.float64)[-1]) if len(tgt) else 0.0
+    return float(np.log(tgt_total / src_total)) if src_total > 0 < tgt_total else 0.0
+
+
+def excerpt_length_log_ratio(src: Units, tgt: Units, settings: AlignmentSettings) -> float | None:
+    """The length ratio of a typical match where that of the two sides' totals would mislead
+    the first pass, else None.
+
+    Lengths are relative to each side's mean, so the totals' ratio is that of the sides'
+    numbers of units. Where one side lacks much of the other's text (an excerpt, a summary, a
+    partial translation), the totals take every match for a merge of several units of the
+    longer side, and the first pass finds merges that teach the next pass the same ratio. The
+    mutual best matches of up to ``settings.typical_sample`` units of the source tell the
+    ratio without counting what either side lacks: where the median of theirs strays from
+    the totals' by more than ``settings.max_length_ratio_disagreement``, it is taken instead.
+    Translations whose sentences split and join stray less, and keep the totals' ratio.
+    """
+    if min(len(src), len(tgt)) == 0:
+        return None
+    a, b = unit_rows(src.vectors), unit_rows(tgt.vectors)
+    sample = np.unique(np.linspace(0, len(a) - 1, min(len(a), settings.typical_sample)).astype(int))
+    forward = best_matches(cosine_blocks(a[sample], b), len(sample), len(b)).row_best
+    back = best_matches(cosine_blocks(b[forward], a), len(forward), len(a)).row_best
+    mutual = back == sample
+    src_lengths, tgt_lengths = src.lengths[sample[mutual]], tgt.lengths[forward[mutual]]
+    measurable = (src_lengths > 0) & (tgt_lengths > 0)
+    if measurable.sum() < MIN_RATIO_MATCHES:
+        return None
+    ratio = float(np.median(np.log(tgt_lengths[measurable] / src_lengths[measurable])))
+    if abs(ratio - _total_length_log_ratio(src, tgt)) <= settings.max_length_ratio_disagreement:
+        return None
+    return ratio
 
 
 def _matched_length_log_ratio(path: BeadPath, gains: BeadGains, min_similarity: float) -> float | None:

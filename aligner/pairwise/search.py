@@ -15,7 +15,7 @@ import numpy as np
 
 from aligner.fitted import BeadModel
 from aligner.pairwise.dp import WEAK_SIMILARITY, BeadGains, BeadPath, best_path
-from aligner.pairwise.gains import Units, refined_gains
+from aligner.pairwise.gains import Units, excerpt_length_log_ratio, refined_gains
 from aligner.pairwise.long_merges import reach_long_merges
 from aligner.settings import AlignmentSettings
 from aligner.similarity import unit_rows
@@ -40,11 +40,14 @@ def align_units(
 
     ``guide``, an alignment of the same units found before (the first pass of the lexical one),
     takes the place of the coarse passes: a long document is searched in a band around it.
+    Where one side lacks much of the other's text, every pass starts from the length ratio of
+    the mutual best matches (``excerpt_length_log_ratio``).
     """
     lexical = src.lexical is not None and tgt.lexical is not None
     model = settings.lexical_bead_model if lexical else settings.bead_model
     if model is None:
         raise ValueError("align_units needs a bead model: take the fitted one with Settings.with_fitted")
+    ratio = excerpt_length_log_ratio(src, tgt, settings)
     if guide is not None:
         n, m = len(src), len(tgt)
         if n * m <= settings.full_search_cells or min(n, m) < 2:
@@ -53,19 +56,25 @@ def align_units(
             # the guide's matches are sure; a run of its nulls may hide matches it missed
             cells = _cells(guide.beads)
             windows = _band(cells, [s0 < s1 and t0 < t1 for s0, s1, t0, t1 in cells], 1, n, m, settings)
-        gains = refined_gains(src, tgt, settings, model, windows)
+        gains = refined_gains(src, tgt, settings, model, windows, ratio)
         return _to_pair_alignment(reach_long_merges(best_path(gains, windows), gains, settings))
     coarse = dataclasses.replace(model, null_gain=model.null_gain + settings.coarse_null_shift)
-    path, gains = _align_path(src, tgt, settings, model, coarse)
+    path, gains = _align_path(src, tgt, settings, model, coarse, ratio)
     return _to_pair_alignment(reach_long_merges(path, gains, settings))
 
 
 def _align_path(
-    src: Units, tgt: Units, settings: AlignmentSettings, model: BeadModel, coarse: BeadModel
+    src: Units,
+    tgt: Units,
+    settings: AlignmentSettings,
+    model: BeadModel,
+    coarse: BeadModel,
+    length_log_ratio: float | None,
 ) -> tuple[BeadPath, BeadGains]:
-    """The best path and the gains it was valued with."""
-    windows = _search_windows(src, tgt, settings, coarse)
-    gains = refined_gains(src, tgt, settings, model, windows)
+    """The best path and the gains it was valued with (``length_log_ratio`` as in ``bead_gains``:
+    halving both sides keeps a match's ratio)."""
+    windows = _search_windows(src, tgt, settings, coarse, length_log_ratio)
+    gains = refined_gains(src, tgt, settings, model, windows, length_log_ratio)
     return best_path(gains, windows), gains
 
 
@@ -88,7 +97,7 @@ def _halve_vectors(vectors: np.ndarray) -> np.ndarray:
 
 
 def _search_windows(
-    src: Units, tgt: Units, settings: AlignmentSettings, coarse: BeadModel
+    src: Units, tgt: Units, settings: AlignmentSettings, coarse: BeadModel, length_log_ratio: float | None
 ) -> np.ndarray | None:
     """Per source row, the target columns worth searching; None for a full search.
 
@@ -104,7 +113,7 @@ def _search_windows(
     n, m = len(src), len(tgt)
     if n * m <= settings.full_search_cells or min(n, m) < 2:
         return None
-    path, gains = _align_path(_halve(src), _halve(tgt), settings, coarse, coarse)
+    path, gains = _align_path(_halve(src), _halve(tgt), settings, coarse, coarse, length_log_ratio)
     sure = np.nan_to_num(path.similarity, nan=0.0) >= WEAK_SIMILARITY * gains.typical_similarity
     return _band(path.beads, list(sure), 2, n, m, settings)
 

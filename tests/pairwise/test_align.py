@@ -6,7 +6,7 @@ import pytest
 from aligner.fitted import FEATURES, BeadModel
 from aligner.pairwise import Units, align_units
 from aligner.pairwise.dp import bead_features
-from aligner.pairwise.gains import bead_gains, refined_gains, span_vectors
+from aligner.pairwise.gains import bead_gains, excerpt_length_log_ratio, refined_gains, span_vectors
 from aligner.settings import resolve
 from aligner.similarity import typical_similarity, unrelated_similarity
 
@@ -263,3 +263,19 @@ def test_a_process_forked_after_a_search_can_search(monkeypatch):
     finally:
         child.kill()
         child.join()
+
+
+def test_a_version_that_translates_part_of_the_other_is_not_taken_for_merges():
+    # the target translates a third of the source: its totals would make each match a 3-1 merge
+    src, tgt, gold = make_pair([(1, 1), (1, 0), (1, 0)] * 20, seed=5)
+    assert excerpt_length_log_ratio(src, tgt, DEFAULTS) == pytest.approx(0.0, abs=0.1)
+    matches = [bead for bead in gold if bead[0] and bead[1]]
+    found = set(align_units(src, tgt, DEFAULTS).beads)
+    totals = dataclasses.replace(DEFAULTS, max_length_ratio_disagreement=np.inf)
+    by_totals = set(align_units(src, tgt, totals).beads)
+    assert len(found & set(matches)) >= 0.9 * len(matches) > len(by_totals & set(matches))
+
+
+def test_a_translation_that_splits_sentences_keeps_the_ratio_of_its_totals():
+    src, tgt, _ = make_pair([(1, 2)] * 10 + [(1, 1)] * 20, seed=6)
+    assert excerpt_length_log_ratio(src, tgt, DEFAULTS) is None
