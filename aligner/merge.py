@@ -31,8 +31,9 @@ from aligner.similarity import Baseline, unit_rows, version_baselines
 from aligner.table import Alignment, Bead, Row, Version, row_beads
 
 MIN_MEASURABLE_SENTENCES = 5
-"""Versions with fewer sentences than this are too short for their parallelism to tell a
-translation from two texts: no warning, and their rows are scored as translations."""
+"""Two versions that both have fewer sentences than this are too short for their parallelism
+to tell a translation from two texts: no warning, and their rows are scored as translations.
+One such version against a longer one is measured by its own sentences (``_measurable``)."""
 
 
 def parallelism(a: Version, b: Version, pair: PairAlignment, clear_match: float) -> float:
@@ -40,12 +41,17 @@ def parallelism(a: Version, b: Version, pair: PairAlignment, clear_match: float)
     clear counterpart (similarity above unrelated over ``clear_match``) in the pairwise
     alignment ``pair``. Translations come close to 1, different articles on one topic low."""
     total = len(a.sentences) + len(b.sentences)
-    clear = sum(
-        len(x) + len(y)
+    return sum(clear_counterparts(pair, clear_match)) / total if total else 0.0
+
+
+def clear_counterparts(pair: PairAlignment, clear_match: float) -> tuple[int, int]:
+    """How many sentences of each side have a clear counterpart in ``pair`` (see ``parallelism``)."""
+    clear = [
+        (len(x), len(y))
         for (x, y), score in zip(pair.beads, pair.scores, strict=True)
         if x and y and score > clear_match
-    )
-    return clear / total if total else 0.0
+    ]
+    return sum(x for x, _ in clear), sum(y for _, y in clear)
 
 
 def version_units(version: Version) -> Units:
@@ -158,14 +164,9 @@ def align_versions(
     scores = pair_scores(versions, rows, lang_baselines)
     kinds, evidence = row_evidence(versions, rows, scores, lang_baselines, settings.merging)
     translated = settings.merging.translation_parallelism
-    measured = _measurable(versions, closeness)
+    measured = _measurable(versions, made, closeness, settings.merging.clear_match)
     if n == 2 and measured[0, 1] < translated:
-        warnings.warn(
-            f"{langs[0]} and {langs[1]} do not look like translations of each other: {measured[0, 1]:.0%} "
-            f"of their sentences have a clear counterpart (translations: {translated:.0%} or more), so "
-            "their rows are scored as chance pairings",
-            stacklevel=2,
-        )
+        warnings.warn(_not_translations(versions, measured[0, 1], translated), stacklevel=2)
     apart = [",".join(versions[k].lang for k in sorted(members)) for members, kept in ordered if kept]
     if len(apart) > 1:  # an empty version is apart by nature, and warned about as empty
         warnings.warn(f"aligned apart, as not translations of each other: {' | '.join(apart)}", stacklevel=2)
@@ -260,14 +261,43 @@ def _align_with_lexicon(
     return align_units(src, tgt, settings.alignment, guide=first)
 
 
-def _measurable(versions: list[Version], closeness: np.ndarray) -> np.ndarray:
-    """``closeness`` where it can tell a translation from two texts, and 1 for pairs with a
-    version of fewer than ``MIN_MEASURABLE_SENTENCES`` sentences."""
+def _measurable(
+    versions: list[Version],
+    pairs: Mapping[tuple[int, int], PairAlignment],
+    closeness: np.ndarray,
+    clear_match: float,
+) -> np.ndarray:
+    """How far each two versions translate each other, where it can be told: ``closeness``
+    where both have ``MIN_MEASURABLE_SENTENCES`` sentences or more; where only one has, the
+    share of the short one's own sentences that have a clear counterpart (a share of both
+    versions is low even for a faithful excerpt of a long text, while a short text unrelated to
+    the long one finds none); 1 where neither has (the unrelated similarity of so few sentence
+    pairs is mostly that of the matches themselves)."""
     measured = closeness.copy()
-    for a, b in combinations(range(len(versions)), 2):
-        if min(len(versions[a].sentences), len(versions[b].sentences)) < MIN_MEASURABLE_SENTENCES:
+    for (a, b), pair in pairs.items():
+        sizes = len(versions[a].sentences), len(versions[b].sentences)
+        if max(sizes) < MIN_MEASURABLE_SENTENCES:
             measured[a, b] = measured[b, a] = 1.0
+        elif min(sizes) < MIN_MEASURABLE_SENTENCES:
+            short = int(np.argmin(sizes))
+            share = clear_counterparts(pair, clear_match)[short] / sizes[short] if sizes[short] else 1.0
+            measured[a, b] = measured[b, a] = share
     return measured
+
+
+def _not_translations(versions: list[Version], measured: float, translated: float) -> str:
+    """The warning that two versions (whose translation measure is ``measured``) are not translations."""
+    a, b = versions
+    sizes = len(a.sentences), len(b.sentences)
+    if min(sizes) < MIN_MEASURABLE_SENTENCES:
+        short = versions[int(np.argmin(sizes))]
+        share = f"{measured:.0%} of the {len(short.sentences)} sentences of {short.lang}"
+    else:
+        share = f"{measured:.0%} of their sentences"
+    return (
+        f"{a.lang} and {b.lang} do not look like translations of each other: {share} have a clear "
+        f"counterpart (translations: {translated:.0%} or more), so their rows are scored as chance pairings"
+    )
 
 
 def _group_units(versions: list[Version], members: list[int], rows: list[Row]) -> Units:

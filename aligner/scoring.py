@@ -9,7 +9,7 @@ from itertools import combinations
 import numpy as np
 
 from aligner.settings import MergeSettings
-from aligner.similarity import Baseline, unit_rows
+from aligner.similarity import Baseline, SpanFloors, unit_rows
 from aligner.table import Row, Version
 
 MIN_TYPICAL_EVIDENCE = 0.05
@@ -29,15 +29,18 @@ def pair_scores(
     versions: list[Version], rows: list[Row], baselines: Baselines
 ) -> dict[tuple[str, str], np.ndarray]:
     """Per language pair (in column order), per row: the similarity above unrelated of the
-    pair's sentences in the row, clipped to [0, 1]; NaN where the row lacks either language."""
+    pair's sentences in the row (against spans of their sizes: ``SpanFloors``), clipped to
+    [0, 1]; NaN where the row lacks either language."""
     scores: dict[tuple[str, str], np.ndarray] = {}
+    floors = SpanFloors(versions)
     for a, b in combinations(range(len(versions)), 2):
         baseline = _baseline(versions, baselines, a, b)
         values = np.full(len(rows), np.nan)
         for r, row in enumerate(rows):
             if row[a] and row[b]:
                 va, vb = unit_rows(np.stack([versions[a].span(row[a]), versions[b].span(row[b])]))
-                values[r] = np.clip(baseline.above_unrelated(float(va @ vb)), 0.0, 1.0)
+                above = floors.above_unrelated(float(va @ vb), baseline, a, len(row[a]), b, len(row[b]))
+                values[r] = np.clip(above, 0.0, 1.0)
         scores[versions[a].lang, versions[b].lang] = values
     return scores
 
@@ -100,13 +103,14 @@ def merge_gains(
     versions: list[Version], rows: list[Row], kinds: list[str], baselines: Baselines
 ) -> np.ndarray:
     """For each row with one language, how much the neighbouring row it would continue gains by
-    taking its unit in: the similarity (above unrelated) of that row's other languages with its
-    own sentences plus the unit, minus that without it, the best over the rows just before and
-    after that hold the unit's neighbour sentences and another language. A unit that is the
-    tail of a longer sentence's translation gains that row a little or costs it nothing; one
-    that the other versions lack costs it. ``-MAX_MERGE_GAIN`` where no row continues the unit;
-    0 for rows with two or more languages."""
+    taking its unit in: the similarity (above unrelated, against spans of its sizes) of that
+    row's other languages with its own sentences plus the unit, minus that without it, the best
+    over the rows just before and after that hold the unit's neighbour sentences and another
+    language. A unit that is the tail of a longer sentence's translation gains that row a little
+    or costs it nothing; one that the other versions lack costs it. ``-MAX_MERGE_GAIN`` where
+    no row continues the unit; 0 for rows with two or more languages."""
     gains = np.zeros(len(rows))
+    floors = SpanFloors(versions)
     for r, kind in enumerate(kinds):
         if kind != "unaligned":
             continue
@@ -125,9 +129,10 @@ def merge_gains(
                     continue
                 baseline = _baseline(versions, baselines, k, other)
                 vector = unit_rows(versions[other].span(ids)[None])[0]
-                gain = baseline.above_unrelated(float(with_unit @ vector)) - baseline.above_unrelated(
-                    float(without @ vector)
-                )
+                size = len(ids)
+                gain = floors.above_unrelated(
+                    float(with_unit @ vector), baseline, k, len(own) + len(unit), other, size
+                ) - floors.above_unrelated(float(without @ vector), baseline, k, len(own), other, size)
                 best = max(best, min(gain, MAX_MERGE_GAIN))
         gains[r] = best
     return gains

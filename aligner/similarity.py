@@ -56,6 +56,41 @@ class Baseline:
         return (cosine - self.unrelated) / ((1.0 - self.unrelated) * self.typical)
 
 
+class SpanFloors:
+    """The unrelated similarity of spans of sentences, by their sizes: the mean cosine between
+    the sums of every ``m`` consecutive sentence vectors of one version and of every ``n`` of
+    another. A sum of several sentences lies nearer the direction the whole document shares
+    than one sentence does, so it is more alike to anything; a merge is read against spans of
+    its own sizes, as the DP reads it (``aligner.pairwise.gains``), or a chance merge of many
+    sentences would look as clear as a translation."""
+
+    def __init__(self, versions: list[Version]) -> None:
+        self._versions = versions
+        self._means: dict[tuple[int, int], np.ndarray] = {}
+
+    def above_unrelated(self, cosine: float, baseline: Baseline, a: int, m: int, b: int, n: int) -> float:
+        """``cosine`` of a span of ``m`` sentences of version ``a`` and one of ``n`` of version
+        ``b`` on the scale of ``Baseline.above_unrelated``, against spans of those sizes (for
+        one sentence each, ``baseline`` itself)."""
+        if m == n == 1:
+            return baseline.above_unrelated(cosine)
+        floor = min(float(self._mean(a, m) @ self._mean(b, n)), MAX_UNRELATED)
+        return (cosine - floor) / (1.0 - floor)
+
+    def _mean(self, version: int, size: int) -> np.ndarray:
+        vectors = self._versions[version].vectors
+        size = max(1, min(size, len(vectors)))
+        if (version, size) not in self._means:
+            spans = len(vectors) - size + 1
+            total = np.zeros(vectors.shape[1])
+            for start in range(0, spans, BLOCK_ROWS):
+                count = min(BLOCK_ROWS, spans - start)
+                block = sum(vectors[start + k : start + k + count].astype(np.float64) for k in range(size))
+                total += unit_rows(block).sum(axis=0)
+            self._means[version, size] = total / max(spans, 1)
+        return self._means[version, size]
+
+
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, NORM_FLOOR)
@@ -86,9 +121,7 @@ def nearest_neighbour_similarity(queries: np.ndarray, pool: np.ndarray, k: int =
     return out
 
 
-def typical_similarity(
-    src: np.ndarray, tgt: np.ndarray, floor: float, settings: AlignmentSettings
-) -> float:
+def typical_similarity(src: np.ndarray, tgt: np.ndarray, floor: float, settings: AlignmentSettings) -> float:
     """Similarity above ``floor`` of a typical match between two sides (unit rows): the
     ``settings.typical_quantile`` of each unit's best similarity with any unit of the other
     side, over up to ``settings.typical_sample`` evenly spaced units of each side (so it costs

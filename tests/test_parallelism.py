@@ -73,3 +73,22 @@ def test_a_version_aligned_apart_among_three_is_warned_about():
     other = Version("ja", other.sentences, other.vectors)
     with pytest.warns(UserWarning, match=r"aligned apart, as not translations of each other: en,zh \| ja"):
         align_versions([*parallel, other])
+
+
+def test_a_short_version_unrelated_to_a_long_one_is_warned_about():
+    long, other = versions(0)
+    short = Version(other.lang, other.sentences[:3], other.vectors[:3])
+    expected = "en and zh do not look like translations of each other: 0% of the 3 sentences of zh"
+    with pytest.warns(UserWarning, match=expected):
+        table = align_versions([long, short])
+    linked = [r for r, row in enumerate(table.rows) if all(row)]
+    assert linked and table.scores[linked].max() < 0.2
+
+
+def test_a_short_excerpt_of_a_long_version_is_scored_as_a_translation(recwarn):
+    long, other = versions(40)
+    excerpt = Version(other.lang, other.sentences[10:13], other.vectors[10:13])
+    table = align_versions([long, excerpt])
+    assert not [w for w in recwarn if "translations" in str(w.message)]
+    assert [(row[0], row[1]) for row in table.rows if all(row)] == [((k,), (k - 10,)) for k in range(10, 13)]
+    assert table.scores[[r for r, row in enumerate(table.rows) if all(row)]].min() > 0.5

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from aligner.scoring import MAX_MERGE_GAIN, calibrated, merge_gains
-from aligner.similarity import Baseline
+from aligner.scoring import MAX_MERGE_GAIN, calibrated, merge_gains, pair_scores
+from aligner.similarity import Baseline, unrelated_similarity
 from aligner.table import Version
 
 
@@ -48,3 +48,19 @@ def test_calibrations_take_a_third_coefficient_for_rows_with_one_language():
     chances = calibrated(kinds, np.array([1.0, 1.0, 1.0]), np.array([0.0, 0.0, 0.2]), calibration)
     assert chances[0] == pytest.approx(chances[1])
     assert chances[2] < 0.5 < chances[1]
+
+
+def test_a_merge_of_unrelated_sentences_scores_as_unrelated_as_one_unrelated_pair():
+    # sentence vectors share a direction, as an encoder's do: a sum of several lies nearer it,
+    # so it is more alike to anything than one sentence is
+    rng = np.random.default_rng(1)
+    shared = rng.normal(size=64)
+    source = unit(shared + 0.8 * np.linalg.norm(shared) * unit(rng.normal(size=(40, 64))))
+    target = unit(shared + 0.8 * np.linalg.norm(shared) * unit(rng.normal(size=(40, 64))))
+    versions = [Version("en", ["s"] * 40, source), Version("fr", ["t"] * 40, target)]
+    baselines = {("en", "fr"): Baseline(unrelated_similarity(source, target))}
+    rows = [((0,), (1,)), ((1,), (2, 3, 4, 5))]
+    one, merge = pair_scores(versions, rows, baselines)["en", "fr"]
+    vectors = unit(np.stack([source[1], target[2:6].sum(axis=0)]))
+    assert baselines["en", "fr"].above_unrelated(float(vectors[0] @ vectors[1])) > 0.15
+    assert one < 0.1 and merge < 0.1
