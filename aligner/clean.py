@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import codecs
 import html
 import re
 import unicodedata
@@ -133,11 +134,34 @@ def _position(data: bytes, offset: int) -> str:
 
 def _decode_as(data: bytes, path: Path, encoding: str) -> str:
     try:
-        return data.decode(encoding)
+        text = data.decode(encoding)
     except UnicodeDecodeError as err:
         raise AlignerError(f"{path}: not {encoding} text: {_position(data, err.start)}") from None
     except LookupError:  # no such codec, or one that is not a text encoding (rot13, base64)
         raise AlignerError(f"unknown text encoding {encoding!r} (e.g. utf-8, gb18030, cp1252)") from None
+    if not codecs.lookup(encoding).name.startswith("utf"):
+        _warn_if_utf8(data, text, path, encoding)
+    return text
+
+
+def _warn_if_utf8(data: bytes, text: str, path: Path, encoding: str) -> None:
+    """Warn where bytes read in a legacy ``encoding`` are also UTF-8 with characters beyond ASCII:
+    legacy text is almost never valid UTF-8 by chance, so the encoding given is likely wrong and
+    the text garbled (UTF-8 'é' read as cp1252 is 'Ã©')."""
+    try:
+        utf8 = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    first = next((k for k, char in enumerate(utf8) if ord(char) > 0x7F), None)
+    if first is None:
+        return
+    word = re.search(r"\S*$", utf8[:first]).group() + re.match(r"\S*", utf8[first:]).group()
+    as_given = word.encode("utf-8").decode(encoding, errors="replace")
+    warnings.warn(
+        f"{path}: read as {encoding}, as --encoding says, but it is valid UTF-8, which reads "
+        f"{as_given!r} as {word!r}: check --encoding",
+        stacklevel=2,
+    )
 
 
 def _decode(data: bytes, path: Path, lang: str | None = None) -> str:

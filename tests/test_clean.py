@@ -248,3 +248,16 @@ def test_presplit_lines_are_sentences_and_blank_lines_at_the_end_are_no_sentence
     path.write_text("Un.\n\nDeux.\n", encoding="utf-8")
     with pytest.raises(AlignerError, match=r"a.fr:2: empty line in a --presplit file"):
         read_presplit(path)
+
+
+def test_utf8_read_in_a_legacy_encoding_given_is_warned_about(tmp_path, recwarn):
+    path = tmp_path / "doc.txt"
+    path.write_bytes("Le café est très bon.".encode())
+    with pytest.warns(UserWarning, match="valid UTF-8, which reads 'cafÃ©' as 'café': check --encoding"):
+        assert read_text(path, encoding="cp1252") == "Le cafÃ© est trÃ¨s bon."
+    path.write_bytes("Le café est très bon.".encode("cp1252"))
+    assert read_text(path, encoding="cp1252") == "Le café est très bon."
+    path.write_bytes(b"Plain ASCII.")
+    assert read_text(path, encoding="cp1252") == "Plain ASCII."
+    assert read_text(path, encoding="utf-8") == "Plain ASCII."
+    assert not [w for w in recwarn if "UTF-8" in str(w.message)]
