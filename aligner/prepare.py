@@ -17,6 +17,7 @@ import numpy as np
 from aligner.encode import DEFAULT_MODEL, Encoder, encode, load_encoder, open_cache
 from aligner.encode.combined import CombinedEncoder
 from aligner.errors import AlignerError
+from aligner.languages import standard_code
 from aligner.progress import Progress
 from aligner.segment import check_sentences, identified_otherwise, split_sentences, warn_wordless
 from aligner.table import Version
@@ -29,7 +30,11 @@ Text = str | Sequence[str]
 
 
 def sentences_of(label: str, lang: str, text: Text, keep_urls: bool = True) -> list[str]:
-    """The checked sentences of ``text`` in ``lang``; ``label`` names the document in errors."""
+    """The checked sentences of ``text`` in ``lang`` (a language tag); ``label`` names the
+    document in errors."""
+    if not isinstance(lang, str):
+        raise AlignerError(f"the language of {label!r} is {type(lang).__name__}: give a code such as fr")
+    standard_code(lang, f"for {label!r}" if label != lang else "as a version's language", force=True)
     if isinstance(text, str):
         warn_wordless(label, text)
         sentences = split_sentences(text, lang, keep_urls=keep_urls)

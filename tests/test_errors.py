@@ -432,6 +432,17 @@ def test_a_cache_file_that_is_not_a_database_is_replaced(tmp_path: Path) -> None
     assert encoder.seen == ["Un."]
 
 
+def test_the_api_refuses_a_version_keyed_by_no_language_code() -> None:
+    from aligner.errors import AlignerError
+    from aligner.prepare import checked_versions
+
+    with pytest.raises(AlignerError, match="unknown language code 'klingon' as a version's language"):
+        checked_versions({"klingon": "Bonjour.", "en": "Hello."})
+    with pytest.raises(AlignerError, match=r"the language of 'a\.txt' is int: give a code such as fr"):
+        checked_versions({1: "Bonjour.", "en": "Hello."}, labels={1: "a.txt"})
+    assert [lang for lang, _ in checked_versions({"fr-FR": "Bonjour.", "en": "Hello."})] == ["fr-FR", "en"]
+
+
 @pytest.mark.parametrize("version", [b"Bonjour.", None, 5], ids=["bytes", "None", "a number"])
 def test_the_api_says_what_a_version_is_when_given_something_else(version) -> None:
     from aligner.errors import AlignerError
