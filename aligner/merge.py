@@ -31,9 +31,8 @@ from aligner.similarity import Baseline, unit_rows, version_baselines
 from aligner.table import Alignment, Bead, Row, Version, row_beads
 
 MIN_MEASURABLE_SENTENCES = 5
-"""Two versions that both have fewer sentences than this are too short for their parallelism
-to tell a translation from two texts: no warning, and their rows are scored as translations.
-One such version against a longer one is measured by its own sentences (``_measurable``)."""
+"""Two versions that both have fewer sentences than this are too short to tell a translation
+from two texts: no warning, and their rows are scored as translations."""
 
 
 def parallelism(a: Version, b: Version, pair: PairAlignment, clear_match: float) -> float:
@@ -164,7 +163,7 @@ def align_versions(
     scores = pair_scores(versions, rows, lang_baselines)
     kinds, evidence = row_evidence(versions, rows, scores, lang_baselines, settings.merging)
     translated = settings.merging.translation_parallelism
-    measured = _measurable(versions, made, closeness, settings.merging.clear_match)
+    measured = _translated_shares(versions, made, settings.merging.clear_match)
     if n == 2 and measured[0, 1] < translated:
         warnings.warn(_not_translations(versions, measured[0, 1], translated), stacklevel=2)
     apart = [",".join(versions[k].lang for k in sorted(members)) for members, kept in ordered if kept]
@@ -261,42 +260,33 @@ def _align_with_lexicon(
     return align_units(src, tgt, settings.alignment, guide=first)
 
 
-def _measurable(
-    versions: list[Version],
-    pairs: Mapping[tuple[int, int], PairAlignment],
-    closeness: np.ndarray,
-    clear_match: float,
+def _translated_shares(
+    versions: list[Version], pairs: Mapping[tuple[int, int], PairAlignment], clear_match: float
 ) -> np.ndarray:
-    """How far each two versions translate each other, where it can be told: ``closeness``
-    where both have ``MIN_MEASURABLE_SENTENCES`` sentences or more; where only one has, the
-    share of the short one's own sentences that have a clear counterpart (a share of both
-    versions is low even for a faithful excerpt of a long text, while a short text unrelated to
-    the long one finds none); 1 where neither has (the unrelated similarity of so few sentence
-    pairs is mostly that of the matches themselves)."""
-    measured = closeness.copy()
+    """How far each two versions translate each other, where it can be told: the larger of the
+    two versions' own shares of sentences with a clear counterpart. A summary, an excerpt or a
+    partial translation is mostly found in the other version, though the share of both
+    versions (the parallelism) is low; two texts that do not translate each other find little
+    of either in the other. 1 where both versions have fewer than ``MIN_MEASURABLE_SENTENCES``
+    sentences (the unrelated similarity of so few sentence pairs is mostly that of the matches
+    themselves)."""
+    measured = np.ones((len(versions), len(versions)))
     for (a, b), pair in pairs.items():
         sizes = len(versions[a].sentences), len(versions[b].sentences)
-        if max(sizes) < MIN_MEASURABLE_SENTENCES:
-            measured[a, b] = measured[b, a] = 1.0
-        elif min(sizes) < MIN_MEASURABLE_SENTENCES:
-            short = int(np.argmin(sizes))
-            share = clear_counterparts(pair, clear_match)[short] / sizes[short] if sizes[short] else 1.0
-            measured[a, b] = measured[b, a] = share
+        if max(sizes) >= MIN_MEASURABLE_SENTENCES:
+            counts = zip(clear_counterparts(pair, clear_match), sizes, strict=True)
+            shares = [clear / size for clear, size in counts if size]
+            measured[a, b] = measured[b, a] = max(shares, default=1.0)
     return measured
 
 
 def _not_translations(versions: list[Version], measured: float, translated: float) -> str:
-    """The warning that two versions (whose translation measure is ``measured``) are not translations."""
+    """The warning that two versions (whose ``_translated_shares`` is ``measured``) are not translations."""
     a, b = versions
-    sizes = len(a.sentences), len(b.sentences)
-    if min(sizes) < MIN_MEASURABLE_SENTENCES:
-        short = versions[int(np.argmin(sizes))]
-        share = f"{measured:.0%} of the {len(short.sentences)} sentences of {short.lang}"
-    else:
-        share = f"{measured:.0%} of their sentences"
     return (
-        f"{a.lang} and {b.lang} do not look like translations of each other: {share} have a clear "
-        f"counterpart (translations: {translated:.0%} or more), so their rows are scored as chance pairings"
+        f"{a.lang} and {b.lang} do not look like translations of each other: {measured:.0%} of the sentences "
+        f"of either have a clear counterpart in the other (translations, even partial ones: "
+        f"{translated:.0%} or more), so their rows are scored as chance pairings"
     )
 
 

@@ -138,17 +138,18 @@ def merge_gains(
     return gains
 
 
-def chance_pairings(rows: list[Row], closeness: np.ndarray, translation_parallelism: float) -> np.ndarray:
+def chance_pairings(rows: list[Row], translated: np.ndarray, translation_parallelism: float) -> np.ndarray:
     """Per row, how far its languages translate each other at all: 1 where every pair of them has
-    a parallelism (``closeness``, by version) of ``translation_parallelism`` or more, and that
-    parallelism over ``translation_parallelism`` where one pair has less. A row's calibrated
-    chance is times this: the calibration was fitted on translations, and the rows of two texts
-    that do not translate each other are right only by chance, however alike their sentences."""
+    a translated share (``translated``, by version: see ``MergeSettings.translation_parallelism``)
+    of ``translation_parallelism`` or more, and that share over ``translation_parallelism``
+    where one pair has less. A row's calibrated chance is times this: the calibration was fitted
+    on translations, and the rows of two texts that do not translate each other are right only
+    by chance, however alike their sentences."""
     factor = np.ones(len(rows))
     for r, row in enumerate(rows):
         present = [k for k, ids in enumerate(row) if ids]
         for a, b in combinations(present, 2):
-            factor[r] = min(factor[r], closeness[a, b] / translation_parallelism)
+            factor[r] = min(factor[r], translated[a, b] / translation_parallelism)
     return factor
 
 

@@ -80,9 +80,11 @@ class MergeSettings:
     """Share of sentences with a clear counterpart below which two of three or more versions (or
     two documents of a collection) are taken for different texts."""
     translation_parallelism: float = 0.2
-    """Parallelism below which two versions are not translations of each other (two articles on
-    one topic, or unrelated texts): aligning them warns, and each of their rows that links them is
-    scored as what it most likely is, a chance pairing (``aligner.scoring.chance_pairings``)."""
+    """Share of sentences with a clear counterpart, in the version that finds more of itself in
+    the other, below which two versions are not translations of each other, even partial ones
+    (two articles on one topic, or unrelated texts): aligning them warns, and each of their rows
+    that links them is scored as what it most likely is, a chance pairing
+    (``aligner.scoring.chance_pairings``)."""
     clear_match: float = 0.3
     """Similarity (above unrelated) over which a match counts as a clear counterpart."""
     neighbour_rows: int = 5

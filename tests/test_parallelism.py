@@ -78,11 +78,28 @@ def test_a_version_aligned_apart_among_three_is_warned_about():
 def test_a_short_version_unrelated_to_a_long_one_is_warned_about():
     long, other = versions(0)
     short = Version(other.lang, other.sentences[:3], other.vectors[:3])
-    expected = "en and zh do not look like translations of each other: 0% of the 3 sentences of zh"
+    expected = "en and zh do not look like translations of each other: 0% of the sentences of either"
     with pytest.warns(UserWarning, match=expected):
         table = align_versions([long, short])
     linked = [r for r, row in enumerate(table.rows) if all(row)]
     assert linked and table.scores[linked].max() < 0.2
+
+
+def test_a_summary_of_a_long_version_is_scored_as_a_translation(recwarn):
+    rng = np.random.default_rng(2)
+    full = rng.normal(size=(100, 64))
+    summary = full[::10] + 0.2 * rng.normal(size=(10, 64))
+    table = align_versions(
+        [
+            Version("en", [f"English {i}." for i in range(100)], unit(full)),
+            Version("zh", [f"中文{i}。" for i in range(10)], unit(summary)),
+        ]
+    )
+    assert table.parallelism["en", "zh"] < 0.2  # of both versions; the summary's own share is 1
+    assert not [w for w in recwarn if "translations" in str(w.message)]
+    linked = [r for r, row in enumerate(table.rows) if all(row)]
+    assert [table.rows[r][:2] for r in linked] == [((k,), (k // 10,)) for k in range(0, 100, 10)]
+    assert table.scores[linked].min() > 0.5
 
 
 def test_a_short_excerpt_of_a_long_version_is_scored_as_a_translation(recwarn):
