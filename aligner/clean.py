@@ -148,18 +148,21 @@ def _warn_if_utf8(data: bytes, text: str, path: Path, encoding: str) -> None:
     """Warn where bytes read in a legacy ``encoding`` are also UTF-8 with characters beyond ASCII:
     legacy text is almost never valid UTF-8 by chance, so the encoding given is likely wrong and
     the text garbled (UTF-8 'é' read as cp1252 is 'Ã©')."""
+    if data.isascii():
+        return
     try:
-        utf8 = data.decode("utf-8")
+        utf8 = data.decode("utf-8").lstrip("\ufeff")
     except UnicodeDecodeError:
         return
-    first = next((k for k, char in enumerate(utf8) if ord(char) > 0x7F), None)
+    first = re.search(r"[^\x00-\x7f]", utf8)
     if first is None:
         return
-    word = re.search(r"\S*$", utf8[:first]).group() + re.match(r"\S*", utf8[first:]).group()
+    before = re.search(r"\S{0,20}$", utf8[: first.start()]).group()
+    word = before + re.match(r"\S{0,20}", utf8[first.start() :]).group()
     as_given = word.encode("utf-8").decode(encoding, errors="replace")
     warnings.warn(
-        f"{path}: read as {encoding}, as --encoding says, but it is valid UTF-8, which reads "
-        f"{as_given!r} as {word!r}: check --encoding",
+        f"{path}: read as {encoding}, as asked, but it is valid UTF-8, which reads {as_given!r} as "
+        f"{word!r}: check the encoding",
         stacklevel=2,
     )
 

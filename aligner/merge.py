@@ -26,9 +26,12 @@ from aligner.pairwise import PairAlignment, Units, align_units
 from aligner.progress import Progress, report
 from aligner.provenance import Provenance
 from aligner.scoring import calibrated, chance_pairings, merge_gains, pair_scores, row_evidence
-from aligner.settings import Settings, resolve
-from aligner.similarity import Baseline, unit_rows, version_baselines
+from aligner.settings import MergeSettings, Settings, resolve
+from aligner.similarity import Baseline, best_matches, cosine_blocks, unit_rows, version_baselines
 from aligner.table import Alignment, Bead, Row, Version, row_beads
+
+SURE_SAMPLE = 1000
+"""Most sentences of a version whose sure counterparts ``_sure_share`` checks."""
 
 MIN_MEASURABLE_SENTENCES = 5
 """Two versions that both have fewer sentences than this are too short to tell a translation
@@ -40,17 +43,12 @@ def parallelism(a: Version, b: Version, pair: PairAlignment, clear_match: float)
     clear counterpart (similarity above unrelated over ``clear_match``) in the pairwise
     alignment ``pair``. Translations come close to 1, different articles on one topic low."""
     total = len(a.sentences) + len(b.sentences)
-    return sum(clear_counterparts(pair, clear_match)) / total if total else 0.0
-
-
-def clear_counterparts(pair: PairAlignment, clear_match: float) -> tuple[int, int]:
-    """How many sentences of each side have a clear counterpart in ``pair`` (see ``parallelism``)."""
-    clear = [
-        (len(x), len(y))
+    clear = sum(
+        len(x) + len(y)
         for (x, y), score in zip(pair.beads, pair.scores, strict=True)
         if x and y and score > clear_match
-    ]
-    return sum(x for x, _ in clear), sum(y for _, y in clear)
+    )
+    return clear / total if total else 0.0
 
 
 def version_units(version: Version) -> Units:
@@ -163,7 +161,7 @@ def align_versions(
     scores = pair_scores(versions, rows, lang_baselines)
     kinds, evidence = row_evidence(versions, rows, scores, lang_baselines, settings.merging)
     translated = settings.merging.translation_parallelism
-    measured = _translated_shares(versions, made, settings.merging.clear_match)
+    measured = _translated_shares(versions, made, closeness, settings.merging)
     if n == 2 and measured[0, 1] < translated:
         warnings.warn(_not_translations(versions, measured[0, 1], translated), stacklevel=2)
     apart = [",".join(versions[k].lang for k in sorted(members)) for members, kept in ordered if kept]
@@ -261,31 +259,64 @@ def _align_with_lexicon(
 
 
 def _translated_shares(
-    versions: list[Version], pairs: Mapping[tuple[int, int], PairAlignment], clear_match: float
+    versions: list[Version],
+    pairs: Mapping[tuple[int, int], PairAlignment],
+    closeness: np.ndarray,
+    settings: MergeSettings,
 ) -> np.ndarray:
-    """How far each two versions translate each other, where it can be told: the larger of the
-    two versions' own shares of sentences with a clear counterpart. A summary, an excerpt or a
-    partial translation is mostly found in the other version, though the share of both
-    versions (the parallelism) is low; two texts that do not translate each other find little
-    of either in the other. 1 where both versions have fewer than ``MIN_MEASURABLE_SENTENCES``
-    sentences (the unrelated similarity of so few sentence pairs is mostly that of the matches
-    themselves)."""
-    measured = np.ones((len(versions), len(versions)))
+    """How far each two versions translate each other, where it can be told: their parallelism
+    (``closeness``) where it reaches ``settings.translation_parallelism``; below, the larger of
+    it and each version's own share of sentences with a sure counterpart (``_sure_share``),
+    since a summary, an excerpt or a partial translation is mostly found in the other version
+    while the share of both is low. 1 where both versions have fewer than
+    ``MIN_MEASURABLE_SENTENCES`` sentences (the unrelated similarity of so few sentence pairs
+    is mostly that of the matches themselves) or one has none (it is warned about as empty)."""
+    measured = closeness.copy()
+    np.fill_diagonal(measured, 1.0)
     for (a, b), pair in pairs.items():
         sizes = len(versions[a].sentences), len(versions[b].sentences)
-        if max(sizes) >= MIN_MEASURABLE_SENTENCES:
-            counts = zip(clear_counterparts(pair, clear_match), sizes, strict=True)
-            shares = [clear / size for clear, size in counts if size]
-            measured[a, b] = measured[b, a] = max(shares, default=1.0)
+        if max(sizes) < MIN_MEASURABLE_SENTENCES or min(sizes) == 0:
+            measured[a, b] = measured[b, a] = 1.0
+        elif closeness[a, b] < settings.translation_parallelism:
+            clear = [
+                bead
+                for bead, score in zip(pair.beads, pair.scores, strict=True)
+                if bead[0] and bead[1] and score > settings.clear_match
+            ]
+            shares = _sure_share(versions[a], versions[b], clear), _sure_share(
+                versions[b], versions[a], [(y, x) for x, y in clear]
+            )
+            measured[a, b] = measured[b, a] = max(closeness[a, b], *shares)
     return measured
+
+
+def _sure_share(own: Version, other: Version, clear: list[Bead]) -> float:
+    """The share of ``own``'s sentences in a ``clear`` bead (own ids, other ids) whose best match
+    in ``other`` is in the bead, and whose best match's best match in ``own`` is too: of a
+    short text against a long one, a few clear matches are likely by chance alone (each
+    sentence has many to choose from), but seldom each other's best. Up to
+    ``SURE_SAMPLE`` such sentences, evenly spaced, are checked."""
+    bead_of = {i: bead for bead in clear for i in bead[0]}
+    if not bead_of:
+        return 0.0
+    candidates = np.array(sorted(bead_of))
+    spaced = np.linspace(0, len(candidates) - 1, min(len(candidates), SURE_SAMPLE)).astype(int)
+    sample = candidates[np.unique(spaced)]
+    own_rows, other_rows = unit_rows(own.vectors), unit_rows(other.vectors)
+    there = best_matches(cosine_blocks(own_rows[sample], other_rows), len(sample), len(other_rows)).row_best
+    back = best_matches(cosine_blocks(other_rows[there], own_rows), len(there), len(own_rows)).row_best
+    sure = [
+        j in bead_of[i][1] and k in bead_of[i][0] for i, j, k in zip(sample, there, back, strict=True)
+    ]
+    return float(np.mean(sure)) * len(candidates) / len(own.sentences)
 
 
 def _not_translations(versions: list[Version], measured: float, translated: float) -> str:
     """The warning that two versions (whose ``_translated_shares`` is ``measured``) are not translations."""
     a, b = versions
     return (
-        f"{a.lang} and {b.lang} do not look like translations of each other: {measured:.0%} of the sentences "
-        f"of either have a clear counterpart in the other (translations, even partial ones: "
+        f"{a.lang} and {b.lang} do not look like translations of each other, even in part: at most "
+        f"{measured:.0%} of either's sentences have a sure counterpart in the other (translations: "
         f"{translated:.0%} or more), so their rows are scored as chance pairings"
     )
 

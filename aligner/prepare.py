@@ -34,6 +34,7 @@ def sentences_of(label: str, lang: str, text: Text, keep_urls: bool = True) -> l
     document in errors."""
     if not isinstance(lang, str):
         raise AlignerError(f"the language of {label!r} is {type(lang).__name__}: give a code such as fr")
+    # checked, not standardised: the caller's key names the column; und stays the caller's choice
     standard_code(lang, f"for {label!r}" if label != lang else "as a version's language", force=True)
     if isinstance(text, str):
         warn_wordless(label, text)

@@ -39,7 +39,7 @@ def pair_scores(
         for r, row in enumerate(rows):
             if row[a] and row[b]:
                 va, vb = unit_rows(np.stack([versions[a].span(row[a]), versions[b].span(row[b])]))
-                above = floors.above_unrelated(float(va @ vb), baseline, a, len(row[a]), b, len(row[b]))
+                above = floors.above_unrelated(float(va @ vb), baseline, (a, len(row[a])), (b, len(row[b])))
                 values[r] = np.clip(above, 0.0, 1.0)
         scores[versions[a].lang, versions[b].lang] = values
     return scores
@@ -129,10 +129,10 @@ def merge_gains(
                     continue
                 baseline = _baseline(versions, baselines, k, other)
                 vector = unit_rows(versions[other].span(ids)[None])[0]
-                size = len(ids)
+                span = (other, len(ids))
                 gain = floors.above_unrelated(
-                    float(with_unit @ vector), baseline, k, len(own) + len(unit), other, size
-                ) - floors.above_unrelated(float(without @ vector), baseline, k, len(own), other, size)
+                    float(with_unit @ vector), baseline, (k, len(own) + len(unit)), span
+                ) - floors.above_unrelated(float(without @ vector), baseline, (k, len(own)), span)
                 best = max(best, min(gain, MAX_MERGE_GAIN))
         gains[r] = best
     return gains

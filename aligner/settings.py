@@ -80,11 +80,11 @@ class MergeSettings:
     """Share of sentences with a clear counterpart below which two of three or more versions (or
     two documents of a collection) are taken for different texts."""
     translation_parallelism: float = 0.2
-    """Share of sentences with a clear counterpart, in the version that finds more of itself in
-    the other, below which two versions are not translations of each other, even partial ones
-    (two articles on one topic, or unrelated texts): aligning them warns, and each of their rows
-    that links them is scored as what it most likely is, a chance pairing
-    (``aligner.scoring.chance_pairings``)."""
+    """Parallelism below which two versions are not translations of each other, even partial
+    ones (two articles on one topic, or unrelated texts), unless one of them has this share of
+    its own sentences with a sure counterpart (a summary, an excerpt: ``aligner.merge``):
+    aligning them warns, and each of their rows that links them is scored as what it most
+    likely is, a chance pairing (``aligner.scoring.chance_pairings``)."""
     clear_match: float = 0.3
     """Similarity (above unrelated) over which a match counts as a clear counterpart."""
     neighbour_rows: int = 5

@@ -61,17 +61,21 @@ class SpanFloors:
     the sums of every ``m`` consecutive sentence vectors of one version and of every ``n`` of
     another. A sum of several sentences lies nearer the direction the whole document shares
     than one sentence does, so it is more alike to anything; a merge is read against spans of
-    its own sizes, as the DP reads it (``aligner.pairwise.gains``), or a chance merge of many
-    sentences would look as clear as a translation."""
+    its own sizes, as the DP reads its merges (``aligner.pairwise.gains``, where the sums are
+    weighted by length), or a chance merge of many sentences would look as clear as a
+    translation."""
 
     def __init__(self, versions: list[Version]) -> None:
         self._versions = versions
         self._means: dict[tuple[int, int], np.ndarray] = {}
 
-    def above_unrelated(self, cosine: float, baseline: Baseline, a: int, m: int, b: int, n: int) -> float:
-        """``cosine`` of a span of ``m`` sentences of version ``a`` and one of ``n`` of version
-        ``b`` on the scale of ``Baseline.above_unrelated``, against spans of those sizes (for
-        one sentence each, ``baseline`` itself)."""
+    def above_unrelated(
+        self, cosine: float, baseline: Baseline, span_a: tuple[int, int], span_b: tuple[int, int]
+    ) -> float:
+        """``cosine`` of two spans, each given as ``(version, number of sentences)``, on the
+        scale of ``Baseline.above_unrelated``, against spans of those sizes (for one sentence
+        each, ``baseline`` itself)."""
+        (a, m), (b, n) = span_a, span_b
         if m == n == 1:
             return baseline.above_unrelated(cosine)
         floor = min(float(self._mean(a, m) @ self._mean(b, n)), MAX_UNRELATED)

@@ -253,7 +253,7 @@ def test_presplit_lines_are_sentences_and_blank_lines_at_the_end_are_no_sentence
 def test_utf8_read_in_a_legacy_encoding_given_is_warned_about(tmp_path, recwarn):
     path = tmp_path / "doc.txt"
     path.write_bytes("Le café est très bon.".encode())
-    with pytest.warns(UserWarning, match="valid UTF-8, which reads 'cafÃ©' as 'café': check --encoding"):
+    with pytest.warns(UserWarning, match="valid UTF-8, which reads 'cafÃ©' as 'café': check the encoding"):
         assert read_text(path, encoding="cp1252") == "Le cafÃ© est trÃ¨s bon."
     path.write_bytes("Le café est très bon.".encode("cp1252"))
     assert read_text(path, encoding="cp1252") == "Le café est très bon."

@@ -78,7 +78,7 @@ def test_a_version_aligned_apart_among_three_is_warned_about():
 def test_a_short_version_unrelated_to_a_long_one_is_warned_about():
     long, other = versions(0)
     short = Version(other.lang, other.sentences[:3], other.vectors[:3])
-    expected = "en and zh do not look like translations of each other: 0% of the sentences of either"
+    expected = "en and zh do not look like translations of each other, even in part: at most 0% of either"
     with pytest.warns(UserWarning, match=expected):
         table = align_versions([long, short])
     linked = [r for r, row in enumerate(table.rows) if all(row)]
@@ -109,3 +109,11 @@ def test_a_short_excerpt_of_a_long_version_is_scored_as_a_translation(recwarn):
     assert not [w for w in recwarn if "translations" in str(w.message)]
     assert [(row[0], row[1]) for row in table.rows if all(row)] == [((k,), (k - 10,)) for k in range(10, 13)]
     assert table.scores[[r for r, row in enumerate(table.rows) if all(row)]].min() > 0.5
+
+
+def test_an_empty_version_is_not_called_unrelated(recwarn):
+    parallel = versions(40)
+    empty = Version("zh", [], np.zeros((0, 64), dtype=np.float32))
+    table = align_versions([parallel[0], empty])
+    assert not [w for w in recwarn if "translations" in str(w.message)]
+    assert len(table.rows) == 40

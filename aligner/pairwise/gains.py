@@ -35,8 +35,12 @@ class Units:
         return len(self.lengths)
 
 
-MIN_RATIO_MATCHES = 5
+MIN_RATIO_MATCHES = 1
 """Fewest mutual best matches whose length ratio ``excerpt_length_log_ratio`` trusts."""
+
+SPLIT_REACH = 2
+"""How far on either side of a matched unit ``excerpt_length_log_ratio`` looks for more pieces
+of a unit that the other side splits."""
 
 SPAN_BLOCK_ROWS = 4096
 """Rows of span vectors computed at once."""
@@ -180,26 +184,82 @@ def excerpt_length_log_ratio(src: Units, tgt: Units, settings: AlignmentSettings
     numbers of units. Where one side lacks much of the other's text (an excerpt, a summary, a
     partial translation), the totals take every match for a merge of several units of the
     longer side, and the first pass finds merges that teach the next pass the same ratio. The
-    mutual best matches of up to ``settings.typical_sample`` units of the source tell the
-    ratio without counting what either side lacks: where the median of theirs strays from
-    the totals' by more than ``settings.max_length_ratio_disagreement``, it is taken instead.
-    Translations whose sentences split and join stray less, and keep the totals' ratio.
+    median ratio of the mutual best matches (``_mutual_best_matches``) tells it without
+    counting what either side lacks; it is taken where it strays from the totals' by more than
+    ``settings.max_length_ratio_disagreement``, and still does so with the pieces next to each
+    match counted in (``_with_pieces``): a translation that splits most sentences is matched
+    by one piece of each, and would stray without them.
     """
     if min(len(src), len(tgt)) == 0:
         return None
-    a, b = unit_rows(src.vectors), unit_rows(tgt.vectors)
-    sample = np.unique(np.linspace(0, len(a) - 1, min(len(a), settings.typical_sample)).astype(int))
-    forward = best_matches(cosine_blocks(a[sample], b), len(sample), len(b)).row_best
-    back = best_matches(cosine_blocks(b[forward], a), len(forward), len(a)).row_best
-    mutual = back == sample
-    src_lengths, tgt_lengths = src.lengths[sample[mutual]], tgt.lengths[forward[mutual]]
-    measurable = (src_lengths > 0) & (tgt_lengths > 0)
+    total = _total_length_log_ratio(src, tgt)
+    ours, theirs = _mutual_best_matches(src, tgt, settings.typical_sample // 2)
+    measurable = (src.lengths[ours] > 0) & (tgt.lengths[theirs] > 0)
     if measurable.sum() < MIN_RATIO_MATCHES:
         return None
-    ratio = float(np.median(np.log(tgt_lengths[measurable] / src_lengths[measurable])))
-    if abs(ratio - _total_length_log_ratio(src, tgt)) <= settings.max_length_ratio_disagreement:
+    ours, theirs = ours[measurable], theirs[measurable]
+    ratio = float(np.median(np.log(tgt.lengths[theirs] / src.lengths[ours])))
+    if abs(ratio - total) <= settings.max_length_ratio_disagreement:
+        return None
+    a, b = unit_rows(src.vectors), unit_rows(tgt.vectors)
+    floor = unrelated_similarity(a, b)
+    halfway = floor + (np.einsum("ij,ij->i", a[ours], b[theirs]) - floor) / 2
+    src_pieces = _with_pieces(ours, theirs, a, b, halfway, src.lengths)
+    tgt_pieces = _with_pieces(theirs, ours, b, a, halfway, tgt.lengths)
+    with_pieces = float(np.median(np.log(tgt_pieces / src_pieces)))
+    if abs(with_pieces - total) <= settings.max_length_ratio_disagreement:
         return None
     return ratio
+
+
+def _mutual_best_matches(src: Units, tgt: Units, sample_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of units that are each other's best match, found from up to ``sample_size``
+    evenly spaced units of each side (so that either order finds the same pairs), as source
+    and target indices."""
+    a, b = unit_rows(src.vectors), unit_rows(tgt.vectors)
+    pairs = set()
+    for queries, pool, backwards in ((a, b, False), (b, a, True)):
+        sample = np.unique(np.linspace(0, len(queries) - 1, min(len(queries), sample_size)).astype(int))
+        there = _best_match(queries[sample], pool)
+        mutual = _best_match(pool[there], queries) == sample
+        found = zip(sample[mutual].tolist(), there[mutual].tolist(), strict=True)
+        pairs |= {(j, i) if backwards else (i, j) for i, j in found}
+    ordered = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+    return ordered[:, 0], ordered[:, 1]
+
+
+def _best_match(queries: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    return best_matches(cosine_blocks(queries, pool), len(queries), len(pool)).row_best
+
+
+def _with_pieces(
+    units: np.ndarray,
+    partners: np.ndarray,
+    vectors: np.ndarray,
+    other: np.ndarray,
+    least: np.ndarray,
+    lengths: np.ndarray,
+) -> np.ndarray:
+    """The lengths of ``units`` (indices into ``vectors``), each with the run of up to
+    ``SPLIT_REACH`` neighbours on either side that are pieces of what its partner (in
+    ``other``) says: their best match is the partner, and their cosine with it is at least
+    ``least`` (per unit: half way from unrelated to the unit's own match, the line between a
+    weak and a real match throughout the aligner). Against a side of a few units every
+    neighbour's best match is one of them, so the best match alone does not make a piece."""
+    total = lengths[units].astype(np.float64)
+    for step in (-1, 1):
+        alive = np.ones(len(units), dtype=bool)
+        for distance in range(1, SPLIT_REACH + 1):
+            neighbours = units + step * distance
+            alive &= (neighbours >= 0) & (neighbours < len(vectors))
+            if not alive.any():
+                break
+            best = np.full(len(units), -1)
+            best[alive] = _best_match(vectors[neighbours[alive]], other)
+            cosine = np.einsum("ij,ij->i", vectors[np.clip(neighbours, 0, len(vectors) - 1)], other[partners])
+            alive &= (best == partners) & (cosine >= least)
+            total[alive] += lengths[neighbours[alive]]
+    return total
 
 
 def _matched_length_log_ratio(path: BeadPath, gains: BeadGains, min_similarity: float) -> float | None:

@@ -6,7 +6,13 @@ import pytest
 from aligner.fitted import FEATURES, BeadModel
 from aligner.pairwise import Units, align_units
 from aligner.pairwise.dp import bead_features
-from aligner.pairwise.gains import bead_gains, excerpt_length_log_ratio, refined_gains, span_vectors
+from aligner.pairwise.gains import (
+    _mutual_best_matches,
+    bead_gains,
+    excerpt_length_log_ratio,
+    refined_gains,
+    span_vectors,
+)
 from aligner.settings import resolve
 from aligner.similarity import typical_similarity, unrelated_similarity
 
@@ -276,6 +282,26 @@ def test_a_version_that_translates_part_of_the_other_is_not_taken_for_merges():
     assert len(found & set(matches)) >= 0.9 * len(matches) > len(by_totals & set(matches))
 
 
-def test_a_translation_that_splits_sentences_keeps_the_ratio_of_its_totals():
-    src, tgt, _ = make_pair([(1, 2)] * 10 + [(1, 1)] * 20, seed=6)
+def relative(units: Units) -> Units:
+    """Lengths relative to their mean, as the aligner gives them."""
+    return Units(units.vectors, units.lengths / units.lengths.mean())
+
+
+def test_a_translation_that_splits_most_sentences_keeps_the_ratio_of_its_totals():
+    # each mutual best match pairs a source sentence with one half of its translation, whose
+    # ratio strays from the totals' by about log 2: the halves next to the matches tell
+    src, tgt, _ = make_pair([(1, 2)] * 24 + [(1, 1)] * 6, seed=6)
+    src, tgt = relative(src), relative(tgt)
+    ours, theirs = _mutual_best_matches(src, tgt, DEFAULTS.typical_sample)
+    matched = np.median(np.log(tgt.lengths[theirs] / src.lengths[ours]))
+    totals = np.log(tgt.lengths.sum() / src.lengths.sum())
+    assert abs(matched - totals) > DEFAULTS.max_length_ratio_disagreement
     assert excerpt_length_log_ratio(src, tgt, DEFAULTS) is None
+
+
+def test_the_excerpt_ratio_does_not_depend_on_which_side_is_the_source():
+    long_src, excerpt, _ = make_pair([(1, 0)] * 1500 + [(1, 1), (1, 0), (1, 0), (1, 0)] * 25, seed=7)
+    long_src, excerpt = relative(long_src), relative(excerpt)
+    forward = excerpt_length_log_ratio(long_src, excerpt, DEFAULTS)
+    assert forward is not None
+    assert excerpt_length_log_ratio(excerpt, long_src, DEFAULTS) == pytest.approx(-forward)
