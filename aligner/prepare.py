@@ -58,6 +58,7 @@ def checked_versions(
     ``labels`` name the versions in errors (default: their languages)."""
     if len(versions) < 2:
         raise AlignerError(f"need at least two versions to align, got {len(versions)}")
+    _check_columns(list(versions))
     labels = labels or {}
     sentences = {
         lang: sentences_of(labels.get(lang, lang), lang, value, keep_urls) for lang, value in versions.items()
@@ -69,6 +70,22 @@ def checked_versions(
     for lang in empty:
         warnings.warn(f"no sentences in {named[lang]}: its column stays empty", stacklevel=3)
     return list(sentences.items())
+
+
+def _check_columns(langs: list) -> None:
+    """A one-line error where two versions' keys would name one column of the table (``fr``
+    and ``fr_ids``: the text of one and the sentence ids of the other)."""
+    named: dict[str, str] = {}
+    for lang in langs:
+        for column in (str(lang), f"{lang}_ids"):
+            if column == "score" or column.startswith("score_"):
+                clash = f"version {lang!r} would name the table's column {column!r}, which holds scores"
+            elif column in named:
+                clash = f"versions {named[column]!r} and {lang!r} would both name the column {column!r}"
+            else:
+                named[column] = lang
+                continue
+            raise AlignerError(f"{clash}: key the versions by language codes (e.g. fr, fr-CA)")
 
 
 def check_langs(

@@ -443,6 +443,16 @@ def test_the_api_refuses_a_version_keyed_by_no_language_code() -> None:
     assert [lang for lang, _ in checked_versions({"fr-FR": "Bonjour.", "en": "Hello."})] == ["fr-FR", "en"]
 
 
+def test_the_api_refuses_version_keys_that_would_name_one_column_twice() -> None:
+    from aligner.errors import AlignerError
+    from aligner.prepare import checked_versions
+
+    with pytest.raises(AlignerError, match="versions 'fr' and 'fr_ids' would both name the column 'fr_ids'"):
+        checked_versions({"fr": "Bonjour.", "fr_ids": "Hello."})
+    with pytest.raises(AlignerError, match="version 'score' would name the table's column 'score'"):
+        checked_versions({"score": "Bonjour.", "en": "Hello."})
+
+
 @pytest.mark.parametrize("version", [b"Bonjour.", None, 5], ids=["bytes", "None", "a number"])
 def test_the_api_says_what_a_version_is_when_given_something_else(version) -> None:
     from aligner.errors import AlignerError
