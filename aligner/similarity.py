@@ -125,15 +125,21 @@ def nearest_neighbour_similarity(queries: np.ndarray, pool: np.ndarray, k: int =
     return out
 
 
-def typical_similarity(src: np.ndarray, tgt: np.ndarray, floor: float, settings: AlignmentSettings) -> float:
+def typical_similarity(
+    src: np.ndarray, tgt: np.ndarray, floor: float, settings: AlignmentSettings, fewer_only: bool = False
+) -> float:
     """Similarity above ``floor`` of a typical match between two sides (unit rows): the
     ``settings.typical_quantile`` of each unit's best similarity with any unit of the other
     side, over up to ``settings.typical_sample`` evenly spaced units of each side (so it costs
-    linear time)."""
+    linear time). With ``fewer_only``, of the side with fewer units alone: where the other
+    lacks much of its text, most of the longer side's best matches are chance ones."""
     if len(src) == 0 or len(tgt) == 0:
         return 1.0
     best = []
-    for queries, pool in ((src, tgt), (tgt, src)):
+    sides = ((src, tgt), (tgt, src))
+    if fewer_only and len(src) != len(tgt):
+        sides = sides[:1] if len(src) < len(tgt) else sides[1:]
+    for queries, pool in sides:
         size = min(len(queries), settings.typical_sample)
         sample = queries[np.unique(np.linspace(0, len(queries) - 1, size).astype(int))]
         best.append(nearest_neighbour_similarity(sample, pool, k=1))

@@ -76,11 +76,14 @@ def bead_gains(
     tgt: Units,
     settings: AlignmentSettings,
     model: BeadModel,
-    length_log_ratio: float | None = None,
+    excerpt_ratio: float | None = None,
 ) -> BeadGains:
     """What the DP needs to value every bead between ``src`` and ``tgt``, taking the length
-    ratio of a typical match to be ``length_log_ratio`` or, where None, that of the two sides'
-    totals (``refined_gains`` measures it on the matches instead)."""
+    ratio of a typical match to be that of the two sides' totals (``refined_gains`` measures
+    it on the matches instead) or, where one side lacks much of the other's text, the
+    ``excerpt_ratio`` of their mutual best matches (``excerpt_length_log_ratio``); a typical
+    match is then measured on the side with fewer units alone."""
+    excerpt = excerpt_ratio is not None
     largest = settings.max_bead
     bead_types = tuple((a, b) for a in range(1, largest) for b in range(1, largest) if a + b <= largest)
     sizes = range(1, largest)
@@ -90,7 +93,7 @@ def bead_gains(
             src.lexical, tgt.lexical, src, tgt, sizes, bead_types
         )
         typical_lexical = typical_similarity(
-            src_lexical[0, 1:], tgt_lexical[0, 1:], lexical_floor[1, 1], settings
+            src_lexical[0, 1:], tgt_lexical[0, 1:], lexical_floor[1, 1], settings, fewer_only=excerpt
         )
     else:
         src_lexical = np.zeros((len(sizes), len(src) + 1, 0), dtype=np.float32)
@@ -98,8 +101,6 @@ def bead_gains(
         lexical_floor, typical_lexical = np.zeros((largest, largest)), 1.0
     src_len = np.r_[0.0, np.cumsum(src.lengths, dtype=np.float64)]
     tgt_len = np.r_[0.0, np.cumsum(tgt.lengths, dtype=np.float64)]
-    if length_log_ratio is None:
-        length_log_ratio = _total_length_log_ratio(src, tgt)
     return BeadGains(
         src_spans=src_spans,
         tgt_spans=tgt_spans,
@@ -107,8 +108,10 @@ def bead_gains(
         tgt_len=tgt_len,
         bead_types=np.array(bead_types, dtype=np.int64).reshape(-1, 2),
         similarity_floor=floor,
-        length_log_ratio=length_log_ratio,
-        typical_similarity=typical_similarity(src_spans[0, 1:], tgt_spans[0, 1:], floor[1, 1], settings),
+        length_log_ratio=excerpt_ratio if excerpt else _total_length_log_ratio(src, tgt),
+        typical_similarity=typical_similarity(
+            src_spans[0, 1:], tgt_spans[0, 1:], floor[1, 1], settings, fewer_only=excerpt
+        ),
         src_lexical_spans=src_lexical,
         tgt_lexical_spans=tgt_lexical,
         lexical_floor=lexical_floor,
@@ -147,17 +150,17 @@ def refined_gains(
     settings: AlignmentSettings,
     model: BeadModel,
     windows: np.ndarray | None = None,
-    length_log_ratio: float | None = None,
+    excerpt_ratio: float | None = None,
 ) -> BeadGains:
-    """The gains of the final pass: a first pass (within ``windows``, assuming
-    ``length_log_ratio`` as ``bead_gains`` does) finds the clear matches, whose length ratio
-    then replaces the assumed one, and its share of null beads sets the null gain
+    """The gains of the final pass: a first pass (within ``windows``, with ``excerpt_ratio`` as
+    ``bead_gains`` takes it) finds the clear matches, whose length ratio then replaces the
+    assumed one, and its share of null beads sets the null gain
     (``BeadModel.document_null_gain``).
 
     The length ratio of a language pair varies with the pair and the text, and documents may
     differ by what one of them leaves out, so it is measured on the matches.
     """
-    gains = bead_gains(src, tgt, settings, model, length_log_ratio)
+    gains = bead_gains(src, tgt, settings, model, excerpt_ratio)
     path = best_path(gains, windows)
     ratio = _matched_length_log_ratio(path, gains, settings.ratio_min_similarity)
     nulls = sum(s0 == s1 or t0 == t1 for s0, s1, t0, t1 in path.beads)

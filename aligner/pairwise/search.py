@@ -41,7 +41,8 @@ def align_units(
     ``guide``, an alignment of the same units found before (the first pass of the lexical one),
     takes the place of the coarse passes: a long document is searched in a band around it.
     Where one side lacks much of the other's text, every pass starts from the length ratio of
-    the mutual best matches (``excerpt_length_log_ratio``).
+    the mutual best matches (``excerpt_length_log_ratio``), and a typical match is measured on the
+    side with fewer units.
     """
     lexical = src.lexical is not None and tgt.lexical is not None
     model = settings.lexical_bead_model if lexical else settings.bead_model
@@ -69,12 +70,12 @@ def _align_path(
     settings: AlignmentSettings,
     model: BeadModel,
     coarse: BeadModel,
-    length_log_ratio: float | None,
+    excerpt_ratio: float | None,
 ) -> tuple[BeadPath, BeadGains]:
-    """The best path and the gains it was valued with (``length_log_ratio`` as in ``bead_gains``:
+    """The best path and the gains it was valued with (``excerpt_ratio`` as in ``bead_gains``:
     halving both sides keeps a match's ratio)."""
-    windows = _search_windows(src, tgt, settings, coarse, length_log_ratio)
-    gains = refined_gains(src, tgt, settings, model, windows, length_log_ratio)
+    windows = _search_windows(src, tgt, settings, coarse, excerpt_ratio)
+    gains = refined_gains(src, tgt, settings, model, windows, excerpt_ratio)
     return best_path(gains, windows), gains
 
 
@@ -97,7 +98,7 @@ def _halve_vectors(vectors: np.ndarray) -> np.ndarray:
 
 
 def _search_windows(
-    src: Units, tgt: Units, settings: AlignmentSettings, coarse: BeadModel, length_log_ratio: float | None
+    src: Units, tgt: Units, settings: AlignmentSettings, coarse: BeadModel, excerpt_ratio: float | None
 ) -> np.ndarray | None:
     """Per source row, the target columns worth searching; None for a full search.
 
@@ -113,7 +114,7 @@ def _search_windows(
     n, m = len(src), len(tgt)
     if n * m <= settings.full_search_cells or min(n, m) < 2:
         return None
-    path, gains = _align_path(_halve(src), _halve(tgt), settings, coarse, coarse, length_log_ratio)
+    path, gains = _align_path(_halve(src), _halve(tgt), settings, coarse, coarse, excerpt_ratio)
     sure = np.nan_to_num(path.similarity, nan=0.0) >= WEAK_SIMILARITY * gains.typical_similarity
     return _band(path.beads, list(sure), 2, n, m, settings)
 
