@@ -808,8 +808,10 @@ _ALIGNING = _options(
         type=float,
         metavar="P",
         help="fail (exit 1, nothing written) where two versions aligned together translate each other "
-        "less than this: the share of their sentences with a clear counterpart, about 1 for close "
-        "translations; below 0.2 they are taken for different texts, with a warning",
+        "less than this: their parallelism, the share of both versions' sentences with a clear "
+        "counterpart, about 1 for close translations and low for a summary or an excerpt too; below "
+        "0.2, unless one version is mostly found in the other, they are taken for different texts, "
+        "with a warning",
     ),
     click.option(
         "--monotone",
