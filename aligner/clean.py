@@ -188,6 +188,7 @@ def _decode(data: bytes, path: Path, lang: str | None = None) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         not_utf8 = _position(data, err.start)
+    _refuse_mostly_utf8(data, path, not_utf8)
     if lang:
         for encoding in _LANGUAGE_ENCODINGS.get(base_code(lang), _WESTERN_ENCODINGS):
             try:
@@ -204,6 +205,24 @@ def _decode(data: bytes, path: Path, lang: str | None = None) -> str:
             stacklevel=3,
         )
     return text
+
+
+MOSTLY_UTF8 = 3
+"""Characters beyond ASCII that decode as UTF-8 per byte that does not, from which a file is
+UTF-8 with a few stray bytes rather than legacy text (whose bytes seldom form UTF-8 by chance)."""
+
+
+def _refuse_mostly_utf8(data: bytes, path: Path, not_utf8: str) -> None:
+    """A one-line error for a UTF-8 file with a few bytes of another encoding: read in a legacy
+    code page, all of its other characters would be garbled."""
+    text = data.decode("utf-8", errors="replace")
+    stray = text.count("\ufffd")
+    utf8 = sum(1 for char in text if ord(char) > 0x7F) - stray
+    if utf8 >= MOSTLY_UTF8 * stray:
+        raise AlignerError(
+            f"{path}: UTF-8 but for {stray} byte{'s' if stray > 1 else ''} ({not_utf8}): "
+            "fix the text there, or give its encoding with --encoding"
+        )
 
 
 def _guess(data: bytes, path: Path, not_utf8: str) -> str:

@@ -26,7 +26,7 @@ from aligner.pairwise import PairAlignment, Units, align_units
 from aligner.progress import Progress, report
 from aligner.provenance import Provenance
 from aligner.scoring import calibrated, chance_pairings, merge_gains, pair_scores, row_evidence
-from aligner.settings import MergeSettings, Settings, resolve
+from aligner.settings import Settings, resolve
 from aligner.similarity import Baseline, best_matches, cosine_blocks, unit_rows, version_baselines
 from aligner.table import Alignment, Bead, Row, Version, row_beads
 
@@ -116,9 +116,12 @@ def align_versions(
     for (a, b), pair in made.items():
         share = parallelism(versions[a], versions[b], pair, settings.merging.clear_match)
         closeness[a, b] = closeness[b, a] = share
-    # Two inputs are versions of one text by the user's word; among more, some may not be.
+    # Two inputs are versions of one text by the user's word; among more, some may not be,
+    # and one that is mostly found in another (a summary, an excerpt) is one.
     threshold = settings.merging.min_parallelism if n > 2 else -np.inf
-    joins, clusters = average_linkage(closeness, threshold)
+    translated = settings.merging.translation_parallelism
+    found = _found_shares(versions, made, closeness, settings.merging.clear_match, max(threshold, translated))
+    joins, clusters = average_linkage(found, threshold)
     steps -= n - 1 - len(joins)  # merges not made: groups left apart
     groups: dict[tuple[int, ...], list[Row]] = {
         (k,): [((i,),) for i in range(len(v.sentences))] for k, v in enumerate(versions)
@@ -160,8 +163,7 @@ def align_versions(
     lang_baselines = {(langs[a], langs[b]): baseline for (a, b), baseline in pair_baselines.items()}
     scores = pair_scores(versions, rows, lang_baselines)
     kinds, evidence = row_evidence(versions, rows, scores, lang_baselines, settings.merging)
-    translated = settings.merging.translation_parallelism
-    measured = _translated_shares(versions, made, closeness, settings.merging)
+    measured = _measurable(versions, found)
     if n == 2 and measured[0, 1] < translated:
         warnings.warn(_not_translations(versions, measured[0, 1], translated), stacklevel=2)
     apart = [",".join(versions[k].lang for k in sorted(members)) for members, kept in ordered if kept]
@@ -258,35 +260,43 @@ def _align_with_lexicon(
     return align_units(src, tgt, settings.alignment, guide=first)
 
 
-def _translated_shares(
+def _found_shares(
     versions: list[Version],
     pairs: Mapping[tuple[int, int], PairAlignment],
     closeness: np.ndarray,
-    settings: MergeSettings,
+    clear_match: float,
+    below: float,
 ) -> np.ndarray:
-    """How far each two versions translate each other, where it can be told: their parallelism
-    (``closeness``) where it reaches ``settings.translation_parallelism``; below, the larger of
-    it and each version's own share of sentences with a sure counterpart (``_sure_share``),
-    since a summary, an excerpt or a partial translation is mostly found in the other version
-    while the share of both is low. 1 where both versions have fewer than
-    ``MIN_MEASURABLE_SENTENCES`` sentences (the unrelated similarity of so few sentence pairs
-    is mostly that of the matches themselves) or one has none (it is warned about as empty)."""
-    measured = closeness.copy()
-    np.fill_diagonal(measured, 1.0)
+    """How far each two versions translate each other: their parallelism (``closeness``), and
+    where it is below ``below``, the larger of it and each version's own share of sentences
+    with a sure counterpart (``_sure_share``), since a summary, an excerpt or a partial
+    translation is mostly found in the other version while the share of both is low."""
+    found = closeness.copy()
+    np.fill_diagonal(found, 1.0)
     for (a, b), pair in pairs.items():
-        sizes = len(versions[a].sentences), len(versions[b].sentences)
-        if max(sizes) < MIN_MEASURABLE_SENTENCES or min(sizes) == 0:
-            measured[a, b] = measured[b, a] = 1.0
-        elif closeness[a, b] < settings.translation_parallelism:
+        if closeness[a, b] < below and len(versions[a].sentences) and len(versions[b].sentences):
             clear = [
                 bead
                 for bead, score in zip(pair.beads, pair.scores, strict=True)
-                if bead[0] and bead[1] and score > settings.clear_match
+                if bead[0] and bead[1] and score > clear_match
             ]
             shares = _sure_share(versions[a], versions[b], clear), _sure_share(
                 versions[b], versions[a], [(y, x) for x, y in clear]
             )
-            measured[a, b] = measured[b, a] = max(closeness[a, b], *shares)
+            found[a, b] = found[b, a] = max(closeness[a, b], *shares)
+    return found
+
+
+def _measurable(versions: list[Version], found: np.ndarray) -> np.ndarray:
+    """``found`` where it can tell a translation from two texts; 1 where both versions have
+    fewer than ``MIN_MEASURABLE_SENTENCES`` sentences (the unrelated similarity of so few
+    sentence pairs is mostly that of the matches themselves) or one has none (it is warned
+    about as empty)."""
+    measured = found.copy()
+    for a, b in combinations(range(len(versions)), 2):
+        sizes = len(versions[a].sentences), len(versions[b].sentences)
+        if max(sizes) < MIN_MEASURABLE_SENTENCES or min(sizes) == 0:
+            measured[a, b] = measured[b, a] = 1.0
     return measured
 
 
@@ -312,7 +322,7 @@ def _sure_share(own: Version, other: Version, clear: list[Bead]) -> float:
 
 
 def _not_translations(versions: list[Version], measured: float, translated: float) -> str:
-    """The warning that two versions (whose ``_translated_shares`` is ``measured``) are not translations."""
+    """The warning that two versions (whose ``_measurable`` share is ``measured``) are not translations."""
     a, b = versions
     return (
         f"{a.lang} and {b.lang} do not look like translations of each other, even in part: at most "

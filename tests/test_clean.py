@@ -261,3 +261,14 @@ def test_utf8_read_in_a_legacy_encoding_given_is_warned_about(tmp_path, recwarn)
     assert read_text(path, encoding="cp1252") == "Plain ASCII."
     assert read_text(path, encoding="utf-8") == "Plain ASCII."
     assert not [w for w in recwarn if "UTF-8" in str(w.message)]
+
+
+def test_utf8_with_a_stray_legacy_byte_is_refused_rather_than_garbled(tmp_path):
+    path = tmp_path / "doc.fr"
+    lines = ["Dieu créa le ciel et la terre.", "La lumière fut, et elle était bonne."] * 5
+    stray = "\nCafé crème.\n".encode("latin-1")
+    path.write_bytes("\n".join(lines[:5]).encode() + stray + "\n".join(lines[5:]).encode())
+    with pytest.raises(AlignerError, match=r"UTF-8 but for 2 bytes \(byte 0xe9 at line 6, column 4\)"):
+        read_text(path)
+    path.write_bytes("\n".join(lines).encode("latin-1"))
+    assert read_text(path).split("\n") == lines

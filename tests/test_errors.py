@@ -101,8 +101,8 @@ MATRIX: dict[str, tuple[Case, str]] = {
     ),
     "undecodable bytes": (
         lambda d, o: [put(d, "u.txt", "Élève, café.\n".encode() * 20 + b"\xff\xfe\xc3("), FR],
-        "{d}/u.txt: cannot detect the text encoding: byte 0xff at line 21, column 1 is not UTF-8, and no "
-        "legacy encoding fits; give it with --encoding",
+        "{d}/u.txt: UTF-8 but for 3 bytes (byte 0xff at line 21, column 1): fix the text there, or give "
+        "its encoding with --encoding",
     ),
     "an encoding that does not fit": (
         lambda d, o: [put(d, "u.txt", "Élève.\n".encode() * 2 + b"ok \xff\n"), FR, "--encoding", "utf-8"],

@@ -117,3 +117,13 @@ def test_an_empty_version_is_not_called_unrelated(recwarn):
     table = align_versions([parallel[0], empty])
     assert not [w for w in recwarn if "translations" in str(w.message)]
     assert len(table.rows) == 40
+
+
+def test_an_excerpt_among_three_versions_joins_the_table(recwarn):
+    en, zh = versions(40)
+    rng = np.random.default_rng(5)
+    excerpt = unit(en.vectors[::5] + 0.2 * rng.normal(size=(8, 64)) / 8)
+    table = align_versions([en, zh, Version("ja", [f"日本語{i}。" for i in range(8)], excerpt)])
+    assert table.parallelism["en", "ja"] < table.settings.merging.min_parallelism
+    assert not [w for w in recwarn if "apart" in str(w.message)]
+    assert [row[0] for row in table.rows if row[2]] == [(k,) for k in range(0, 40, 5)]
