@@ -20,7 +20,9 @@ dataset argument is then only what is scored first): ``--fit-bead-model`` fits t
 of both passes on the training sets (Text+Berg dev, Tatoeba's tuning half, Bible beads outside
 001), with ``--with-test-documents`` then refits them with the Text+Berg test documents too
 and prints their leave-one-document-out F1; ``--fit-shares`` chooses a combined model's
-shares; ``--fit-calibration`` fits the row scores on the training sets.
+shares; ``--fit-excerpt-null-slope`` chooses how far the null gain rises in partial
+translations, on partial versions of the training sets; ``--fit-calibration`` fits the row
+scores on the training sets.
 """
 
 from __future__ import annotations
@@ -115,21 +117,27 @@ def partial_translation(tgt: Path, gold: Path, keep: float, out_dir: Path) -> tu
     side about ``1 / keep`` times as long (an excerpt, a summary, a translation left unfinished
     in places)."""
     lines = tgt.read_text(encoding="utf-8").splitlines()
-    rng = np.random.default_rng(list(tgt.name.encode()))
+    kept, beads = dropped_matches(read_alignment(gold), keep, np.random.default_rng(list(tgt.name.encode())))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    partial_tgt, partial_gold = out_dir / tgt.name, out_dir / gold.name
+    partial_tgt.write_text("".join(lines[j] + "\n" for j in kept), encoding="utf-8")
+    partial_gold.write_text(format_alignment(beads), encoding="utf-8")
+    return partial_tgt, partial_gold
+
+
+def dropped_matches(gold: list[Bead], keep: float, rng: np.random.Generator) -> tuple[list[int], list[Bead]]:
+    """The target sentences kept when each match of ``gold`` keeps its target side with chance
+    ``keep``, and the gold renumbered to them, the source sentences of the others deletions."""
     beads: list[Bead] = []
     kept: list[int] = []
-    for src_ids, tgt_ids in read_alignment(gold):
+    for src_ids, tgt_ids in gold:
         if src_ids and tgt_ids and rng.random() >= keep:
             beads += [((i,), ()) for i in src_ids]
             continue
         new_ids = tuple(range(len(kept), len(kept) + len(tgt_ids)))
         kept += tgt_ids
         beads += [(src_ids, new_ids)] if src_ids else [((), (j,)) for j in new_ids]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    partial_tgt, partial_gold = out_dir / tgt.name, out_dir / gold.name
-    partial_tgt.write_text("".join(lines[j] + "\n" for j in kept), encoding="utf-8")
-    partial_gold.write_text(format_alignment(beads), encoding="utf-8")
-    return partial_tgt, partial_gold
+    return kept, beads
 
 
 TATOEBA_TUNE_LANGS = {"ind": "id", "fra": "fr", "cmn": "zh", "jpn": "ja"}
@@ -272,6 +280,59 @@ def training_sets(encoder, cache) -> dict[str, list[Example]]:
         "tatoeba-tune": [(embedded(sides, encoder, cache), gold) for sides, gold in tatoeba_tune()],
         "bible-train": bible_train(encoder, cache),
     }
+
+
+PARTIAL_KEEPS = (0.5, 0.2)
+"""Shares of matches kept in the partial translations that ``excerpt_null_slope`` is chosen on."""
+
+EXCERPT_NULL_SLOPES = (0.0, 0.25, 0.5, 1.0, 2.0)
+"""The values of ``BeadModel.excerpt_null_slope`` that ``--fit-excerpt-null-slope`` tries."""
+
+
+def partial_training_sets(encoder, cache) -> dict[str, list[Example]]:
+    """Text+Berg dev and the Bible training pieces as partial translations: their target
+    sides keep each match with chance ``PARTIAL_KEEPS`` (``dropped_matches``). No test document."""
+    rng = np.random.default_rng(0)
+    sets = {}
+    bases = {
+        "textberg-dev": dataset_examples("textberg-dev", encoder, cache),
+        "bible-train": bible_train(encoder, cache),
+    }
+    for name, examples in bases.items():
+        for keep in PARTIAL_KEEPS:
+            sets[f"{name}-partial{round(keep * 100)}"] = [
+                ([src, Version(tgt.lang, [tgt.sentences[j] for j in kept], tgt.vectors[kept])], beads)
+                for (src, tgt), gold in examples
+                for kept, beads in [dropped_matches(gold, keep, rng)]
+            ]
+    return sets
+
+
+def fit_excerpt_null_slope(sets: dict[str, list[Example]], settings: Settings) -> float:
+    """The ``excerpt_null_slope`` of both bead models, of ``EXCERPT_NULL_SLOPES``, with the best
+    mean strict F1 over ``sets`` aligned as ``aligner align`` aligns them (the smallest of those
+    within ``TIE`` of it)."""
+    results = []
+    for slope in EXCERPT_NULL_SLOPES:
+        alignment = replace(
+            settings.alignment,
+            bead_model=replace(settings.alignment.bead_model, excerpt_null_slope=slope),
+            lexical_bead_model=replace(settings.alignment.lexical_bead_model, excerpt_null_slope=slope),
+        )
+        trial = replace(settings, alignment=alignment)
+        f1s = [
+            score(
+                [gold for _, gold in examples],
+                [[(row[0], row[1]) for row in align_versions(v, trial).rows] for v, _ in examples],
+            ).strict_f1
+            for examples in sets.values()
+        ]
+        print(f"  excerpt null slope {slope:g}: strict F1 " + ", ".join(
+            f"{name} {f1:.3f}" for name, f1 in zip(sets, f1s, strict=True)
+        ), flush=True)
+        results.append((float(np.mean(f1s)), slope))
+    best = max(f1 for f1, _ in results)
+    return min(slope for f1, slope in results if f1 >= best - TIE)
 
 
 def run_lexicons(examples: list[Example], settings: Settings) -> dict[tuple[str, str], Lexicon]:
@@ -524,6 +585,12 @@ def main() -> None:
         help="fit the row-score calibration on the training sets (no test document) and write it",
     )
     parser.add_argument(
+        "--fit-excerpt-null-slope",
+        action="store_true",
+        help="choose the bead models' null slope for partial translations on partial versions of the "
+        "training sets (no test document) and write it",
+    )
+    parser.add_argument(
         "--with-test-documents",
         action="store_true",
         help="then refit the bead models' regressions with the Text+Berg test documents too, print "
@@ -657,6 +724,16 @@ def main() -> None:
         )
         path = fitted.update(encoder.fitted, command, bead_model=plain, lexical_bead_model=lexical)
         print(f"refit with the test documents, written to {path}")
+    if args.fit_excerpt_null_slope:
+        settings = resolve(None, encoder.fitted)[0]  # with the bead models just fitted, if any
+        slope = fit_excerpt_null_slope(partial_training_sets(encoder, cache), settings)
+        flag = "--fit-excerpt-null-slope"
+        command = f".venv/bin/python bench/alignment.py {args.dataset} --model {args.model} {flag}"
+        models = {
+            name: replace(getattr(settings.alignment, name), excerpt_null_slope=slope)
+            for name in ("bead_model", "lexical_bead_model")
+        }
+        print(f"excerpt null slope {slope:g}, written to {fitted.update(encoder.fitted, command, **models)}")
     if args.fit_calibration:
         settings = resolve(None, encoder.fitted)[0]  # with the bead models just fitted, if any
         row_calibration = fit_calibration(training_sets(encoder, cache), settings)

@@ -68,6 +68,12 @@ class BeadModel:
     """How far the null gain falls with a document's own share of null beads below
     ``reference_null_share``: by this times the fall in the share's log-odds (1: one step of
     re-estimating the chance of a null bead from the first pass, as EM would; 0: a constant)."""
+    excerpt_null_slope: float = 0.0
+    """Where one side lacks much of the other's text (``aligner.pairwise.gains.
+    excerpt_length_log_ratio``), how far the null gain rises with the first pass's share of null
+    beads above ``reference_null_share``: by this times the rise in the share's log-odds. Most
+    of the longer side's units are then deletions, and at the usual gain a weak match or merge
+    that covers more of them beats the deletions it saves."""
 
     def __post_init__(self) -> None:
         if len(self.weights) != len(FEATURES):
@@ -84,6 +90,14 @@ class BeadModel:
         """
         fall = min(0.0, _log_odds(null_share) - _log_odds(self.reference_null_share))
         return self.null_gain + self.null_slope * fall
+
+    def excerpt_null_gain(self, null_share: float) -> float:
+        """The null gain for a document one of whose sides lacks much of the other's text and
+        whose first pass left ``null_share`` of its beads null (see ``excerpt_null_slope``): the
+        summary the rule above guards against is then known to be one, and its length ratio and
+        typical match taken from its mutual best matches."""
+        rise = max(0.0, _log_odds(null_share) - _log_odds(self.reference_null_share))
+        return self.document_null_gain(null_share) + self.excerpt_null_slope * rise
 
     def coefficients(self):  # -> np.ndarray; numpy is loaded when the DP runs, not before
         """The weights followed by the intercept, as the DP kernel takes them."""

@@ -155,7 +155,7 @@ def refined_gains(
     """The gains of the final pass: a first pass (within ``windows``, with ``excerpt_ratio`` as
     ``bead_gains`` takes it) finds the clear matches, whose length ratio then replaces the
     assumed one, and its share of null beads sets the null gain
-    (``BeadModel.document_null_gain``).
+    (``BeadModel.document_null_gain``, or with an ``excerpt_ratio`` ``excerpt_null_gain``).
 
     The length ratio of a language pair varies with the pair and the text, and documents may
     differ by what one of them leaves out, so it is measured on the matches.
@@ -165,10 +165,11 @@ def refined_gains(
     ratio = _matched_length_log_ratio(path, gains, settings.ratio_min_similarity)
     nulls = sum(s0 == s1 or t0 == t1 for s0, s1, t0, t1 in path.beads)
     null_share = nulls / len(path.beads) if path.beads else 1.0
+    null_gain = model.document_null_gain if excerpt_ratio is None else model.excerpt_null_gain
     return dataclasses.replace(
         gains,
         length_log_ratio=gains.length_log_ratio if ratio is None else ratio,
-        null_gain=model.document_null_gain(null_share),
+        null_gain=null_gain(null_share),
     )
 
 

@@ -186,6 +186,16 @@ def test_the_null_gain_falls_only_in_documents_with_few_null_beads():
     assert dataclasses.replace(model, null_slope=0.0).document_null_gain(0.01) == -4.0
 
 
+def test_the_null_gain_rises_with_many_null_beads_only_where_one_side_lacks_much_text():
+    model = BeadModel(
+        weights=(0.0,) * len(FEATURES), intercept=0.0, null_gain=-4.0, null_slope=1.0, excerpt_null_slope=0.5
+    )
+    assert model.excerpt_null_gain(0.15) == model.document_null_gain(0.6) == -4.0
+    rise = np.log(0.6 / 0.4) - np.log(0.15 / 0.85)
+    assert model.excerpt_null_gain(0.6) == pytest.approx(-4.0 + 0.5 * rise)
+    assert model.excerpt_null_gain(0.05) == model.document_null_gain(0.05)
+
+
 def test_the_final_pass_takes_its_null_gain_from_the_first_pass():
     close_src, close_tgt, _ = make_pair([(1, 1)] * 40)
     assert refined_gains(close_src, close_tgt, DEFAULTS, BEAD_MODEL).null_gain < BEAD_MODEL.null_gain
