@@ -17,7 +17,7 @@ from aligner.encode import DEFAULT_MODEL, Encoder
 from aligner.errors import AlignerError
 from aligner.merge import align_versions
 from aligner.mine import mine_texts
-from aligner.prepare import Text, checked_versions, embed_versions, sentences_of
+from aligner.prepare import Text, check_columns, checked_versions, embed_versions, sentences_of
 from aligner.progress import Progress, callback
 from aligner.provenance import settled
 from aligner.settings import Settings
@@ -75,6 +75,7 @@ def align_collection(
     recur. Every sentence is embedded once, for grouping and aligning alike. ``dictionaries``
     as in ``align``.
     """
+    check_columns([lang for lang, _ in documents.values()], reserved=("doc",))
     sentences = {
         name: (lang, sentences_of(name, lang, value, keep_urls)) for name, (lang, value) in documents.items()
     }

@@ -208,19 +208,24 @@ def _decode(data: bytes, path: Path, lang: str | None = None) -> str:
 
 
 MOSTLY_UTF8 = 3
-"""Characters beyond ASCII that decode as UTF-8 per byte that does not, from which a file is
-UTF-8 with a few stray bytes rather than legacy text (whose bytes seldom form UTF-8 by chance)."""
+"""Characters beyond ASCII that decode as UTF-8 per stretch of bytes that does not, from which
+a file is UTF-8 with a few stray bytes rather than legacy text (whose bytes seldom form UTF-8
+by chance)."""
+
+MIN_UTF8_CHARACTERS = 10
+"""Fewest characters beyond ASCII that decode as UTF-8 for a file to count as mostly UTF-8: a
+few legacy CJK characters may happen to."""
 
 
 def _refuse_mostly_utf8(data: bytes, path: Path, not_utf8: str) -> None:
     """A one-line error for a UTF-8 file with a few bytes of another encoding: read in a legacy
     code page, all of its other characters would be garbled."""
-    text = data.decode("utf-8", errors="replace")
-    stray = text.count("\ufffd")
-    utf8 = sum(1 for char in text if ord(char) > 0x7F) - stray
-    if utf8 >= MOSTLY_UTF8 * stray:
+    kept = data.decode("utf-8", errors="ignore")
+    stray = len(data.decode("utf-8", errors="replace")) - len(kept)
+    utf8 = sum(1 for char in kept if ord(char) > 0x7F)
+    if utf8 >= max(MOSTLY_UTF8 * stray, MIN_UTF8_CHARACTERS):
         raise AlignerError(
-            f"{path}: UTF-8 but for {stray} byte{'s' if stray > 1 else ''} ({not_utf8}): "
+            f"{path}: UTF-8 but in {stray} place{'s' if stray > 1 else ''} ({not_utf8}): "
             "fix the text there, or give its encoding with --encoding"
         )
 

@@ -810,7 +810,7 @@ _ALIGNING = _options(
         help="fail (exit 1, nothing written) where two versions aligned together translate each other "
         "less than this: their parallelism, the share of both versions' sentences with a clear "
         "counterpart, about 1 for translations sentence by sentence, lower where one splits or "
-        "joins sentences (0.4 for the English-Chinese Bible) and for a summary or an excerpt; below "
+        "joins sentences and for a summary or an excerpt; below "
         "0.2, unless one version is mostly found in the other, they are taken for different texts, "
         "with a warning",
     ),

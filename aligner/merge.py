@@ -121,7 +121,7 @@ def align_versions(
     threshold = settings.merging.min_parallelism if n > 2 else -np.inf
     translated = settings.merging.translation_parallelism
     found = _found_shares(versions, made, closeness, settings.merging.clear_match, max(threshold, translated))
-    joins, clusters = average_linkage(found, threshold)
+    joins, clusters = _attach_excerpts(found, threshold, *average_linkage(found, threshold))
     steps -= n - 1 - len(joins)  # merges not made: groups left apart
     groups: dict[tuple[int, ...], list[Row]] = {
         (k,): [((i,),) for i in range(len(v.sentences))] for k, v in enumerate(versions)
@@ -269,8 +269,8 @@ def _found_shares(
 ) -> np.ndarray:
     """How far each two versions translate each other: their parallelism (``closeness``), and
     where it is below ``below``, the larger of it and each version's own share of sentences
-    with a sure counterpart (``_sure_share``), since a summary, an excerpt or a partial
-    translation is mostly found in the other version while the share of both is low."""
+    with a sure counterpart (``_sure_share``), up to ``below``, since a summary, an excerpt or
+    a partial translation is mostly found in the other version while the share of both is low."""
     found = closeness.copy()
     np.fill_diagonal(found, 1.0)
     for (a, b), pair in pairs.items():
@@ -283,8 +283,28 @@ def _found_shares(
             shares = _sure_share(versions[a], versions[b], clear), _sure_share(
                 versions[b], versions[a], [(y, x) for x, y in clear]
             )
-            found[a, b] = found[b, a] = max(closeness[a, b], *shares)
+            # up to the line, not past it: a version found in another ranks with the pairs at it
+            found[a, b] = found[b, a] = max(closeness[a, b], min(max(shares), below))
     return found
+
+
+def _attach_excerpts(
+    found: np.ndarray, threshold: float, joins: list[tuple[list[int], list[int]]], clusters: list[list[int]]
+) -> tuple[list[tuple[list[int], list[int]]], list[list[int]]]:
+    """``joins`` and ``clusters`` with each version left alone that is found in a member of
+    another cluster (``found`` at ``threshold`` or more) joined to that cluster, the one where
+    it is found most: average linkage averages in what it lacks of the other members, and two
+    excerpts of one text find little of each other."""
+    for single in [cluster for cluster in clusters if len(cluster) == 1]:
+        k = single[0]
+        others = [cluster for cluster in clusters if k not in cluster]
+        best = max(others, key=lambda cluster: found[k, cluster].max(), default=None)
+        if best is None or found[k, best].max() < threshold:
+            continue
+        joins = [*joins, (best, single)]
+        clusters = [cluster for cluster in clusters if cluster is not best and cluster is not single]
+        clusters.append(best + single)
+    return joins, clusters
 
 
 def _measurable(versions: list[Version], found: np.ndarray) -> np.ndarray:

@@ -58,7 +58,7 @@ def checked_versions(
     ``labels`` name the versions in errors (default: their languages)."""
     if len(versions) < 2:
         raise AlignerError(f"need at least two versions to align, got {len(versions)}")
-    _check_columns(list(versions))
+    check_columns(list(versions))
     labels = labels or {}
     sentences = {
         lang: sentences_of(labels.get(lang, lang), lang, value, keep_urls) for lang, value in versions.items()
@@ -72,14 +72,15 @@ def checked_versions(
     return list(sentences.items())
 
 
-def _check_columns(langs: list) -> None:
-    """A one-line error where two versions' keys would name one column of the table (``fr``
-    and ``fr_ids``: the text of one and the sentence ids of the other)."""
-    named: dict[str, str] = {}
-    for lang in langs:
+def check_columns(langs: Sequence[object], reserved: Sequence[str] = ()) -> None:
+    """A one-line error where two languages would name one column of the table (``fr`` and
+    ``fr_ids``: the text of one and the sentence ids of the other), or one would name a column
+    the table keeps for scores or for ``reserved`` (a corpus's ``doc``)."""
+    named: dict[str, object] = {}
+    for lang in dict.fromkeys(langs):  # a collection's language may recur: one column
         for column in (str(lang), f"{lang}_ids"):
-            if column == "score" or column.startswith("score_"):
-                clash = f"version {lang!r} would name the table's column {column!r}, which holds scores"
+            if column in ("score", *reserved) or column.startswith("score_"):
+                clash = f"version {lang!r} would name the table's own column {column!r}"
             elif column in named:
                 clash = f"versions {named[column]!r} and {lang!r} would both name the column {column!r}"
             else:

@@ -38,7 +38,8 @@ class AlignmentSettings:
     from that of their totals before the first pass takes it instead: further, one side lacks
     much of the other's text (``aligner.pairwise.gains.excerpt_length_log_ratio``)."""
     typical_sample: int = 1000
-    """Units of each side whose best match measures a document's typical similarity."""
+    """Units of each side whose best match measures a document's typical similarity (half as
+    many of each side look for the mutual best matches of ``max_length_ratio_disagreement``)."""
     typical_quantile: float = 0.75
     """The quantile of those best matches taken as typical: a quarter of the units may lack a
     counterpart without lowering it."""
@@ -78,7 +79,9 @@ class MergeSettings:
 
     min_parallelism: float = 0.4
     """Share of sentences with a clear counterpart below which two of three or more versions (or
-    two documents of a collection) are taken for different texts."""
+    two documents of a collection) are taken for different texts; of three or more versions, one
+    that has this share of its own sentences with a sure counterpart in another (a summary, an
+    excerpt) joins that one's group (``aligner.merge``)."""
     translation_parallelism: float = 0.2
     """Parallelism below which two versions are not translations of each other, even partial
     ones (two articles on one topic, or unrelated texts), unless one of them has this share of

@@ -314,10 +314,11 @@ def fit_excerpt_null_slope(sets: dict[str, list[Example]], settings: Settings) -
     within ``TIE`` of it)."""
     results = []
     for slope in EXCERPT_NULL_SLOPES:
+        lexical = settings.alignment.lexical_bead_model
         alignment = replace(
             settings.alignment,
             bead_model=replace(settings.alignment.bead_model, excerpt_null_slope=slope),
-            lexical_bead_model=replace(settings.alignment.lexical_bead_model, excerpt_null_slope=slope),
+            lexical_bead_model=lexical and replace(lexical, excerpt_null_slope=slope),
         )
         trial = replace(settings, alignment=alignment)
         f1s = [
@@ -730,10 +731,12 @@ def main() -> None:
         flag = "--fit-excerpt-null-slope"
         command = f".venv/bin/python bench/alignment.py {args.dataset} --model {args.model} {flag}"
         models = {
-            name: replace(getattr(settings.alignment, name), excerpt_null_slope=slope)
+            name: replace(model, excerpt_null_slope=slope)
             for name in ("bead_model", "lexical_bead_model")
+            if (model := getattr(settings.alignment, name)) is not None
         }
-        print(f"excerpt null slope {slope:g}, written to {fitted.update(encoder.fitted, command, **models)}")
+        path = fitted.update(encoder.fitted, command, recorded_as="excerpt_null_slope", **models)
+        print(f"excerpt null slope {slope:g}, written to {path}")
     if args.fit_calibration:
         settings = resolve(None, encoder.fitted)[0]  # with the bead models just fitted, if any
         row_calibration = fit_calibration(training_sets(encoder, cache), settings)

@@ -268,7 +268,7 @@ def test_utf8_with_a_stray_legacy_byte_is_refused_rather_than_garbled(tmp_path):
     lines = ["Dieu créa le ciel et la terre.", "La lumière fut, et elle était bonne."] * 5
     stray = "\nCafé crème.\n".encode("latin-1")
     path.write_bytes("\n".join(lines[:5]).encode() + stray + "\n".join(lines[5:]).encode())
-    with pytest.raises(AlignerError, match=r"UTF-8 but for 2 bytes \(byte 0xe9 at line 6, column 4\)"):
+    with pytest.raises(AlignerError, match=r"UTF-8 but in 2 places \(byte 0xe9 at line 6, column 4\)"):
         read_text(path)
     path.write_bytes("\n".join(lines).encode("latin-1"))
     assert read_text(path).split("\n") == lines

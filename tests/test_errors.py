@@ -101,7 +101,7 @@ MATRIX: dict[str, tuple[Case, str]] = {
     ),
     "undecodable bytes": (
         lambda d, o: [put(d, "u.txt", "Élève, café.\n".encode() * 20 + b"\xff\xfe\xc3("), FR],
-        "{d}/u.txt: UTF-8 but for 3 bytes (byte 0xff at line 21, column 1): fix the text there, or give "
+        "{d}/u.txt: UTF-8 but in 3 places (byte 0xff at line 21, column 1): fix the text there, or give "
         "its encoding with --encoding",
     ),
     "an encoding that does not fit": (
@@ -445,12 +445,15 @@ def test_the_api_refuses_a_version_keyed_by_no_language_code() -> None:
 
 def test_the_api_refuses_version_keys_that_would_name_one_column_twice() -> None:
     from aligner.errors import AlignerError
-    from aligner.prepare import checked_versions
+    from aligner.prepare import check_columns, checked_versions
 
     with pytest.raises(AlignerError, match="versions 'fr' and 'fr_ids' would both name the column 'fr_ids'"):
         checked_versions({"fr": "Bonjour.", "fr_ids": "Hello."})
-    with pytest.raises(AlignerError, match="version 'score' would name the table's column 'score'"):
+    with pytest.raises(AlignerError, match="version 'score' would name the table's own column 'score'"):
         checked_versions({"score": "Bonjour.", "en": "Hello."})
+    with pytest.raises(AlignerError, match="version 'doc' would name the table's own column 'doc'"):
+        check_columns(["fr", "doc", "fr"], reserved=("doc",))
+    check_columns(["fr", "en", "fr"], reserved=("doc",))  # a collection's language may recur
 
 
 @pytest.mark.parametrize("version", [b"Bonjour.", None, 5], ids=["bytes", "None", "a number"])

@@ -127,3 +127,17 @@ def test_an_excerpt_among_three_versions_joins_the_table(recwarn):
     assert table.parallelism["en", "ja"] < table.settings.merging.min_parallelism
     assert not [w for w in recwarn if "apart" in str(w.message)]
     assert [row[0] for row in table.rows if row[2]] == [(k,) for k in range(0, 40, 5)]
+
+
+def test_disjoint_excerpts_among_several_versions_all_join_the_table(recwarn):
+    en, zh = versions(40)
+    rng = np.random.default_rng(5)
+    noisy = [unit(en.vectors[start : start + 10] + rng.normal(size=(10, 64)) / 40) for start in (0, 15, 30)]
+    excerpts = [
+        Version(lang, [f"{lang} {i}." for i in range(10)], vectors)
+        for lang, vectors in zip(("ja", "fr", "ko"), noisy, strict=True)
+    ]
+    table = align_versions([en, zh, *excerpts])
+    assert not [w for w in recwarn if "apart" in str(w.message)]
+    for column, start in ((2, 0), (3, 15), (4, 30)):
+        assert [row[0] for row in table.rows if row[column]] == [(k,) for k in range(start, start + 10)]

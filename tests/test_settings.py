@@ -24,7 +24,9 @@ def test_the_default_encoders_values_come_from_its_file():
     assert lexical is not None and lexical.weights[FEATURES.index("lexical")] > 0
     assert values.bead_model.weights[FEATURES.index("lexical")] == 0.0
     assert Fitted.from_json(values.to_json()) == values
-    assert set(values.commands) == {"bead_model", "lexical_bead_model", "calibration", "mining_threshold"}
+    assert values.bead_model.excerpt_null_slope == data["bead_model"]["excerpt_null_slope"]
+    fits = {"bead_model", "lexical_bead_model", "excerpt_null_slope", "calibration", "mining_threshold"}
+    assert set(values.commands) == fits
 
 
 def test_the_combined_default_has_its_own_values_and_member_shares():

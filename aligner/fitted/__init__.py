@@ -94,8 +94,8 @@ class BeadModel:
     def excerpt_null_gain(self, null_share: float) -> float:
         """The null gain for a document one of whose sides lacks much of the other's text and
         whose first pass left ``null_share`` of its beads null (see ``excerpt_null_slope``): the
-        summary the rule above guards against is then known to be one, and its length ratio and
-        typical match taken from its mutual best matches."""
+        summary the rule above guards against is then known to be one: its length ratio is taken
+        from its mutual best matches and its typical match from its side with fewer units."""
         rise = max(0.0, _log_odds(null_share) - _log_odds(self.reference_null_share))
         return self.document_null_gain(null_share) + self.excerpt_null_slope * rise
 
@@ -208,10 +208,12 @@ def save(fitted: Fitted) -> Path:
     return path
 
 
-def update(encoder: str, command: str, **values: object) -> Path:
+def update(encoder: str, command: str, recorded_as: str | None = None, **values: object) -> Path:
     """Replace some of ``encoder``'s fitted values (``bead_model``, ``lexical_bead_model``,
     ``calibration``, ``mining_threshold`` or ``member_shares``), recording ``command`` as how
-    they were fitted; an encoder with no file yet starts from ``DEFAULT_FITTED``'s values."""
+    they were fitted (under ``recorded_as`` alone where it changed one part of them, so that
+    the commands that fitted the rest stay on record); an encoder with no file yet starts from
+    ``DEFAULT_FITTED``'s values."""
     base = load(encoder) if path_for(encoder).is_file() else replace(load(DEFAULT_FITTED), commands={})
-    commands = {**base.commands, **dict.fromkeys(values, command)}
+    commands = {**base.commands, **dict.fromkeys([recorded_as] if recorded_as else values, command)}
     return save(replace(base, encoder=encoder, commands=commands, **values))
