@@ -27,7 +27,7 @@ from aligner.progress import Progress, report
 from aligner.provenance import Provenance
 from aligner.scoring import calibrated, chance_pairings, merge_gains, pair_scores, row_evidence
 from aligner.settings import Settings, resolve
-from aligner.similarity import Baseline, best_matches, cosine_blocks, unit_rows, version_baselines
+from aligner.similarity import Baseline, best_match, unit_rows, version_baselines
 from aligner.table import Alignment, Bead, Row, Version, row_beads
 
 SURE_SAMPLE = 1000
@@ -333,8 +333,8 @@ def _sure_share(own: Version, other: Version, clear: list[Bead]) -> float:
     spaced = np.linspace(0, len(candidates) - 1, min(len(candidates), SURE_SAMPLE)).astype(int)
     sample = candidates[np.unique(spaced)]
     own_rows, other_rows = unit_rows(own.vectors), unit_rows(other.vectors)
-    there = best_matches(cosine_blocks(own_rows[sample], other_rows), len(sample), len(other_rows)).row_best
-    back = best_matches(cosine_blocks(other_rows[there], own_rows), len(there), len(own_rows)).row_best
+    there = best_match(own_rows[sample], other_rows)
+    back = best_match(other_rows[there], own_rows)
     sure = [
         j in bead_of[i][1] and k in bead_of[i][0] for i, j, k in zip(sample, there, back, strict=True)
     ]

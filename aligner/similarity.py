@@ -200,6 +200,12 @@ def best_matches(blocks: Iterable[tuple[slice, np.ndarray]], rows: int, columns:
     return BestMatches(row_best, row_score, column_best, column_score)
 
 
+def best_match(queries: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """Per row of ``queries``, the index of its most similar row of ``pool`` (unit rows both),
+    block by block."""
+    return best_matches(cosine_blocks(queries, pool), len(queries), len(pool)).row_best
+
+
 def cosine_blocks(
     a: np.ndarray, b: np.ndarray, block: int = BLOCK_ROWS
 ) -> Iterable[tuple[slice, np.ndarray]]:

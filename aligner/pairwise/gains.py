@@ -13,8 +13,7 @@ from aligner.pairwise.dp import BeadGains, BeadPath, best_path
 from aligner.settings import AlignmentSettings
 from aligner.similarity import (
     NORM_FLOOR,
-    best_matches,
-    cosine_blocks,
+    best_match,
     typical_similarity,
     unit_rows,
     unrelated_similarity,
@@ -224,16 +223,12 @@ def _mutual_best_matches(src: Units, tgt: Units, sample_size: int) -> tuple[np.n
     pairs = set()
     for queries, pool, backwards in ((a, b, False), (b, a, True)):
         sample = np.unique(np.linspace(0, len(queries) - 1, min(len(queries), sample_size)).astype(int))
-        there = _best_match(queries[sample], pool)
-        mutual = _best_match(pool[there], queries) == sample
+        there = best_match(queries[sample], pool)
+        mutual = best_match(pool[there], queries) == sample
         found = zip(sample[mutual].tolist(), there[mutual].tolist(), strict=True)
         pairs |= {(j, i) if backwards else (i, j) for i, j in found}
     ordered = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
     return ordered[:, 0], ordered[:, 1]
-
-
-def _best_match(queries: np.ndarray, pool: np.ndarray) -> np.ndarray:
-    return best_matches(cosine_blocks(queries, pool), len(queries), len(pool)).row_best
 
 
 def _with_pieces(
@@ -259,7 +254,7 @@ def _with_pieces(
             if not alive.any():
                 break
             best = np.full(len(units), -1)
-            best[alive] = _best_match(vectors[neighbours[alive]], other)
+            best[alive] = best_match(vectors[neighbours[alive]], other)
             cosine = np.einsum("ij,ij->i", vectors[np.clip(neighbours, 0, len(vectors) - 1)], other[partners])
             alive &= (best == partners) & (cosine >= least)
             total[alive] += lengths[neighbours[alive]]
