@@ -441,14 +441,18 @@ def _check_distinct_files(paths: Sequence[Path]) -> None:
             raise AlignerError(f"{path} is given twice: pass each document once")
 
 
+def _check_row_score(min_row_score: float | None) -> None:
+    if min_row_score is not None and not math.isfinite(min_row_score):
+        raise AlignerError(f"--min-row-score must be a finite number, got {min_row_score}")
+
+
 def _align(args: SimpleNamespace) -> None:
     started = time.perf_counter()
     paths, from_folder = _align_paths(args)
     # Everything that can be checked without reading the files is, so that no mistake costs a run.
     _check_alignment_options(args)
     fmt = args.format or _format_of(args.output)
-    if args.min_row_score is not None and not math.isfinite(args.min_row_score):
-        raise AlignerError(f"--min-row-score must be a finite number, got {args.min_row_score}")
+    _check_row_score(args.min_row_score)
     if fmt == "align" and from_folder:
         raise AlignerError(".align output needs exactly two inputs, not a folder")
     if fmt == "align" and len(paths) != 2:
@@ -704,6 +708,7 @@ def _export(args: SimpleNamespace) -> None:
         ) from None
     if fmt == "align":
         raise AlignerError(f".align output takes one document, not a batch: {choices}")
+    _check_row_score(args.min_row_score)
     _check_moses_output(fmt, args.output)
     if args.output:
         langs, _ = read_provenance(Path(args.dataset))
@@ -715,7 +720,7 @@ def _export(args: SimpleNamespace) -> None:
             if not is_stream(output) and _resolved(output).is_relative_to(dataset):
                 raise AlignerError(f"{output} is inside the dataset {args.dataset}: export elsewhere")
         _check_outputs(outputs, [])
-    table = stored_corpus(Path(args.dataset))
+    table = kept_rows(stored_corpus(Path(args.dataset)), args.only_linked, args.min_row_score)
     if args.output:
         write(table, args.output, fmt)
     else:
@@ -799,6 +804,18 @@ _CACHE_AND_DEVICE = _options(
 )
 
 _ENCODING = _encoding(DEFAULT_MODEL)
+
+_ROW_FILTERS = _options(
+    click.option(
+        "--only-linked",
+        is_flag=True,
+        help="write only rows with two or more languages (for TMX and Moses: CAT and MT tools take a "
+        "unit of one language for text to translate); every sentence is then no longer in the output",
+    ),
+    click.option(
+        "--min-row-score", type=float, metavar="S", help="write only rows scored S or more (as --only-linked)"
+    ),
+)
 
 _ALIGNING = _options(
     click.argument("files", nargs=-1, required=True, metavar="FILE...", type=_Path()),
@@ -910,15 +927,7 @@ Examples:
     help="output format, instead of the suffix of -o; moses writes one plain-text file per "
     "language, OUT.L, a line per row",
 )
-@click.option(
-    "--only-linked",
-    is_flag=True,
-    help="write only rows with two or more languages (for TMX and Moses: CAT and MT tools take a "
-    "unit of one language for text to translate); every sentence is then no longer in the output",
-)
-@click.option(
-    "--min-row-score", type=float, metavar="S", help="write only rows scored S or more (as --only-linked)"
-)
+@_ROW_FILTERS
 @_PLOTS
 @click.option("-q", "--quiet", is_flag=True, help="no progress and no summary")
 def align(**options: object) -> Callable[[], None]:
@@ -1087,6 +1096,7 @@ Examples:
 @click.option(
     "--format", "format", type=click.Choice(["tsv", "jsonl", "tmx", "moses"]), help="instead of the suffix"
 )
+@_ROW_FILTERS
 @click.option("-q", "--quiet", is_flag=True, help="no summary")
 def export(**options: object) -> Callable[[], None]:
     """Write the dataset that batch made in DIR, in the set list's order, with a doc column (an

@@ -322,6 +322,10 @@ class StoredCorpus:
     def text(self, row: int, column: int) -> str:
         return self.texts[column][row]
 
+    def subset(self, keep: list[int]) -> StoredCorpus:
+        """The dataset with only rows ``keep`` (for an export that leaves some out)."""
+        return StoredCorpus(self.langs, self.frame.iloc[keep].reset_index(drop=True), self.provenance)
+
     def to_pandas(self) -> pd.DataFrame:
         """The columns of ``Corpus.to_pandas``, as the TSV holds them: ids joined by commas,
         scores to four places."""

@@ -182,6 +182,23 @@ def test_export_to_tsv_equals_aligner_align_on_each_set(first_run, capsys, tmp_p
     assert (folder / "out" / LEDGER).read_bytes() == ledger and not (folder / "out" / "corpus.tsv").exists()
 
 
+def test_export_keeps_only_linked_rows_scored_high_enough_where_asked(first_run, capsys, tmp_path):
+    _, _, folder = first_run
+    everything, kept = tmp_path / "all.tsv", tmp_path / "kept.tsv"
+    assert run_cli(["export", folder / "out", "-o", everything, "-q"], capsys)[0] == 0
+    args = ["export", folder / "out", "-o", kept, "--only-linked", "--min-row-score", "0.5"]
+    code, _, err = run_cli(args, capsys)
+    assert code == 0, err
+    whole, filtered = read_tsv(everything), read_tsv(kept)
+    linked = (whole[[f"{lang}_ids" for lang in LANGS]] != "").sum(axis=1) > 1
+    expected = whole[linked & (whole["score"] >= 0.5)].reset_index(drop=True)
+    assert 0 < len(filtered) < len(whole) and filtered.equals(expected)
+    settings = json.loads(kept.with_name(kept.name + ".meta.json").read_text())["provenance"]["settings"]
+    assert settings["export.only_linked"] is True and settings["export.min_row_score"] == 0.5
+    code, _, err = run_cli(["export", folder / "out", "-o", kept, "--min-row-score", "nan"], capsys)
+    assert code == 1 and "--min-row-score must be a finite number" in err
+
+
 def test_a_rerun_skips_what_is_done_and_redoes_a_part_whose_ledger_was_cut(first_run, capsys, tmp_path):
     _, _, folder = first_run
     out = tmp_path / "out"
