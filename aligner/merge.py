@@ -43,12 +43,14 @@ def parallelism(a: Version, b: Version, pair: PairAlignment, clear_match: float)
     clear counterpart (similarity above unrelated over ``clear_match``) in the pairwise
     alignment ``pair``. Translations come close to 1, different articles on one topic low."""
     total = len(a.sentences) + len(b.sentences)
-    clear = sum(
-        len(x) + len(y)
-        for (x, y), score in zip(pair.beads, pair.scores, strict=True)
-        if x and y and score > clear_match
-    )
+    clear = sum(len(x) + len(y) for x, y in _clear_beads(pair, clear_match))
     return clear / total if total else 0.0
+
+
+def _clear_beads(pair: PairAlignment, clear_match: float) -> list[Bead]:
+    """The matches of ``pair`` whose similarity above unrelated is over ``clear_match``."""
+    scored = zip(pair.beads, pair.scores, strict=True)
+    return [bead for bead, score in scored if bead[0] and bead[1] and score > clear_match]
 
 
 def version_units(version: Version) -> Units:
@@ -275,11 +277,7 @@ def _found_shares(
     np.fill_diagonal(found, 1.0)
     for (a, b), pair in pairs.items():
         if closeness[a, b] < below and len(versions[a].sentences) and len(versions[b].sentences):
-            clear = [
-                bead
-                for bead, score in zip(pair.beads, pair.scores, strict=True)
-                if bead[0] and bead[1] and score > clear_match
-            ]
+            clear = _clear_beads(pair, clear_match)
             shares = _sure_share(versions[a], versions[b], clear), _sure_share(
                 versions[b], versions[a], [(y, x) for x, y in clear]
             )

@@ -79,7 +79,7 @@ class SpanFloors:
         if m == n == 1:
             return baseline.above_unrelated(cosine)
         floor = min(float(self._mean(a, m) @ self._mean(b, n)), MAX_UNRELATED)
-        return (cosine - floor) / (1.0 - floor)
+        return Baseline(floor).above_unrelated(cosine)
 
     def _mean(self, version: int, size: int) -> np.ndarray:
         vectors = self._versions[version].vectors

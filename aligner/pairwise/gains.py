@@ -107,7 +107,7 @@ def bead_gains(
         tgt_len=tgt_len,
         bead_types=np.array(bead_types, dtype=np.int64).reshape(-1, 2),
         similarity_floor=floor,
-        length_log_ratio=excerpt_ratio if excerpt else _total_length_log_ratio(src, tgt),
+        length_log_ratio=excerpt_ratio if excerpt else _log_ratio(src_len[-1], tgt_len[-1]),
         typical_similarity=typical_similarity(
             src_spans[0, 1:], tgt_spans[0, 1:], floor[1, 1], settings, fewer_only=excerpt
         ),
@@ -176,6 +176,10 @@ def _total_length_log_ratio(src: Units, tgt: Units) -> float:
     # the last of a running sum, as the DP's length table has it
     src_total = float(np.cumsum(src.lengths, dtype=np.float64)[-1]) if len(src) else 0.0
     tgt_total = float(np.cumsum(tgt.lengths, dtype=np.float64)[-1]) if len(tgt) else 0.0
+    return _log_ratio(src_total, tgt_total)
+
+
+def _log_ratio(src_total: float, tgt_total: float) -> float:
     return float(np.log(tgt_total / src_total)) if src_total > 0 < tgt_total else 0.0
 
 
@@ -196,7 +200,8 @@ def excerpt_length_log_ratio(src: Units, tgt: Units, settings: AlignmentSettings
     if min(len(src), len(tgt)) == 0:
         return None
     total = _total_length_log_ratio(src, tgt)
-    ours, theirs = _mutual_best_matches(src, tgt, settings.typical_sample // 2)
+    a, b = unit_rows(src.vectors), unit_rows(tgt.vectors)
+    ours, theirs = _mutual_best_matches(a, b, settings.typical_sample // 2)
     measurable = (src.lengths[ours] > 0) & (tgt.lengths[theirs] > 0)
     if measurable.sum() < MIN_RATIO_MATCHES:
         return None
@@ -204,7 +209,6 @@ def excerpt_length_log_ratio(src: Units, tgt: Units, settings: AlignmentSettings
     ratio = float(np.median(np.log(tgt.lengths[theirs] / src.lengths[ours])))
     if abs(ratio - total) <= settings.max_length_ratio_disagreement:
         return None
-    a, b = unit_rows(src.vectors), unit_rows(tgt.vectors)
     floor = unrelated_similarity(a, b)
     halfway = floor + (np.einsum("ij,ij->i", a[ours], b[theirs]) - floor) / 2
     src_pieces = _with_pieces(ours, theirs, a, b, halfway, src.lengths)
@@ -215,11 +219,10 @@ def excerpt_length_log_ratio(src: Units, tgt: Units, settings: AlignmentSettings
     return ratio
 
 
-def _mutual_best_matches(src: Units, tgt: Units, sample_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs of units that are each other's best match, found from up to ``sample_size``
-    evenly spaced units of each side (so that either order finds the same pairs), as source
-    and target indices."""
-    a, b = unit_rows(src.vectors), unit_rows(tgt.vectors)
+def _mutual_best_matches(a: np.ndarray, b: np.ndarray, sample_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of rows of ``a`` and ``b`` (unit vectors) that are each other's best match,
+    found from up to ``sample_size`` evenly spaced rows of each (so that either order finds the
+    same pairs), as indices into ``a`` and ``b``."""
     pairs = set()
     for queries, pool, backwards in ((a, b, False), (b, a, True)):
         sample = np.unique(np.linspace(0, len(queries) - 1, min(len(queries), sample_size)).astype(int))

@@ -302,7 +302,7 @@ def test_a_translation_that_splits_most_sentences_keeps_the_ratio_of_its_totals(
     # ratio strays from the totals' by about log 2: the halves next to the matches tell
     src, tgt, _ = make_pair([(1, 2)] * 24 + [(1, 1)] * 6, seed=6)
     src, tgt = relative(src), relative(tgt)
-    ours, theirs = _mutual_best_matches(src, tgt, DEFAULTS.typical_sample // 2)
+    ours, theirs = _mutual_best_matches(unit(src.vectors), unit(tgt.vectors), DEFAULTS.typical_sample // 2)
     matched = np.median(np.log(tgt.lengths[theirs] / src.lengths[ours]))
     totals = np.log(tgt.lengths.sum() / src.lengths.sum())
     assert abs(matched - totals) > DEFAULTS.max_length_ratio_disagreement
