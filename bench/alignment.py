@@ -4,6 +4,7 @@
     .venv/bin/python bench/alignment.py textberg-dev | bible-001 | bible-006 | seeds-id-fr
     .venv/bin/python bench/alignment.py textberg-test-moved   # any dataset, a passage moved
     .venv/bin/python bench/alignment.py textberg-test-partial50   # half the target side's matches dropped
+    .venv/bin/python bench/alignment.py bible-001-offset30   # the sides share a passage at an offset
     .venv/bin/python bench/alignment.py textberg-test --pool  # one lexicon for all documents
 
 Data come from ``../shared/bench`` or ``$ALIGNER_BENCH_DATA`` (pre-split sentences with
@@ -65,6 +66,17 @@ def documents(dataset: str) -> Iterator[Document]:
                 raise SystemExit(f"{dataset}: no gold alignment to renumber")
             partial = partial_translation(tgt, gold, int(keep) / 100, OUTPUTS / dataset / "input")
             yield name, src, *partial, langs
+    elif (offset := dataset.rpartition("-offset"))[0] and offset[2].isdigit() and 0 < int(offset[2]) < 50:
+        for name, src, tgt, gold, langs in documents(offset[0]):
+            if not gold.is_file():
+                raise SystemExit(f"{dataset}: no gold alignment to renumber")
+            cut = offset_passage(src, tgt, gold, int(offset[2]) / 100, OUTPUTS / dataset / "input")
+            yield name, *cut, langs
+    elif (first := dataset.rpartition("-first"))[0] and first[2].isdigit() and int(first[2]) > 0:
+        for name, src, tgt, gold, langs in documents(first[0]):
+            if not gold.is_file():
+                raise SystemExit(f"{dataset}: no gold alignment to renumber")
+            yield name, *first_beads(src, tgt, gold, int(first[2]), OUTPUTS / dataset / "input"), langs
     elif dataset.endswith("-moved"):
         for name, src, tgt, gold, langs in documents(dataset.removesuffix("-moved")):
             if not gold.is_file():
@@ -108,6 +120,47 @@ def moved_block(tgt: Path, gold: Path, out_dir: Path) -> tuple[Path, Path]:
         format_alignment([(s, tuple(new_id[j] for j in t)) for s, t in beads]), encoding="utf-8"
     )
     return moved_tgt, moved_gold
+
+
+def first_beads(src: Path, tgt: Path, gold: Path, count: int, out_dir: Path) -> tuple[Path, Path, Path]:
+    """The sentences of the first ``count`` gold beads of each side, and those beads renumbered."""
+    beads = read_alignment(gold)[:count]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = out_dir / src.name, out_dir / tgt.name, out_dir / gold.name
+    renumbered: list[list[tuple[int, ...]]] = [[], []]
+    for side, (source, path) in enumerate(zip((src, tgt), paths[:2], strict=True)):
+        lines = source.read_text(encoding="utf-8").splitlines()
+        kept = [k for bead in beads for k in bead[side]]
+        path.write_text("".join(lines[k] + "\n" for k in kept), encoding="utf-8")
+        new_id = {old: new for new, old in enumerate(kept)}
+        renumbered[side] = [tuple(new_id[k] for k in bead[side]) for bead in beads]
+    paths[2].write_text(format_alignment(list(zip(*renumbered, strict=True))), encoding="utf-8")
+    return paths
+
+
+def offset_passage(src: Path, tgt: Path, gold: Path, share: float, out_dir: Path) -> tuple[Path, Path, Path]:
+    """Both sides cut so that they share a passage at an offset: the source without the
+    sentences of the last ``share`` of the gold beads, the target without those of the first
+    ``share``, and the gold renumbered to match, each side's own sentences as insertions or
+    deletions (two pages that quote one text, each with material of its own around it)."""
+    beads = read_alignment(gold)
+    first, last = round(len(beads) * share), round(len(beads) * (1 - share))
+    src_lines, tgt_lines = (path.read_text(encoding="utf-8").splitlines() for path in (src, tgt))
+    src_kept = [i for s, _ in beads[:last] for i in s]
+    tgt_kept = [j for _, t in beads[first:] for j in t]
+    src_id = {old: new for new, old in enumerate(src_kept)}
+    tgt_id = {old: new for new, old in enumerate(tgt_kept)}
+    renumbered: list[Bead] = []
+    for k, (s, t) in enumerate(beads):
+        s = tuple(src_id[i] for i in s) if k < last else ()
+        t = tuple(tgt_id[j] for j in t) if k >= first else ()
+        renumbered += [(s, t)] if s and t else [((i,), ()) for i in s] + [((), (j,)) for j in t]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = out_dir / src.name, out_dir / tgt.name, out_dir / gold.name
+    paths[0].write_text("".join(src_lines[i] + "\n" for i in src_kept), encoding="utf-8")
+    paths[1].write_text("".join(tgt_lines[j] + "\n" for j in tgt_kept), encoding="utf-8")
+    paths[2].write_text(format_alignment(renumbered), encoding="utf-8")
+    return paths
 
 
 def partial_translation(tgt: Path, gold: Path, keep: float, out_dir: Path) -> tuple[Path, Path]:
@@ -562,7 +615,9 @@ def main() -> None:
         "dataset",
         help="textberg-test, textberg-dev, bible-001, bible-006 or seeds-id-fr; "
         "with -moved, a passage of the target side moved to its end; with -partialNN, each "
-        "match of the target side kept with chance NN%%",
+        "match of the target side kept with chance NN%%; with -offsetNN, the source without its "
+        "last NN%% of the gold beads and the target without its first NN%%; with -firstNNN, the "
+        "first NNN gold beads",
     )
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--no-cache", action="store_true", help="embed from scratch (for timing)")

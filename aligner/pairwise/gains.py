@@ -183,7 +183,9 @@ def _log_ratio(src_total: float, tgt_total: float) -> float:
     return float(np.log(tgt_total / src_total)) if src_total > 0 < tgt_total else 0.0
 
 
-def excerpt_length_log_ratio(src: Units, tgt: Units, settings: AlignmentSettings) -> float | None:
+def excerpt_length_log_ratio(
+    src: Units, tgt: Units, settings: AlignmentSettings, matches: tuple[np.ndarray, np.ndarray]
+) -> float | None:
     """The length ratio of a typical match where that of the two sides' totals would mislead
     the first pass, else None.
 
@@ -191,7 +193,7 @@ def excerpt_length_log_ratio(src: Units, tgt: Units, settings: AlignmentSettings
     numbers of units. Where one side lacks much of the other's text (an excerpt, a summary, a
     partial translation), the totals take every match for a merge of several units of the
     longer side, and the first pass finds merges that teach the next pass the same ratio. The
-    median ratio of the mutual best matches (``_mutual_best_matches``) tells it without
+    median ratio of the mutual best ``matches`` (``mutual_best_matches``) tells it without
     counting what either side lacks; it is taken where it strays from the totals' by more than
     ``settings.max_length_ratio_disagreement``, and still does so with the pieces next to each
     match counted in (``_with_pieces``): a translation that splits most sentences is matched
@@ -201,7 +203,7 @@ def excerpt_length_log_ratio(src: Units, tgt: Units, settings: AlignmentSettings
         return None
     total = _total_length_log_ratio(src, tgt)
     a, b = unit_rows(src.vectors), unit_rows(tgt.vectors)
-    ours, theirs = _mutual_best_matches(a, b, settings.typical_sample // 2)
+    ours, theirs = matches
     measurable = (src.lengths[ours] > 0) & (tgt.lengths[theirs] > 0)
     if measurable.sum() < MIN_RATIO_MATCHES:
         return None
@@ -219,10 +221,14 @@ def excerpt_length_log_ratio(src: Units, tgt: Units, settings: AlignmentSettings
     return ratio
 
 
-def _mutual_best_matches(a: np.ndarray, b: np.ndarray, sample_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs of rows of ``a`` and ``b`` (unit vectors) that are each other's best match,
-    found from up to ``sample_size`` evenly spaced rows of each (so that either order finds the
-    same pairs), as indices into ``a`` and ``b``."""
+def mutual_best_matches(src: Units, tgt: Units, settings: AlignmentSettings) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of units that are each other's best match, found from up to half of
+    ``settings.typical_sample`` evenly spaced units of each side (so that either order finds
+    the same pairs), as indices into ``src`` and ``tgt`` in source order."""
+    if min(len(src), len(tgt)) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    a, b = unit_rows(src.vectors), unit_rows(tgt.vectors)
+    sample_size = settings.typical_sample // 2
     pairs = set()
     for queries, pool, backwards in ((a, b, False), (b, a, True)):
         sample = np.unique(np.linspace(0, len(queries) - 1, min(len(queries), sample_size)).astype(int))

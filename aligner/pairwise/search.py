@@ -3,23 +3,31 @@
 Short documents are searched in full. Long ones are aligned at half resolution first
 (recursively, as in Vecalign) and the fine search keeps to a band around the projected coarse
 path; stretches where the coarse path runs through weak matches are searched whole, since they
-may hide a passage one side lacks.
+may hide a passage one side lacks, and so is the way along the mutual best matches where the
+coarse path strays from them.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from aligner.fitted import BeadModel
 from aligner.pairwise.dp import WEAK_SIMILARITY, BeadGains, BeadPath, best_path
-from aligner.pairwise.gains import Units, excerpt_length_log_ratio, refined_gains
+from aligner.pairwise.gains import Units, excerpt_length_log_ratio, mutual_best_matches, refined_gains
 from aligner.pairwise.long_merges import reach_long_merges
 from aligner.settings import AlignmentSettings
 from aligner.similarity import unit_rows
 from aligner.table import Bead
+
+CHANCE_CHAIN_FACTOR = 3.0
+"""Times the square root of the number of mutual best matches that their longest forward chain
+must pass to overrule a path (see ``align_units``): among matches in random order it is
+about twice that long, so the versions of unrelated texts do not reach it."""
 
 
 @dataclass(frozen=True)
@@ -42,15 +50,21 @@ def align_units(
     takes the place of the coarse passes: a long document is searched in a band around it.
     Where one side lacks much of the other's text, every pass starts from the length ratio of
     the mutual best matches (``excerpt_length_log_ratio``), and a typical match is measured on the
-    side with fewer units.
+    side with fewer units. The longest chain of those matches that runs forward on both sides
+    checks the path: a long document's band is widened to reach it where it strays
+    (``_search_windows``), and a path that holds less than ``settings.min_chain_held`` of a
+    chain longer than chance would make (``CHANCE_CHAIN_FACTOR``) is searched again between
+    its matches alone.
     """
     lexical = src.lexical is not None and tgt.lexical is not None
     model = settings.lexical_bead_model if lexical else settings.bead_model
     if model is None:
         raise ValueError("align_units needs a bead model: take the fitted one with Settings.with_fitted")
-    ratio = excerpt_length_log_ratio(src, tgt, settings)
+    matches = mutual_best_matches(src, tgt, settings)
+    ratio = excerpt_length_log_ratio(src, tgt, settings, matches)
+    chain = _longest_chain(*matches)
+    n, m = len(src), len(tgt)
     if guide is not None:
-        n, m = len(src), len(tgt)
         if n * m <= settings.full_search_cells or min(n, m) < 2:
             windows = None
         else:
@@ -58,9 +72,18 @@ def align_units(
             cells = _cells(guide.beads)
             windows = _band(cells, [s0 < s1 and t0 < t1 for s0, s1, t0, t1 in cells], 1, n, m, settings)
         gains = refined_gains(src, tgt, settings, model, windows, ratio)
-        return _to_pair_alignment(reach_long_merges(best_path(gains, windows), gains, settings))
-    coarse = dataclasses.replace(model, null_gain=model.null_gain + settings.coarse_null_shift)
-    path, gains = _align_path(src, tgt, settings, model, coarse, ratio)
+        path = best_path(gains, windows)
+    else:
+        coarse = dataclasses.replace(model, null_gain=model.null_gain + settings.coarse_null_shift)
+        path, gains = _align_path(src, tgt, settings, model, coarse, ratio, chain)
+    chance = CHANCE_CHAIN_FACTOR * np.sqrt(len(matches[0]))
+    if len(chain[0]) > chance and _held(path, *chain) < settings.min_chain_held:
+        # the path took chance matches over the versions' clearest ones (a passage shared
+        # at an offset between alike sentences): search between the latter alone
+        windows = _chain_band(*chain, n, m, settings)
+        if _cell_count(windows) <= settings.max_widened_cells:
+            gains = refined_gains(src, tgt, settings, model, windows, ratio)
+            path = best_path(gains, windows)
     return _to_pair_alignment(reach_long_merges(path, gains, settings))
 
 
@@ -71,10 +94,11 @@ def _align_path(
     model: BeadModel,
     coarse: BeadModel,
     excerpt_ratio: float | None,
+    chain: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[BeadPath, BeadGains]:
     """The best path and the gains it was valued with (``excerpt_ratio`` as in ``bead_gains``:
-    halving both sides keeps a match's ratio)."""
-    windows = _search_windows(src, tgt, settings, coarse, excerpt_ratio)
+    halving both sides keeps a match's ratio; ``chain`` as in ``_search_windows``)."""
+    windows = _search_windows(src, tgt, settings, coarse, excerpt_ratio, chain)
     gains = refined_gains(src, tgt, settings, model, windows, excerpt_ratio)
     return best_path(gains, windows), gains
 
@@ -98,7 +122,12 @@ def _halve_vectors(vectors: np.ndarray) -> np.ndarray:
 
 
 def _search_windows(
-    src: Units, tgt: Units, settings: AlignmentSettings, coarse: BeadModel, excerpt_ratio: float | None
+    src: Units,
+    tgt: Units,
+    settings: AlignmentSettings,
+    coarse: BeadModel,
+    excerpt_ratio: float | None,
+    chain: tuple[np.ndarray, np.ndarray] | None,
 ) -> np.ndarray | None:
     """Per source row, the target columns worth searching; None for a full search.
 
@@ -107,16 +136,93 @@ def _search_windows(
     coarse path may cut a diagonal the true path leaves by more than the band. A stretch of
     weak coarse beads is therefore searched whole (the rectangle from its first cell to its
     last), up to ``settings.max_unsure_stretch`` units a side; a longer one is searched as
-    consecutive rectangles of that size along the coarse path, so a passage one side lacks
-    that is longer still may still be cut off where two meet. Rows of the DP are as long as
+    consecutive rectangles of that size along the coarse path. Rows of the DP are as long as
     their windows, so a rectangle costs memory only where it is.
+
+    Where two versions share a passage at an offset, each with material of its own around it,
+    chance matches between alike sentences can make a sure-looking diagonal that misses the
+    passage. The ``chain`` of the units' clearest matches (``_longest_chain``) then leaves the
+    band, and the search also covers the rectangle between each match of the chain outside it
+    and its neighbours on the chain, and what lies between those and the band. Past
+    ``settings.max_widened_cells`` cells, it keeps to whichever holds more of the chain: the
+    band or the rectangles between all of its matches (``_chain_band``).
     """
     n, m = len(src), len(tgt)
     if n * m <= settings.full_search_cells or min(n, m) < 2:
         return None
     path, gains = _align_path(_halve(src), _halve(tgt), settings, coarse, coarse, excerpt_ratio)
     sure = np.nan_to_num(path.similarity, nan=0.0) >= WEAK_SIMILARITY * gains.typical_similarity
-    return _band(path.beads, list(sure), 2, n, m, settings)
+    windows = _band(path.beads, list(sure), 2, n, m, settings)
+    if chain is None or len(chain[0]) == 0:
+        return windows
+    ours, theirs = chain
+    inside = (windows[ours, 0] <= theirs) & (theirs + 1 <= windows[ours + 1, 1])
+    if inside.all():
+        return windows
+    # the rectangle before each match of the chain, and the one after it, where it lies outside
+    ends_inside = itertools.pairwise([True, *inside, True])
+    astray = [box for box, ends in zip(_chain_boxes(*chain, n, m), ends_inside, strict=True) if not all(ends)]
+    detours = _band(astray, [True] * len(astray), 1, n, m, settings)
+    lo, hi = windows.T
+    widened = np.stack([np.minimum(lo, detours[:, 0]), np.maximum(hi, detours[:, 1])], axis=1)
+    if _cell_count(widened) <= settings.max_widened_cells:
+        return widened
+    # too far apart to search both: the rectangles take the place of the band in their rows
+    rows = np.zeros(n + 1, dtype=bool)
+    for i0, i1, _, _ in astray:
+        rows[i0 : i1 + 1] = True
+    lo, hi = np.where(rows[:, None], detours, windows).T
+    lo, hi = np.minimum.accumulate(lo[::-1])[::-1], np.maximum.accumulate(hi)
+    lo[1:] = np.minimum(lo[1:], hi[:-1])  # where they meet, each row reaches the next
+    return np.stack([lo, hi], axis=1)
+
+
+def _longest_chain(ours: np.ndarray, theirs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The longest chain of the matches of units ``ours`` (ascending) with ``theirs`` that runs
+    forward on both sides: the versions' clearest matches, without the chance ones that cross
+    it."""
+    ends: list[int] = []  # ends[k]: the match ending the chain of k + 1 that ends lowest so far
+    lowest: list[int] = []  # and where it ends in the target
+    before = np.full(len(theirs), -1)
+    for k, j in enumerate(theirs.tolist()):
+        length = bisect.bisect_left(lowest, j)
+        before[k] = ends[length - 1] if length else -1
+        ends[length : length + 1], lowest[length : length + 1] = [k], [j]
+    chain, k = [], ends[-1] if ends else -1
+    while k >= 0:
+        chain.append(k)
+        k = before[k]
+    picked = np.array(chain[::-1], dtype=np.int64)
+    return ours[picked], theirs[picked]
+
+
+def _chain_boxes(ours: np.ndarray, theirs: np.ndarray, n: int, m: int) -> list[tuple[int, int, int, int]]:
+    """The rectangles from each match of a chain to the next, and from the corners of the
+    document to the first and the last."""
+    corners = [(0, 0), *zip(ours.tolist(), theirs.tolist(), strict=True), (n, m)]
+    return [(i0, max(i1, i0 + 1), j0, max(j1, j0 + 1)) for (i0, j0), (i1, j1) in itertools.pairwise(corners)]
+
+
+def _chain_band(
+    ours: np.ndarray, theirs: np.ndarray, n: int, m: int, settings: AlignmentSettings
+) -> np.ndarray:
+    """The windows of a search through the rectangles between the matches of a chain."""
+    boxes = _chain_boxes(ours, theirs, n, m)
+    return _band(boxes, [True] * len(boxes), 1, n, m, settings)
+
+
+def _cell_count(windows: np.ndarray) -> int:
+    return int((windows[:, 1] - windows[:, 0] + 1).sum())
+
+
+def _held(path: BeadPath, ours: np.ndarray, theirs: np.ndarray) -> float:
+    """The share of the matches of units ``ours`` with ``theirs`` that a bead of ``path`` holds."""
+    src_bead = np.full(int(ours.max()) + 1, -1)
+    tgt_bead = np.full(int(theirs.max()) + 1, -2)
+    for k, (s0, s1, t0, t1) in enumerate(path.beads):
+        src_bead[s0 : min(s1, len(src_bead))] = k
+        tgt_bead[t0 : min(t1, len(tgt_bead))] = k
+    return float((src_bead[ours] == tgt_bead[theirs]).mean())
 
 
 def _cells(beads: list[Bead]) -> list[tuple[int, int, int, int]]:

@@ -7,9 +7,9 @@ from aligner.fitted import FEATURES, BeadModel
 from aligner.pairwise import Units, align_units
 from aligner.pairwise.dp import bead_features
 from aligner.pairwise.gains import (
-    _mutual_best_matches,
     bead_gains,
     excerpt_length_log_ratio,
+    mutual_best_matches,
     refined_gains,
     span_vectors,
 )
@@ -79,6 +79,44 @@ def test_a_long_passage_one_side_lacks_is_found_in_a_banded_search():
     src, tgt, gold = make_pair([(1, 1)] * 300 + [(0, 1)] * 80 + [(1, 1)] * 300)
     assert len(src) * len(tgt) > FULL_SEARCH_CELLS
     assert align_units(src, tgt, DEFAULTS).beads == gold
+
+
+def offset_pair(extra: int, shared: int, chance: float, seed: int = 0, dim: int = 64, noise: float = 0.35):
+    """Two versions that share ``shared`` units at an offset: the source has ``extra`` units of
+    its own before them, the target ``extra`` after them. Each unit of its own is a faint
+    echo of a shared one (noise ``chance``), as alike sentences of one genre are."""
+    rng = np.random.default_rng(seed)
+    content = unit(rng.normal(size=(shared, dim)))
+
+    def noisy(vectors: np.ndarray, amount: float) -> np.ndarray:
+        return unit(vectors + amount * rng.normal(size=vectors.shape) / np.sqrt(dim))
+
+    src = np.vstack([noisy(content[:extra], chance), noisy(content, noise)])
+    tgt = np.vstack([noisy(content, noise), noisy(content[shared - extra :], chance)])
+    return Units(src, np.ones(len(src))), Units(tgt, np.ones(len(tgt)))
+
+
+@pytest.mark.parametrize("max_widened_cells", [DEFAULTS.max_widened_cells, 100_000])
+def test_a_passage_both_versions_share_at_an_offset_is_found_in_a_banded_search(max_widened_cells):
+    # the coarse path takes the diagonal of chance matches between the versions' own units;
+    # the band must reach the shared passage off it, between the two paths where that is
+    # small enough to search, else along the chain of mutual best matches alone
+    src, tgt = offset_pair(300, 400, chance=3.0)
+    assert len(src) * len(tgt) > FULL_SEARCH_CELLS
+    settings = dataclasses.replace(DEFAULTS, max_widened_cells=max_widened_cells)
+    beads = align_units(src, tgt, settings).beads
+    shared = [(s, t) for s, t in beads if s and t and s[0] >= 300 and s == tuple(j + 300 for j in t)]
+    assert len(shared) >= 0.95 * 400
+
+
+@pytest.mark.parametrize("chance", [1.5, 3.0])
+def test_a_path_that_misses_the_clearest_matches_is_searched_again_between_them(chance):
+    # 200 x 200 units are searched in full, where the diagonal of chance matches between the
+    # versions' own units outweighs the shared passage and the 200 skips around it
+    src, tgt = offset_pair(100, 100, chance=chance)
+    assert len(src) * len(tgt) <= FULL_SEARCH_CELLS
+    beads = align_units(src, tgt, DEFAULTS).beads
+    assert [(s, t) for s, t in beads if s and t] == [((i + 100,), (i,)) for i in range(100)]
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -281,10 +319,14 @@ def test_a_process_forked_after_a_search_can_search(monkeypatch):
         child.join()
 
 
+def excerpt_ratio(src: Units, tgt: Units) -> float | None:
+    return excerpt_length_log_ratio(src, tgt, DEFAULTS, mutual_best_matches(src, tgt, DEFAULTS))
+
+
 def test_a_version_that_translates_part_of_the_other_is_not_taken_for_merges():
     # the target translates a third of the source: its totals would make each match a 3-1 merge
     src, tgt, gold = make_pair([(1, 1), (1, 0), (1, 0)] * 20, seed=5)
-    assert excerpt_length_log_ratio(src, tgt, DEFAULTS) == pytest.approx(0.0, abs=0.1)
+    assert excerpt_ratio(src, tgt) == pytest.approx(0.0, abs=0.1)
     matches = [bead for bead in gold if bead[0] and bead[1]]
     found = set(align_units(src, tgt, DEFAULTS).beads)
     totals = dataclasses.replace(DEFAULTS, max_length_ratio_disagreement=np.inf)
@@ -302,16 +344,16 @@ def test_a_translation_that_splits_most_sentences_keeps_the_ratio_of_its_totals(
     # ratio strays from the totals' by about log 2: the halves next to the matches tell
     src, tgt, _ = make_pair([(1, 2)] * 24 + [(1, 1)] * 6, seed=6)
     src, tgt = relative(src), relative(tgt)
-    ours, theirs = _mutual_best_matches(unit(src.vectors), unit(tgt.vectors), DEFAULTS.typical_sample // 2)
+    ours, theirs = mutual_best_matches(src, tgt, DEFAULTS)
     matched = np.median(np.log(tgt.lengths[theirs] / src.lengths[ours]))
     totals = np.log(tgt.lengths.sum() / src.lengths.sum())
     assert abs(matched - totals) > DEFAULTS.max_length_ratio_disagreement
-    assert excerpt_length_log_ratio(src, tgt, DEFAULTS) is None
+    assert excerpt_ratio(src, tgt) is None
 
 
 def test_the_excerpt_ratio_does_not_depend_on_which_side_is_the_source():
     long_src, excerpt, _ = make_pair([(1, 0)] * 1500 + [(1, 1), (1, 0), (1, 0), (1, 0)] * 25, seed=7)
     long_src, excerpt = relative(long_src), relative(excerpt)
-    forward = excerpt_length_log_ratio(long_src, excerpt, DEFAULTS)
+    forward = excerpt_ratio(long_src, excerpt)
     assert forward is not None
-    assert excerpt_length_log_ratio(excerpt, long_src, DEFAULTS) == pytest.approx(-forward)
+    assert excerpt_ratio(excerpt, long_src) == pytest.approx(-forward)
