@@ -198,3 +198,8 @@ def test_numbering_that_cannot_match_the_gold_is_warned_about(tmp_path):
     test.write_text("[0]:[0]\n[0, 1]:[1]\n")
     with pytest.warns(UserWarning, match=r"test.align: source sentence 0 is in two beads"):
         evaluate_paths(gold, test)
+    # aligned from a version cut short: its last ids fall short of the gold's
+    gold.write_text("[0]:[0]\n[1]:[1]\n[2]:[2]\n")
+    test.write_text("[0]:[0]\n[1]:[1]\n")
+    with pytest.warns(UserWarning, match=r"source sentence id 1 is short of the last of .*gold.align \(2\)"):
+        evaluate_paths(gold, test)
