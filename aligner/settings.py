@@ -29,11 +29,13 @@ class AlignmentSettings:
     max_unsure_stretch: int = 400
     """Longest side, in units, of a stretch of weak coarse beads that the fine search covers whole."""
     min_chain_held: float = 0.5
-    """Least share of the chain of two versions' clearest matches that their path must hold;
-    with less, the path is searched again between those matches alone (``aligner.pairwise.search``)."""
+    """How many of two versions' mutual best matches their path must hold, in lengths of the
+    longest chain of those matches; fewer, the path is searched again between the chain's
+    matches alone (``aligner.pairwise.search``)."""
     max_widened_cells: int = 4_000_000
     """Most cells of a search widened from the band around the coarse path to the mutual best
-    matches outside it (``aligner.pairwise.search``)."""
+    matches outside it, or of a search again between the chain's matches
+    (``aligner.pairwise.search``)."""
     coarse_null_shift: float = -4.0
     """How much more an insertion or deletion costs in the coarse passes, which only have to find
     the way and should take weak matches rather than skip stretches."""

@@ -202,7 +202,6 @@ def excerpt_length_log_ratio(
     if min(len(src), len(tgt)) == 0:
         return None
     total = _total_length_log_ratio(src, tgt)
-    a, b = unit_rows(src.vectors), unit_rows(tgt.vectors)
     ours, theirs = matches
     measurable = (src.lengths[ours] > 0) & (tgt.lengths[theirs] > 0)
     if measurable.sum() < MIN_RATIO_MATCHES:
@@ -211,6 +210,7 @@ def excerpt_length_log_ratio(
     ratio = float(np.median(np.log(tgt.lengths[theirs] / src.lengths[ours])))
     if abs(ratio - total) <= settings.max_length_ratio_disagreement:
         return None
+    a, b = unit_rows(src.vectors), unit_rows(tgt.vectors)
     floor = unrelated_similarity(a, b)
     halfway = floor + (np.einsum("ij,ij->i", a[ours], b[theirs]) - floor) / 2
     src_pieces = _with_pieces(ours, theirs, a, b, halfway, src.lengths)

@@ -52,9 +52,9 @@ def align_units(
     the mutual best matches (``excerpt_length_log_ratio``), and a typical match is measured on the
     side with fewer units. The longest chain of those matches that runs forward on both sides
     checks the path: a long document's band is widened to reach it where it strays
-    (``_search_windows``), and a path that holds less than ``settings.min_chain_held`` of a
-    chain longer than chance would make (``CHANCE_CHAIN_FACTOR``) is searched again between
-    its matches alone.
+    (``_search_windows``), and where the chain is longer than chance would make
+    (``CHANCE_CHAIN_FACTOR``), a path that holds fewer of the mutual best matches than
+    ``settings.min_chain_held`` times its length is searched again between its matches alone.
     """
     lexical = src.lexical is not None and tgt.lexical is not None
     model = settings.lexical_bead_model if lexical else settings.bead_model
@@ -77,9 +77,11 @@ def align_units(
         coarse = dataclasses.replace(model, null_gain=model.null_gain + settings.coarse_null_shift)
         path, gains = _align_path(src, tgt, settings, model, coarse, ratio, chain)
     chance = CHANCE_CHAIN_FACTOR * np.sqrt(len(matches[0]))
-    if len(chain[0]) > chance and _held(path, *chain) < settings.min_chain_held:
+    if len(chain[0]) > chance and _held(path, *matches) < settings.min_chain_held * len(chain[0]):
         # the path took chance matches over the versions' clearest ones (a passage shared
-        # at an offset between alike sentences): search between the latter alone
+        # at an offset between alike sentences): search between the latter alone. Counted
+        # over all the mutual matches, a path that follows another chain as long (two
+        # passages that trade places) holds as many and stays.
         windows = _chain_band(*chain, n, m, settings)
         if _cell_count(windows) <= settings.max_widened_cells:
             gains = refined_gains(src, tgt, settings, model, windows, ratio)
@@ -144,8 +146,8 @@ def _search_windows(
     passage. The ``chain`` of the units' clearest matches (``_longest_chain``) then leaves the
     band, and the search also covers the rectangle between each match of the chain outside it
     and its neighbours on the chain, and what lies between those and the band. Past
-    ``settings.max_widened_cells`` cells, it keeps to whichever holds more of the chain: the
-    band or the rectangles between all of its matches (``_chain_band``).
+    ``settings.max_widened_cells`` cells, those rectangles take the place of the band in their
+    rows, if that stays within as many cells; else the band is kept.
     """
     n, m = len(src), len(tgt)
     if n * m <= settings.full_search_cells or min(n, m) < 2:
@@ -156,14 +158,15 @@ def _search_windows(
     if chain is None or len(chain[0]) == 0:
         return windows
     ours, theirs = chain
-    inside = (windows[ours, 0] <= theirs) & (theirs + 1 <= windows[ours + 1, 1])
+    lo, hi = windows.T
+    # a 1-1 bead from (i, j) to (i + 1, j + 1) needs both corners in the windows
+    inside = _within(lo, hi, ours, theirs) & _within(lo, hi, ours + 1, theirs + 1)
     if inside.all():
         return windows
     # the rectangle before each match of the chain, and the one after it, where it lies outside
     ends_inside = itertools.pairwise([True, *inside, True])
     astray = [box for box, ends in zip(_chain_boxes(*chain, n, m), ends_inside, strict=True) if not all(ends)]
     detours = _band(astray, [True] * len(astray), 1, n, m, settings)
-    lo, hi = windows.T
     widened = np.stack([np.minimum(lo, detours[:, 0]), np.maximum(hi, detours[:, 1])], axis=1)
     if _cell_count(widened) <= settings.max_widened_cells:
         return widened
@@ -174,11 +177,16 @@ def _search_windows(
     lo, hi = np.where(rows[:, None], detours, windows).T
     lo, hi = np.minimum.accumulate(lo[::-1])[::-1], np.maximum.accumulate(hi)
     lo[1:] = np.minimum(lo[1:], hi[:-1])  # where they meet, each row reaches the next
-    return np.stack([lo, hi], axis=1)
+    spliced = np.stack([lo, hi], axis=1)
+    return spliced if _cell_count(spliced) <= settings.max_widened_cells else windows
+
+
+def _within(lo: np.ndarray, hi: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    return (lo[rows] <= columns) & (columns <= hi[rows])
 
 
 def _longest_chain(ours: np.ndarray, theirs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The longest chain of the matches of units ``ours`` (ascending) with ``theirs`` that runs
+    """The longest chain of the matches of units ``ours`` (strictly ascending) with ``theirs`` that runs
     forward on both sides: the versions' clearest matches, without the chance ones that cross
     it."""
     ends: list[int] = []  # ends[k]: the match ending the chain of k + 1 that ends lowest so far
@@ -215,14 +223,14 @@ def _cell_count(windows: np.ndarray) -> int:
     return int((windows[:, 1] - windows[:, 0] + 1).sum())
 
 
-def _held(path: BeadPath, ours: np.ndarray, theirs: np.ndarray) -> float:
-    """The share of the matches of units ``ours`` with ``theirs`` that a bead of ``path`` holds."""
+def _held(path: BeadPath, ours: np.ndarray, theirs: np.ndarray) -> int:
+    """How many of the matches of units ``ours`` with ``theirs`` a bead of ``path`` holds."""
     src_bead = np.full(int(ours.max()) + 1, -1)
     tgt_bead = np.full(int(theirs.max()) + 1, -2)
     for k, (s0, s1, t0, t1) in enumerate(path.beads):
         src_bead[s0 : min(s1, len(src_bead))] = k
         tgt_bead[t0 : min(t1, len(tgt_bead))] = k
-    return float((src_bead[ours] == tgt_bead[theirs]).mean())
+    return int((src_bead[ours] == tgt_bead[theirs]).sum())
 
 
 def _cells(beads: list[Bead]) -> list[tuple[int, int, int, int]]:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from aligner.fitted import FEATURES, BeadModel
-from aligner.pairwise import Units, align_units
+from aligner.pairwise import Units, align_units, search
 from aligner.pairwise.dp import bead_features
 from aligner.pairwise.gains import (
     bead_gains,
@@ -13,6 +13,7 @@ from aligner.pairwise.gains import (
     refined_gains,
     span_vectors,
 )
+from aligner.pairwise.search import _longest_chain
 from aligner.settings import resolve
 from aligner.similarity import typical_similarity, unrelated_similarity
 
@@ -117,6 +118,34 @@ def test_a_path_that_misses_the_clearest_matches_is_searched_again_between_them(
     assert len(src) * len(tgt) <= FULL_SEARCH_CELLS
     beads = align_units(src, tgt, DEFAULTS).beads
     assert [(s, t) for s, t in beads if s and t] == [((i + 100,), (i,)) for i in range(100)]
+
+
+def test_the_longest_chain_runs_forward_on_both_sides_and_is_longest():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        k = int(rng.integers(0, 30))
+        ours = np.sort(rng.choice(100, size=k, replace=False))
+        theirs = rng.choice(100, size=k, replace=False)
+        chain_ours, chain_theirs = _longest_chain(ours, theirs)
+        assert np.all(np.diff(chain_ours) > 0) and np.all(np.diff(chain_theirs) > 0)
+        pairs = set(zip(ours.tolist(), theirs.tolist(), strict=True))
+        assert set(zip(chain_ours.tolist(), chain_theirs.tolist(), strict=True)) <= pairs
+        longest = [1] * k  # longest[b]: the longest chain ending at match b, by brute force
+        for b in range(k):
+            longest[b] += max([longest[a] for a in range(b) if theirs[a] < theirs[b]], default=0)
+        assert len(chain_ours) == max(longest, default=0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_passages_that_trade_places_keep_the_path_the_search_chose(monkeypatch, seed):
+    # two chains of equal length: the path follows one of them and holds as many mutual best
+    # matches as the other would give, so it is not searched again
+    src, tgt, _ = make_pair([(1, 1)] * 60, seed=seed)
+    order = list(range(30, 60)) + list(range(30))
+    tgt = Units(tgt.vectors[order], tgt.lengths[order])
+    found = align_units(src, tgt, DEFAULTS).beads, align_units(tgt, src, DEFAULTS).beads
+    monkeypatch.setattr(search, "CHANCE_CHAIN_FACTOR", np.inf)
+    assert (align_units(src, tgt, DEFAULTS).beads, align_units(tgt, src, DEFAULTS).beads) == found
 
 
 @pytest.mark.parametrize("seed", range(5))
