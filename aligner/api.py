@@ -17,7 +17,7 @@ from aligner.encode import DEFAULT_MODEL, Encoder
 from aligner.errors import AlignerError
 from aligner.merge import align_versions
 from aligner.mine import mine_texts
-from aligner.prepare import Text, check_columns, checked_versions, embed_versions, sentences_of
+from aligner.prepare import Text, check_columns, check_langs, checked_versions, embed_versions, sentences_of
 from aligner.progress import Progress, callback
 from aligner.provenance import settled
 from aligner.settings import Settings
@@ -37,6 +37,7 @@ def align(
     device: str = "auto",
     progress: bool | Progress = False,
     dictionaries: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None = None,
+    check_languages: bool = True,
 ) -> Alignment:
     """Align versions of one document, keyed by language code, in column order.
 
@@ -45,9 +46,14 @@ def align(
     is a name for ``load_encoder`` or an encoder object. ``progress`` is True for bars on
     stderr, or a callback that hears each ``aligner.progress.Step``. ``dictionaries`` maps a
     language pair to (source, target) entries of a bilingual dictionary
-    (``aligner.lexical.read_dictionary``), which the lexical pass learns from too.
+    (``aligner.lexical.read_dictionary``), which the lexical pass learns from too. With
+    ``check_languages``, a key that disagrees with the language its text is clearly in is
+    warned about (two keys swapped would otherwise name each other's columns).
     """
     documents = checked_versions(versions, keep_urls)
+    if check_languages:
+        keys = [lang for lang, _ in documents]
+        check_langs(["a version"] * len(keys), [sentences for _, sentences in documents], keys, "its key")
     with callback(progress) as report:
         embedded, encoder = embed_versions(documents, model, cache_dir, use_cache, report, device)
         settings, provenance = settled(settings, encoder)

@@ -199,7 +199,9 @@ def _align_versions(args: SimpleNamespace, texts: list[str | list[str]], langs: 
     from aligner.api import align
 
     with _progress(args) as report:
-        return align(dict(zip(langs, texts, strict=True)), **_api_options(args), progress=report or False)
+        # the languages were checked against the texts with the files' names (_align_files)
+        versions = dict(zip(langs, texts, strict=True))
+        return align(versions, **_api_options(args), progress=report or False, check_languages=False)
 
 
 def _align_collection(
@@ -696,7 +698,7 @@ def batch_summary(result: BatchResult) -> str:
 
 def _export(args: SimpleNamespace) -> None:
     from aligner.batch import stored_corpus
-    from aligner.batch.store import read_provenance
+    from aligner.batch.store import ERRORS, failed_sets, read_provenance
 
     choices = "use .tsv, .jsonl, .tmx or --format moses"
     try:
@@ -726,7 +728,10 @@ def _export(args: SimpleNamespace) -> None:
     else:
         sys.stdout.write(render(table, fmt))
     if not args.quiet:
-        print(f"{len(table.rows):,} rows of {len(set(table.docs)):,} document sets", file=sys.stderr)
+        failed = failed_sets(Path(args.dataset))
+        left_out = f"; {len(failed):,} failed, listed in {Path(args.dataset) / ERRORS}" if failed else ""
+        sets = len(set(table.docs))
+        print(f"{len(table.rows):,} rows of {sets:,} document sets{left_out}", file=sys.stderr)
 
 
 def _options(*decorators: Callable) -> Callable:

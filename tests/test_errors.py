@@ -443,6 +443,24 @@ def test_the_api_refuses_a_version_keyed_by_no_language_code() -> None:
     assert [lang for lang, _ in checked_versions({"fr-FR": "Bonjour.", "en": "Hello."})] == ["fr-FR", "en"]
 
 
+def test_the_api_warns_where_a_key_disagrees_with_its_text() -> None:
+    import warnings
+
+    import aligner
+
+    indonesian, french = ((DATA / name).read_text(encoding="utf-8") for name in ("seed000.id", "seed001.fr"))
+    swapped = {"fr": indonesian.splitlines(), "id": french.splitlines()}
+    with pytest.warns(UserWarning) as caught:
+        aligner.align(swapped, model=UnitEncoder(), use_cache=False)
+    said = {str(warning.message) for warning in caught}
+    assert "a version is given as 'fr' but reads as 'id': is its key right?" in said
+    assert "a version is given as 'id' but reads as 'fr': is its key right?" in said
+    with warnings.catch_warnings(record=True) as unchecked:
+        warnings.simplefilter("always")
+        aligner.align(swapped, model=UnitEncoder(), use_cache=False, check_languages=False)
+    assert not any("is its key right" in str(warning.message) for warning in unchecked)
+
+
 def test_the_api_refuses_version_keys_that_would_name_one_column_twice() -> None:
     from aligner.errors import AlignerError
     from aligner.prepare import check_columns, checked_versions

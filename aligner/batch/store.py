@@ -338,6 +338,13 @@ def _done(row: dict[str, str]) -> Done:
     return Done(row["doc"], *counts, row["signature"], row["inputs"])
 
 
+def failed_sets(directory: Path) -> list[str]:
+    """The document sets that failed in the last run that wrote the dataset (``_errors.tsv``)."""
+    path = Path(directory) / ERRORS
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return [row[0] for row in _whole_lines(text)[1:] if row]
+
+
 def read_provenance(directory: Path) -> tuple[list[str], Provenance]:
     """The dataset's languages and provenance."""
     from aligner.provenance import Provenance
