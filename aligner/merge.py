@@ -23,6 +23,7 @@ from aligner.lexical import Lexicon, learn_lexicons, lexical_vectors, lexicon_fo
 from aligner.linkage import average_linkage
 from aligner.moved import join_moved, order_gaps
 from aligner.pairwise import PairAlignment, Units, align_units
+from aligner.pairwise.search import CHANCE_CHAIN_FACTOR
 from aligner.progress import Progress, report
 from aligner.provenance import Provenance
 from aligner.scoring import calibrated, chance_pairings, merge_gains, pair_scores, row_evidence
@@ -278,8 +279,9 @@ def _found_shares(
     for (a, b), pair in pairs.items():
         if closeness[a, b] < below and len(versions[a].sentences) and len(versions[b].sentences):
             clear = _clear_beads(pair, clear_match)
-            shares = _sure_share(versions[a], versions[b], clear), _sure_share(
-                versions[b], versions[a], [(y, x) for x, y in clear]
+            matched = [(x, y) for x, y in pair.beads if x and y]
+            shares = _found_share(versions[a], versions[b], clear, matched), _found_share(
+                versions[b], versions[a], [(y, x) for x, y in clear], [(y, x) for x, y in matched]
             )
             # up to the line, not past it: a version found in another ranks with the pairs at it
             found[a, b] = found[b, a] = max(closeness[a, b], min(max(shares), below))
@@ -337,6 +339,33 @@ def _sure_share(own: Version, other: Version, clear: list[Bead]) -> float:
         j in bead_of[i][1] and k in bead_of[i][0] for i, j, k in zip(sample, there, back, strict=True)
     ]
     return float(np.mean(sure)) * len(candidates) / len(own.sentences)
+
+
+def _found_share(own: Version, other: Version, clear: list[Bead], matched: list[Bead]) -> float:
+    """How much of ``own`` is found in ``other``: the larger of ``_sure_share`` over the
+    ``clear`` beads and ``_chained_share`` over all the ``matched`` ones (own ids, other ids)."""
+    return max(_sure_share(own, other, clear), _chained_share(own, other, matched))
+
+
+def _chained_share(own: Version, other: Version, matched: list[Bead]) -> float:
+    """The share of ``own``'s sentences in a ``matched`` bead (own ids, other ids) that holds
+    their best match in ``other``, where more of them do than a chain of chance matches could
+    (``CHANCE_CHAIN_FACTOR`` times the square root of the sentences checked), else 0: the
+    beads run forward, so those best matches form a chain. Where sentences are much alike
+    (verses of the Bible), a true match is often only a little above unrelated ones and not
+    its partner's best, and ``_sure_share`` misses it. Up to ``SURE_SAMPLE`` sentences of the
+    beads, evenly spaced, are checked."""
+    bead_of = {i: bead for bead in matched for i in bead[0]}
+    if not bead_of:
+        return 0.0
+    candidates = np.array(sorted(bead_of))
+    spaced = np.linspace(0, len(candidates) - 1, min(len(candidates), SURE_SAMPLE)).astype(int)
+    sample = candidates[np.unique(spaced)]
+    there = best_match(unit_rows(own.vectors)[sample], unit_rows(other.vectors))
+    held = sum(j in bead_of[i][1] for i, j in zip(sample.tolist(), there.tolist(), strict=True))
+    if held <= CHANCE_CHAIN_FACTOR * np.sqrt(len(sample)):
+        return 0.0
+    return held / len(sample) * len(candidates) / len(own.sentences)
 
 
 def _not_translations(versions: list[Version], measured: float, translated: float) -> str:

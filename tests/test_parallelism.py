@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import run_cli
+from conftest import SHARED, run_cli
 
 import aligner
+from aligner.encode import encode
+from aligner.evaluate import read_alignment
 from aligner.merge import align_versions
 from aligner.scoring import chance_pairings
 from aligner.table import Version
@@ -141,3 +143,30 @@ def test_disjoint_excerpts_among_several_versions_all_join_the_table(recwarn):
     assert not [w for w in recwarn if "apart" in str(w.message)]
     for column, start in ((2, 0), (3, 15), (4, 30)):
         assert [row[0] for row in table.rows if row[column]] == [(k,) for k in range(start, start + 10)]
+
+
+BIBLE = SHARED / "bench" / "bible_en_zh"
+
+
+@pytest.mark.skipif(not BIBLE.is_dir(), reason="needs ../shared/bench/bible_en_zh")
+def test_versions_of_alike_sentences_that_share_a_passage_are_not_called_unrelated(encoder, recwarn):
+    # English of Bible 001's gold beads 0-149 against Chinese of beads 100-249: 50 verses in
+    # common, each side 100 of its own. A verse's translation is only a little more alike
+    # than other verses, and seldom its partner's best match, but most of the shared
+    # verses' best matches lie in their rows, in a chain no chance matches make
+    gold = read_alignment(BIBLE / "001.align")
+    english = (BIBLE / "001.en").read_text(encoding="utf-8").splitlines()
+    chinese = (BIBLE / "001.zh").read_text(encoding="utf-8").splitlines()
+    en_ids = [i for s, _ in gold[:150] for i in s]
+    zh_ids = [j for _, t in gold[100:250] for j in t]
+    versions = [
+        Version(lang, sentences, encode(sentences, encoder))
+        for lang, sentences in (("en", [english[i] for i in en_ids]), ("zh", [chinese[j] for j in zh_ids]))
+    ]
+    table = align_versions(versions)
+    assert table.parallelism["en", "zh"] < 0.2
+    assert not [w for w in recwarn if "translations" in str(w.message)]
+    first_zh = {j: k for k, j in enumerate(zh_ids)}
+    shared = [(tuple(en_ids.index(i) for i in s), tuple(first_zh[j] for j in t)) for s, t in gold[100:150]]
+    linked = [(row[0], row[1]) for row in table.rows if row[0] and row[1]]
+    assert len(set(shared) & set(linked)) >= 0.8 * len(shared)
