@@ -326,19 +326,25 @@ def _sure_share(own: Version, other: Version, clear: list[Bead]) -> float:
     short text against a long one, a few clear matches are likely by chance alone (each
     sentence has many to choose from), but seldom each other's best. Up to
     ``SURE_SAMPLE`` such sentences, evenly spaced, are checked."""
-    bead_of = {i: bead for bead in clear for i in bead[0]}
+    bead_of, sample = _sampled(clear)
     if not bead_of:
         return 0.0
-    candidates = np.array(sorted(bead_of))
-    spaced = np.linspace(0, len(candidates) - 1, min(len(candidates), SURE_SAMPLE)).astype(int)
-    sample = candidates[np.unique(spaced)]
     own_rows, other_rows = unit_rows(own.vectors), unit_rows(other.vectors)
     there = best_match(own_rows[sample], other_rows)
     back = best_match(other_rows[there], own_rows)
     sure = [
         j in bead_of[i][1] and k in bead_of[i][0] for i, j, k in zip(sample, there, back, strict=True)
     ]
-    return float(np.mean(sure)) * len(candidates) / len(own.sentences)
+    return float(np.mean(sure)) * len(bead_of) / len(own.sentences)
+
+
+def _sampled(beads: list[Bead]) -> tuple[dict[int, Bead], np.ndarray]:
+    """The bead of each source sentence of ``beads``, and up to ``SURE_SAMPLE`` of those
+    sentences, evenly spaced."""
+    bead_of = {i: bead for bead in beads for i in bead[0]}
+    candidates = np.array(sorted(bead_of), dtype=np.int64)
+    spaced = np.linspace(0, len(candidates) - 1, min(len(candidates), SURE_SAMPLE)).astype(int)
+    return bead_of, candidates[np.unique(spaced)]
 
 
 def _found_share(own: Version, other: Version, clear: list[Bead], matched: list[Bead]) -> float:
@@ -355,17 +361,14 @@ def _chained_share(own: Version, other: Version, matched: list[Bead]) -> float:
     (verses of the Bible), a true match is often only a little above unrelated ones and not
     its partner's best, and ``_sure_share`` misses it. Up to ``SURE_SAMPLE`` sentences of the
     beads, evenly spaced, are checked."""
-    bead_of = {i: bead for bead in matched for i in bead[0]}
+    bead_of, sample = _sampled(matched)
     if not bead_of:
         return 0.0
-    candidates = np.array(sorted(bead_of))
-    spaced = np.linspace(0, len(candidates) - 1, min(len(candidates), SURE_SAMPLE)).astype(int)
-    sample = candidates[np.unique(spaced)]
     there = best_match(unit_rows(own.vectors)[sample], unit_rows(other.vectors))
     held = sum(j in bead_of[i][1] for i, j in zip(sample.tolist(), there.tolist(), strict=True))
     if held <= CHANCE_CHAIN_FACTOR * np.sqrt(len(sample)):
         return 0.0
-    return held / len(sample) * len(candidates) / len(own.sentences)
+    return held / len(sample) * len(bead_of) / len(own.sentences)
 
 
 def _not_translations(versions: list[Version], measured: float, translated: float) -> str:
