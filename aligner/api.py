@@ -53,7 +53,8 @@ def align(
     documents = checked_versions(versions, keep_urls)
     if check_languages:
         keys = [lang for lang, _ in documents]
-        check_langs(["a version"] * len(keys), [sentences for _, sentences in documents], keys, "its key")
+        texts = [sentences for _, sentences in documents]
+        check_langs(["a version"] * len(keys), texts, keys, "its key", stacklevel=3)
     with callback(progress) as report:
         embedded, encoder = embed_versions(documents, model, cache_dir, use_cache, report, device)
         settings, provenance = settled(settings, encoder)

@@ -729,9 +729,10 @@ def _export(args: SimpleNamespace) -> None:
         sys.stdout.write(render(table, fmt))
     if not args.quiet:
         failed = failed_sets(Path(args.dataset))
-        left_out = f"; {len(failed):,} failed, listed in {Path(args.dataset) / ERRORS}" if failed else ""
+        errors = Path(args.dataset) / ERRORS
+        failed_note = f" ({len(failed):,} other sets failed in the last run: {errors})" if failed else ""
         sets = len(set(table.docs))
-        print(f"{len(table.rows):,} rows of {sets:,} document sets{left_out}", file=sys.stderr)
+        print(f"{len(table.rows):,} rows of {sets:,} document sets{failed_note}", file=sys.stderr)
 
 
 def _options(*decorators: Callable) -> Callable:

@@ -210,16 +210,24 @@ def _score_files(gold: Sequence[Path], test: Sequence[Path]) -> Scores:
 
 def check_numbering(gold: Sequence[Bead], test: Sequence[Bead], gold_name: str, test_name: str) -> None:
     """Warn where the test cannot be numbered as the gold is: its last sentence id on a side is
-    not the gold's (one of them was aligned from other or fewer sentences), or a sentence is in
-    two beads of one file (the scores would then be meaningless)."""
+    beyond the gold's last, or short of the gold's last match (one of them was aligned from
+    other or fewer sentences), or a sentence is in two beads of one file (the scores would then
+    be meaningless)."""
     for side, label in ((0, "source"), (1, "target")):
         gold_ids = [i for bead in gold for i in bead[side]]
         test_ids = [i for bead in test for i in bead[side]]
-        if gold_ids and test_ids and max(test_ids) != max(gold_ids):
-            where = "beyond" if max(test_ids) > max(gold_ids) else "short of"
+        # a test of matches alone may end before the gold's last null beads, not before its last match
+        matched = [i for bead in gold if bead[0] and bead[1] for i in bead[side]]
+        if gold_ids and test_ids and max(test_ids) > max(gold_ids):
+            shown = f"is beyond the last of {gold_name} ({max(gold_ids)})"
+        elif matched and test_ids and max(test_ids) < max(matched):
+            shown = f"is short of the last matched in {gold_name} ({max(matched)})"
+        else:
+            shown = ""
+        if shown:
             warnings.warn(
-                f"{test_name}: {label} sentence id {max(test_ids)} is {where} the last of {gold_name} "
-                f"({max(gold_ids)}): are they numbered alike (from 0, the same sentences)?",
+                f"{test_name}: {label} sentence id {max(test_ids)} {shown}: are they numbered alike "
+                "(from 0, the same sentences)?",
                 stacklevel=3,
             )
         for name, ids in ((gold_name, gold_ids), (test_name, test_ids)):

@@ -23,7 +23,6 @@ from aligner.lexical import Lexicon, learn_lexicons, lexical_vectors, lexicon_fo
 from aligner.linkage import average_linkage
 from aligner.moved import join_moved, order_gaps
 from aligner.pairwise import PairAlignment, Units, align_units
-from aligner.pairwise.search import CHANCE_CHAIN_FACTOR
 from aligner.progress import Progress, report
 from aligner.provenance import Provenance
 from aligner.scoring import calibrated, chance_pairings, merge_gains, pair_scores, row_evidence
@@ -32,7 +31,13 @@ from aligner.similarity import Baseline, best_match, unit_rows, version_baseline
 from aligner.table import Alignment, Bead, Row, Version, row_beads
 
 SURE_SAMPLE = 1000
-"""Most sentences of a version whose sure counterparts ``_sure_share`` checks."""
+"""Most sentences of a version whose counterparts ``_sure_share`` and ``_chained_share`` check."""
+
+CHANCE_HELD_FACTOR = 4.0
+"""Times the square root of the sentences checked that more of them than hold their best match
+in their row before ``_chained_share`` counts them: of n matches in random order, the longest
+forward chain is about 2 sqrt(n) long, and the path, which seeks alike sentences, picks which
+are checked, so unrelated texts come nearer that than chance alone would."""
 
 MIN_MEASURABLE_SENTENCES = 5
 """Two versions that both have fewer sentences than this are too short to tell a translation
@@ -271,9 +276,9 @@ def _found_shares(
     below: float,
 ) -> np.ndarray:
     """How far each two versions translate each other: their parallelism (``closeness``), and
-    where it is below ``below``, the larger of it and each version's own share of sentences
-    with a sure counterpart (``_sure_share``), up to ``below``, since a summary, an excerpt or
-    a partial translation is mostly found in the other version while the share of both is low."""
+    where it is below ``below``, the larger of it and each version's own share found in the
+    other (``_found_share``), up to ``below``, since a summary, an excerpt or a partial
+    translation is mostly found in the other version while the share of both is low."""
     found = closeness.copy()
     np.fill_diagonal(found, 1.0)
     for (a, b), pair in pairs.items():
@@ -354,9 +359,9 @@ def _found_share(own: Version, other: Version, clear: list[Bead], matched: list[
 
 
 def _chained_share(own: Version, other: Version, matched: list[Bead]) -> float:
-    """The share of ``own``'s sentences in a ``matched`` bead (own ids, other ids) that holds
+    """The share of ``own``'s sentences in a ``matched`` bead (own ids, other ids) that hold
     their best match in ``other``, where more of them do than a chain of chance matches could
-    (``CHANCE_CHAIN_FACTOR`` times the square root of the sentences checked), else 0: the
+    (``CHANCE_HELD_FACTOR`` times the square root of the sentences checked), else 0: the
     beads run forward, so those best matches form a chain. Where sentences are much alike
     (verses of the Bible), a true match is often only a little above unrelated ones and not
     its partner's best, and ``_sure_share`` misses it. Up to ``SURE_SAMPLE`` sentences of the
@@ -366,7 +371,7 @@ def _chained_share(own: Version, other: Version, matched: list[Bead]) -> float:
         return 0.0
     there = best_match(unit_rows(own.vectors)[sample], unit_rows(other.vectors))
     held = sum(j in bead_of[i][1] for i, j in zip(sample.tolist(), there.tolist(), strict=True))
-    if held <= CHANCE_CHAIN_FACTOR * np.sqrt(len(sample)):
+    if held <= CHANCE_HELD_FACTOR * np.sqrt(len(sample)):
         return 0.0
     return held / len(sample) * len(bead_of) / len(own.sentences)
 

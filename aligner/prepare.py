@@ -94,15 +94,17 @@ def check_langs(
     texts: Sequence[str | list[str]],
     langs: Sequence[str],
     where: str = "--langs",
+    stacklevel: int = 2,
 ) -> None:
     """Warn where a given language code disagrees with what the text is clearly in; ``where``
-    says where the code was given."""
+    says where the code was given, ``stacklevel`` which caller the warning names (2: the one
+    calling this)."""
     for label, text, lang in zip(labels, texts, langs, strict=True):
         joined = text if isinstance(text, str) else "\n".join(text)
         found = identified_otherwise(lang, joined) if joined.strip() else None
         if found:
             message = f"{label} is given as {lang!r} but reads as {found!r}: is {where} right?"
-            warnings.warn(message, stacklevel=2)
+            warnings.warn(message, stacklevel=stacklevel)
 
 
 def embed_versions(

@@ -453,6 +453,9 @@ def test_the_api_warns_where_a_key_disagrees_with_its_text() -> None:
     with pytest.warns(UserWarning) as caught:
         aligner.align(swapped, model=UnitEncoder(), use_cache=False)
     said = {str(warning.message) for warning in caught}
+    assert {Path(warning.filename).name for warning in caught if "key" in str(warning.message)} == {
+        Path(__file__).name
+    }  # the caller's line
     assert "a version is given as 'fr' but reads as 'id': is its key right?" in said
     assert "a version is given as 'id' but reads as 'fr': is its key right?" in said
     with warnings.catch_warnings(record=True) as unchecked:

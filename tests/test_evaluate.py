@@ -201,5 +201,11 @@ def test_numbering_that_cannot_match_the_gold_is_warned_about(tmp_path):
     # aligned from a version cut short: its last ids fall short of the gold's
     gold.write_text("[0]:[0]\n[1]:[1]\n[2]:[2]\n")
     test.write_text("[0]:[0]\n[1]:[1]\n")
-    with pytest.warns(UserWarning, match=r"source sentence id 1 is short of the last of .*gold.align \(2\)"):
+    with pytest.warns(UserWarning, match=r"source sentence id 1 is short of the last matched in .*\(2\)"):
+        evaluate_paths(gold, test)
+    # matches alone (aligner align --only-linked) end before the gold's last null beads
+    gold.write_text("[0]:[0]\n[1]:[1]\n[]:[2]\n[2]:[]\n")
+    test.write_text("[0]:[0]\n[1]:[1]\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         evaluate_paths(gold, test)

@@ -148,6 +148,27 @@ def test_disjoint_excerpts_among_several_versions_all_join_the_table(recwarn):
 BIBLE = SHARED / "bench" / "bible_en_zh"
 
 
+def bible_versions(encoder, english: list[int], chinese: list[int]) -> list[Version]:
+    """The English sentences ``english`` and the Chinese ``chinese`` of Bible 001, embedded."""
+    sides = (("en", "001.en", english), ("zh", "001.zh", chinese))
+    out = []
+    for lang, name, ids in sides:
+        lines = (BIBLE / name).read_text(encoding="utf-8").splitlines()
+        sentences = [lines[i] for i in ids]
+        out.append(Version(lang, sentences, encode(sentences, encoder)))
+    return out
+
+
+@pytest.mark.skipif(not BIBLE.is_dir(), reason="needs ../shared/bench/bible_en_zh")
+@pytest.mark.parametrize(("english", "chinese"), [(200, 250), (60, 500), (500, 60), (12, 40)])
+def test_unrelated_passages_of_alike_sentences_are_called_unrelated(encoder, english, chinese):
+    # verses are alike, so the path finds sentences whose best match lies in their row; not
+    # in a chain longer than chance
+    versions = bible_versions(encoder, list(range(english)), list(range(3000, 3000 + chinese)))
+    with pytest.warns(UserWarning, match="do not look like translations of each other"):
+        align_versions(versions)
+
+
 @pytest.mark.skipif(not BIBLE.is_dir(), reason="needs ../shared/bench/bible_en_zh")
 def test_versions_of_alike_sentences_that_share_a_passage_are_not_called_unrelated(encoder, recwarn):
     # English of Bible 001's gold beads 0-149 against Chinese of beads 100-249: 50 verses in
@@ -155,15 +176,9 @@ def test_versions_of_alike_sentences_that_share_a_passage_are_not_called_unrelat
     # than other verses, and seldom its partner's best match, but most of the shared
     # verses' best matches lie in their rows, in a chain no chance matches make
     gold = read_alignment(BIBLE / "001.align")
-    english = (BIBLE / "001.en").read_text(encoding="utf-8").splitlines()
-    chinese = (BIBLE / "001.zh").read_text(encoding="utf-8").splitlines()
     en_ids = [i for s, _ in gold[:150] for i in s]
     zh_ids = [j for _, t in gold[100:250] for j in t]
-    versions = [
-        Version(lang, sentences, encode(sentences, encoder))
-        for lang, sentences in (("en", [english[i] for i in en_ids]), ("zh", [chinese[j] for j in zh_ids]))
-    ]
-    table = align_versions(versions)
+    table = align_versions(bible_versions(encoder, en_ids, zh_ids))
     assert table.parallelism["en", "zh"] < 0.2
     assert not [w for w in recwarn if "translations" in str(w.message)]
     first_zh = {j: k for k, j in enumerate(zh_ids)}
