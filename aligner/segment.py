@@ -226,6 +226,8 @@ def identified_otherwise(lang: str, text: str) -> str | None:
     if not confidences or confidences[0].value < CLEAR_IDENTIFICATION:
         return None
     found = _told_apart(confidences[0].language.iso_code_639_1.name.lower(), sample)
+    if base_code(lang) == "ja" and found == "zh" and _han(sample) < MIN_HAN_TO_TELL_JAPANESE:
+        return None  # a headline or a name in Han characters alone may be Japanese
     return None if found == base_code(lang) else found
 
 
@@ -247,6 +249,10 @@ def _detector() -> LanguageDetector:
     # Whole documents are long enough for trigram-only models, which load in a fraction of a second.
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_low_accuracy_mode().build()
 
+
+MIN_HAN_TO_TELL_JAPANESE = 50
+"""Han characters from which a text given as Japanese but without hiragana is taken for Chinese:
+any Japanese prose that long has hiragana, while a headline, a title or a company's name may not."""
 
 _MIN_HIRAGANA_SHARE = 0.05
 """Hiragana, as a share of Han characters, from which a text is Japanese rather than Chinese."""
@@ -276,10 +282,14 @@ def _told_apart(code: str, sample: str) -> str:
         return code
     # Hiragana is the tell: every Japanese sentence has it and Chinese has none, while katakana
     # also spells foreign names in Chinese and text of Han characters only is read as Chinese.
-    han = sum("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in sample)
+    han = _han(sample)
     hiragana = sum("\u3041" <= c <= "\u309f" for c in sample)
     katakana = sum("\u30a1" <= c <= "\u30fa" for c in sample)
     return "ja" if hiragana > _MIN_HIRAGANA_SHARE * han or (katakana and not han) else "zh"
+
+
+def _han(text: str) -> int:
+    return sum("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in text)
 
 
 def check_sentences(label: str, sentences: list) -> None:

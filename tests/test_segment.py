@@ -208,3 +208,26 @@ TEXT = st.builds(glue, WORD, st.lists(st.tuples(st.sampled_from(SEPARATORS), WOR
 def test_plain_text_keeps_every_character(text, lang):
     squeeze = "".join("".join(split_sentences(text, lang)).split())
     assert squeeze == "".join(unicodedata.normalize("NFC", text).split())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "東京都知事選挙結果発表。投票率五十五パーセント。",  # a headline
+        "東京都、新型コロナ感染者数発表",
+        "株式会社日立製作所（東京都千代田区）",  # a company's name
+    ],
+)
+def test_han_characters_alone_given_as_japanese_are_not_called_chinese(text):
+    from aligner.segment import identified_otherwise
+
+    assert identified_otherwise("ja", text) is None
+
+
+def test_chinese_prose_given_as_japanese_is_called_chinese():
+    from aligner.segment import identified_otherwise
+
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    chinese = next(seeds.glob("003_*.txt")).read_text(encoding="utf-8")
+    assert identified_otherwise("ja", chinese) == "zh"
+    assert identified_otherwise("zh", chinese) is None
