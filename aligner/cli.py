@@ -82,7 +82,8 @@ def parse_langs(
 
     codes = value.split(",")
     if len(codes) != count:
-        raise AlignerError(f"{option} names {len(codes)} languages for {count} input files")
+        named = f"{len(codes)} language" + ("s" if len(codes) != 1 else "")
+        raise AlignerError(f"{option} names {named} for {count} input files")
     # Compared once standardised, so that fr and FR or fra are caught as the same language.
     hint = ", or --force-langs to keep it" if option == "--langs" else ""
     langs = [standard_code(code, f"in {option}", force, hint) for code in codes]

@@ -69,7 +69,11 @@ def parse_alignment(text: str, name: str = "<alignment>") -> list[Bead]:
 def read_alignment(path: Path) -> list[Bead]:
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+    except FileNotFoundError:
+        raise AlignerError(f"cannot read alignment file {path}: no such file") from None
+    except OSError as e:
+        raise AlignerError(f"cannot read alignment file {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
         raise AlignerError(f"cannot read alignment file {path}: {e}") from None
     return parse_alignment(text, str(path))
 

@@ -80,7 +80,7 @@ def test_evaluate_gold_against_itself(capsys):
     ("args", "message"),
     [
         (["align", "missing.txt", FR], "missing.txt"),
-        (["align", ID, FR, "--presplit", "--langs", "id"], "--langs names 1 languages for 2 input files"),
+        (["align", ID, FR, "--presplit", "--langs", "id"], "--langs names 1 language for 2 input files"),
         (["align", ID, FR, "--presplit", "--langs", "id,xx"], "unknown language code 'xx'"),
         (["align", ID, FR, "--presplit", "--langs", "fr,fr"], "language 'fr' is given twice"),
         (["align", ID, FR, "--presplit", "--langs", "id,fr", "-o", "OUT.csv"], "unknown output suffix"),

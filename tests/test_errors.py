@@ -123,7 +123,7 @@ MATRIX: dict[str, tuple[Case, str]] = {
     ),
     "--langs of the wrong length": (
         lambda d, o: [ID, FR, "--langs", "id"],
-        "--langs names 1 languages for 2 input files",
+        "--langs names 1 language for 2 input files",
     ),
     "--langs with an unknown code": (
         lambda d, o: [ID, FR, "--langs", "id,xx"],

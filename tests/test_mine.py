@@ -265,7 +265,7 @@ def test_cli_identifies_the_language_which_may_be_the_same_twice(tmp_path, capsy
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["mine", ID, FR, "--presplit", "--langs", "id"], "--langs names 1 languages for 2 input files"),
+        (["mine", ID, FR, "--presplit", "--langs", "id"], "--langs names 1 language for 2 input files"),
         (["mine", ID, FR, "--presplit", "--langs", "id,xx"], "unknown language code 'xx'"),
         (["mine", ID, "missing.txt", "--langs", "id,fr"], "missing.txt"),
         (["mine", ID, FR, "--presplit", "--langs", "id,fr", "--neighbours", "0"], "at least 1"),
