@@ -262,7 +262,12 @@ def _has_lexicon(lexicons: Mapping[tuple[str, str], Lexicon], src_lang: str, tgt
 def _align_with_lexicon(
     x: Version, y: Version, lexicon: Lexicon, first: PairAlignment, settings: Settings
 ) -> PairAlignment:
-    src_lexical, tgt_lexical = lexical_vectors(lexicon, x.sentences, y.sentences, settings.lexical.dims)
+    if x.lang <= y.lang:
+        src_lexical, tgt_lexical = lexical_vectors(lexicon, x.sentences, y.sentences, settings.lexical.dims)
+    else:  # the vectors' layout follows the languages, not the order of the inputs
+        tgt_lexical, src_lexical = lexical_vectors(
+            lexicon.reversed(), y.sentences, x.sentences, settings.lexical.dims
+        )
     src = Units(x.vectors, x.relative_lengths, src_lexical)
     tgt = Units(y.vectors, y.relative_lengths, tgt_lexical)
     return align_units(src, tgt, settings.alignment, guide=first)

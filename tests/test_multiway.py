@@ -3,8 +3,12 @@ import re
 
 import numpy as np
 import pytest
+from conftest import SHARED
 
 from aligner import merge
+from aligner.encode import encode
+from aligner.evaluate import read_alignment
+from aligner.lexical import lexical_vectors
 from aligner.merge import align_versions
 from aligner.pairwise import Units, align_units
 from aligner.progress import callback
@@ -181,3 +185,28 @@ def test_joining_moved_sentences_keeps_a_with_b_the_mirror_of_b_with_a(footer):
     assert any(abs(row[0][0] - row[1][0]) > 10 for row in alignment.rows if all(row))  # joined
     assert mirrored.rows == [row[::-1] for row in alignment.rows]
     assert mirrored.pair("id", "fr") == [(b, a) for a, b in alignment.pair("fr", "id")]
+
+
+BIBLE = SHARED / "bench" / "bible_en_zh"
+
+
+@pytest.mark.skipif(not BIBLE.is_dir(), reason="needs ../shared/bench/bible_en_zh")
+def test_a_with_b_is_the_mirror_of_b_with_a_where_the_lexical_pass_runs(encoder, monkeypatch):
+    # 300 verses, 50 of them moved in the Chinese: the lexical vectors hash one space of both
+    # vocabularies, laid out by the languages, not by which version is the source
+    beads = read_alignment(BIBLE / "001.align")[:300]
+    moved = [j for _, t in beads[200:250] for j in t]
+    kept = [j for _, t in beads[50:] for j in t if j not in moved]
+    english = (BIBLE / "001.en").read_text(encoding="utf-8").splitlines()
+    chinese = (BIBLE / "001.zh").read_text(encoding="utf-8").splitlines()
+    sides = {
+        "en": [english[i] for s, _ in beads for i in s],
+        "zh": [chinese[j] for j in [j for _, t in beads[:50] for j in t] + moved + kept],
+    }
+    versions = [Version(lang, lines, encode(lines, encoder)) for lang, lines in sides.items()]
+    calls = []
+    monkeypatch.setattr(merge, "lexical_vectors", lambda *args: calls.append(args) or lexical_vectors(*args))
+    alignment, mirrored = align_versions(versions), align_versions(versions[::-1])
+    assert len(calls) == 2
+    assert mirrored.rows == [row[::-1] for row in alignment.rows]
+    assert np.array_equal(mirrored.scores, alignment.scores)
