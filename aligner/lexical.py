@@ -330,6 +330,19 @@ def lexical_vectors(
     return src_vectors, tgt_vectors
 
 
+def lexical_vectors_by_language(
+    lexicon: Lexicon, langs: tuple[str, str], src: Sequence[str], tgt: Sequence[str], dims: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``lexical_vectors`` of source and target sentences in ``langs``, laid out by the
+    languages (the vocabulary of the one whose code sorts last first) rather than by which is
+    the source, so that aligning A with B is the mirror of B with A: which words share a
+    bucket depends on the layout."""
+    if langs[0] <= langs[1]:
+        return lexical_vectors(lexicon, src, tgt, dims)
+    tgt_vectors, src_vectors = lexical_vectors(lexicon.reversed(), tgt, src, dims)
+    return src_vectors, tgt_vectors
+
+
 MIN_EXAMPLES = 20
 """Fewer confident matches than this teach a lexicon nothing to rely on: no lexical pass."""
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from aligner.fitted import DEFAULT_FITTED, load
 from aligner.languages import joiner
-from aligner.lexical import Lexicon, learn_lexicons, lexical_vectors, lexicon_for
+from aligner.lexical import Lexicon, learn_lexicons, lexical_vectors_by_language, lexicon_for
 from aligner.linkage import average_linkage
 from aligner.moved import join_moved, order_gaps
 from aligner.pairwise import PairAlignment, Units, align_units
@@ -262,12 +262,9 @@ def _has_lexicon(lexicons: Mapping[tuple[str, str], Lexicon], src_lang: str, tgt
 def _align_with_lexicon(
     x: Version, y: Version, lexicon: Lexicon, first: PairAlignment, settings: Settings
 ) -> PairAlignment:
-    if x.lang <= y.lang:
-        src_lexical, tgt_lexical = lexical_vectors(lexicon, x.sentences, y.sentences, settings.lexical.dims)
-    else:  # the vectors' layout follows the languages, not the order of the inputs
-        tgt_lexical, src_lexical = lexical_vectors(
-            lexicon.reversed(), y.sentences, x.sentences, settings.lexical.dims
-        )
+    src_lexical, tgt_lexical = lexical_vectors_by_language(
+        lexicon, (x.lang, y.lang), x.sentences, y.sentences, settings.lexical.dims
+    )
     src = Units(x.vectors, x.relative_lengths, src_lexical)
     tgt = Units(y.vectors, y.relative_lengths, tgt_lexical)
     return align_units(src, tgt, settings.alignment, guide=first)

@@ -45,7 +45,7 @@ from aligner.encode import DEFAULT_MODEL, encode, load_encoder, open_cache
 from aligner.encode.combined import CombinedEncoder
 from aligner.evaluate import Bead, format_alignment, read_alignment, score
 from aligner.fitted import FEATURES, ROW_KINDS, BeadModel
-from aligner.lexical import Lexicon, lexical_vectors, lexicon_for
+from aligner.lexical import Lexicon, lexical_vectors_by_language, lexicon_for
 from aligner.merge import align_versions, lexical_pass, pooled_lexicons, version_units
 from aligner.pairwise import align_units
 from aligner.pairwise.dp import many_bead_features
@@ -412,8 +412,9 @@ def candidate_beads(
     model = settings.alignment.bead_model
     if lexicons is not None:
         lexicon = lexicon_for(lexicons, versions[0].lang, versions[1].lang)
-        src_lexical, tgt_lexical = lexical_vectors(
-            lexicon, versions[0].sentences, versions[1].sentences, settings.lexical.dims
+        langs = versions[0].lang, versions[1].lang
+        src_lexical, tgt_lexical = lexical_vectors_by_language(
+            lexicon, langs, versions[0].sentences, versions[1].sentences, settings.lexical.dims
         )
         src, tgt = replace(src, lexical=src_lexical), replace(tgt, lexical=tgt_lexical)
         model = settings.alignment.lexical_bead_model or model

@@ -8,7 +8,7 @@ from conftest import SHARED
 from aligner import merge
 from aligner.encode import encode
 from aligner.evaluate import read_alignment
-from aligner.lexical import lexical_vectors
+from aligner.lexical import lexical_vectors_by_language
 from aligner.merge import align_versions
 from aligner.pairwise import Units, align_units
 from aligner.progress import callback
@@ -205,7 +205,12 @@ def test_a_with_b_is_the_mirror_of_b_with_a_where_the_lexical_pass_runs(encoder,
     }
     versions = [Version(lang, lines, encode(lines, encoder)) for lang, lines in sides.items()]
     calls = []
-    monkeypatch.setattr(merge, "lexical_vectors", lambda *args: calls.append(args) or lexical_vectors(*args))
+
+    def counted(*args):
+        calls.append(args)
+        return lexical_vectors_by_language(*args)
+
+    monkeypatch.setattr(merge, "lexical_vectors_by_language", counted)
     alignment, mirrored = align_versions(versions), align_versions(versions[::-1])
     assert len(calls) == 2
     assert mirrored.rows == [row[::-1] for row in alignment.rows]
