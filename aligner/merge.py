@@ -327,22 +327,22 @@ def _measurable(versions: list[Version], found: np.ndarray) -> np.ndarray:
     return measured
 
 
-def _sure_share(own: Version, other: Version, clear: list[Bead]) -> float:
-    """The share of ``own``'s sentences in a ``clear`` bead (own ids, other ids) whose best match
-    in ``other`` is in the bead, and whose best match's best match in ``own`` is too: of a
+def _sure_share(own_rows: np.ndarray, other_rows: np.ndarray, clear: list[Bead]) -> float:
+    """The share of one version's sentences (``own_rows``, its vectors as unit rows) in a
+    ``clear`` bead (own ids, other ids) whose best match in the other (``other_rows``) is in the
+    bead, and whose best match's best match in the first is too: of a
     short text against a long one, a few clear matches are likely by chance alone (each
     sentence has many to choose from), but seldom each other's best. Up to
     ``SURE_SAMPLE`` such sentences, evenly spaced, are checked."""
     bead_of, sample = _sampled(clear)
     if not bead_of:
         return 0.0
-    own_rows, other_rows = unit_rows(own.vectors), unit_rows(other.vectors)
     there = best_match(own_rows[sample], other_rows)
     back = best_match(other_rows[there], own_rows)
     sure = [
         j in bead_of[i][1] and k in bead_of[i][0] for i, j, k in zip(sample, there, back, strict=True)
     ]
-    return float(np.mean(sure)) * len(bead_of) / len(own.sentences)
+    return float(np.mean(sure)) * len(bead_of) / len(own_rows)
 
 
 def _sampled(beads: list[Bead]) -> tuple[dict[int, Bead], np.ndarray]:
@@ -357,25 +357,26 @@ def _sampled(beads: list[Bead]) -> tuple[dict[int, Bead], np.ndarray]:
 def _found_share(own: Version, other: Version, clear: list[Bead], matched: list[Bead]) -> float:
     """How much of ``own`` is found in ``other``: the larger of ``_sure_share`` over the
     ``clear`` beads and ``_chained_share`` over all the ``matched`` ones (own ids, other ids)."""
-    return max(_sure_share(own, other, clear), _chained_share(own, other, matched))
+    own_rows, other_rows = unit_rows(own.vectors), unit_rows(other.vectors)
+    return max(_sure_share(own_rows, other_rows, clear), _chained_share(own_rows, other_rows, matched))
 
 
-def _chained_share(own: Version, other: Version, matched: list[Bead]) -> float:
-    """The share of ``own``'s sentences in a ``matched`` bead (own ids, other ids) that hold
-    their best match in ``other``, where more of them do than a chain of chance matches could
-    (``CHANCE_HELD_FACTOR`` times the square root of the sentences checked), else 0: the
-    beads run forward, so those best matches form a chain. Where sentences are much alike
-    (verses of the Bible), a true match is often only a little above unrelated ones and not
-    its partner's best, and ``_sure_share`` misses it. Up to ``SURE_SAMPLE`` sentences of the
-    beads, evenly spaced, are checked."""
+def _chained_share(own_rows: np.ndarray, other_rows: np.ndarray, matched: list[Bead]) -> float:
+    """The share of one version's sentences (``own_rows``, as in ``_sure_share``) in a
+    ``matched`` bead (own ids, other ids) that hold their best match in the other, where more
+    of them do than a chain of chance matches could (``CHANCE_HELD_FACTOR`` times the square
+    root of the sentences checked), else 0: the beads run forward, so those best matches form
+    a chain. Where sentences are much alike (verses of the Bible), a true match is often only
+    a little above unrelated ones and not its partner's best, and ``_sure_share`` misses it.
+    Up to ``SURE_SAMPLE`` sentences of the beads, evenly spaced, are checked."""
     bead_of, sample = _sampled(matched)
     if not bead_of:
         return 0.0
-    there = best_match(unit_rows(own.vectors)[sample], unit_rows(other.vectors))
+    there = best_match(own_rows[sample], other_rows)
     held = sum(j in bead_of[i][1] for i, j in zip(sample.tolist(), there.tolist(), strict=True))
     if held <= CHANCE_HELD_FACTOR * np.sqrt(len(sample)):
         return 0.0
-    return held / len(sample) * len(bead_of) / len(own.sentences)
+    return held / len(sample) * len(bead_of) / len(own_rows)
 
 
 def _not_translations(versions: list[Version], measured: float, translated: float) -> str:
