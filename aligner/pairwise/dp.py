@@ -96,6 +96,13 @@ class BeadGains:
     """Gain of an insertion or deletion."""
 
 
+def _kernel(function: Callable[..., None]) -> Callable[..., None]:
+    """A loop over cells or beads, compiled without numba's runtime (it allocates nothing): with
+    the runtime, every call of an inlined helper counts each array it is given up and down,
+    atomically, which took most of the search's time, and threads fought over those counts."""
+    return njit(cache=True, nogil=True, _nrt=False)(function)
+
+
 @njit(cache=True, nogil=True, fastmath=True)
 def _dot(x, y):
     # fastmath lets the compiler reorder the sum into SIMD lanes: most of the DP's time
@@ -111,7 +118,7 @@ def _similarity(cos, floor, typical):
     return (cos - floor) / ((1.0 - floor) * typical)
 
 
-@njit(cache=True, nogil=True)
+@_kernel
 def _cosine_rows(src_spans, tgt_spans, pairs, lo, hi, start, first, last, table):
     """Fill ``table[start[i] + j - lo[i], p]`` for rows ``first .. last - 1``: the cosine of the
     source span of ``pairs[p, 0]`` units ending at unit ``i`` with the target span of
@@ -217,17 +224,16 @@ def _ends_here(a, b, i, j, lo, hi):
     return pj >= lo[pi] and pj <= hi[pi]
 
 
-@njit(cache=True, nogil=True)
+@_kernel
 def _gain_rows(
     cosines, src_len, tgt_len, bead_types, floor, length_log_ratio, typical,
     src_lexical, tgt_lexical, lexical_floor, typical_lexical, weights,
-    lo, hi, start, first, last, offset, gains, one_to_one,
+    lo, hi, start, first, last, offset, gains, one_to_one, features,
 ):  # fmt: skip
     """The gain of every bead that may end in rows ``first .. last - 1``, at
     ``gains[start[i] + j - lo[i] - offset, k]`` for bead type ``k`` (and the 1-1 bead's
-    similarity at ``one_to_one``). A bead's gain does not depend on the path before it, so rows
-    are valued apart from the recurrence, several at once."""
-    features = np.empty(weights.shape[0] - 1)
+    similarity at ``one_to_one``), with ``features`` as scratch space. A bead's gain does not
+    depend on the path before it, so rows are valued apart from the recurrence, several at once."""
     for i in range(first, last):
         for j in range(lo[i], hi[i] + 1):
             cell = start[i] + j - lo[i] - offset
@@ -247,7 +253,7 @@ def _gain_rows(
                 gains[cell, k] = gain
 
 
-@njit(cache=True, nogil=True)
+@_kernel
 def _recur_rows(
     bead_types, null_gain, lo, hi, start, first, last, offset, gains, one_to_one,
     value, choice, best_src, best_tgt,
@@ -323,6 +329,27 @@ def _helpers() -> ThreadPoolExecutor:
 os.register_at_fork(after_in_child=_helpers.cache_clear)
 
 
+def _valued_rows(
+    g: BeadGains,
+    cosines: tuple[np.ndarray, ...],
+    lo: np.ndarray,
+    hi: np.ndarray,
+    start: np.ndarray,
+    first: int,
+    last: int,
+    offset: int,
+    gains: np.ndarray,
+    one_to_one: np.ndarray,
+) -> None:
+    """``_gain_rows`` over rows ``first .. last - 1``, with scratch space of its own (one a thread)."""
+    _gain_rows(
+        cosines, g.src_len, g.tgt_len, g.bead_types, g.similarity_floor, g.length_log_ratio,
+        g.typical_similarity, g.src_lexical_spans, g.tgt_lexical_spans, g.lexical_floor,
+        g.typical_lexical, g.weights, lo, hi, start, first, last, offset, gains, one_to_one,
+        np.empty(len(g.weights) - 1),
+    )  # fmt: skip
+
+
 def _fill(
     g: BeadGains,
     cosines: tuple[np.ndarray, ...],
@@ -345,13 +372,8 @@ def _fill(
         gains = np.empty((start[last] - offset, len(g.bead_types)))
         one_to_one = np.empty(start[last] - offset)
         _in_threads(
-            partial(
-                _gain_rows, cosines, g.src_len, g.tgt_len, g.bead_types, g.similarity_floor,
-                g.length_log_ratio, g.typical_similarity, g.src_lexical_spans, g.tgt_lexical_spans,
-                g.lexical_floor, g.typical_lexical, g.weights, lo, hi, start,
-            ),
-            start, first, last, offset, gains, one_to_one,
-        )  # fmt: skip
+            partial(_valued_rows, g, cosines, lo, hi, start), start, first, last, offset, gains, one_to_one
+        )
         _recur_rows(
             g.bead_types, g.null_gain, lo, hi, start, first, last, offset, gains, one_to_one,
             value, choice, best_src, best_tgt,
@@ -397,7 +419,7 @@ def _looked_up(g: BeadGains, pairs: np.ndarray, lo: np.ndarray, hi: np.ndarray) 
     return table, pair_index, lo, start
 
 
-@njit(cache=True, nogil=True)
+@_kernel
 def _features_of_beads(
     cosines, src_len, tgt_len, floor, length_log_ratio, typical,
     src_lexical, tgt_lexical, lexical_floor, typical_lexical, beads, out,
