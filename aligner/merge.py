@@ -159,7 +159,10 @@ def align_versions(
     ordered = [(members, groups[tuple(members)]) for members in clusters]
     if settings.merging.join_moved:
         ordered = [
-            (members, join_moved(versions, members, rows, pair_baselines, settings.merging))
+            (
+                members,
+                join_moved(versions, members, rows, pair_baselines, settings.merging, settings.alignment),
+            )
             for members, rows in ordered
         ]
     ordered.sort(key=lambda group: min(langs[k] for k in group[0]))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from aligner.settings import MergeSettings
-from aligner.similarity import Baseline, best_matches, unit_rows
+from aligner.pairwise.gains import Units
+from aligner.settings import AlignmentSettings, MergeSettings
+from aligner.similarity import Baseline, SpanFloors, best_matches, unit_rows
 from aligner.table import Row, Version
 
 COMPARE_BLOCK = 512
@@ -51,6 +52,7 @@ def join_moved(
     rows: list[Row],
     baselines: dict[tuple[int, int], Baseline],
     settings: MergeSettings,
+    alignment: AlignmentSettings,
 ) -> list[Row]:
     """Sentences the monotone alignment left unaligned because they were moved: an unaligned
     sentence joins a row of the group ``members`` that lacks its language, more than
@@ -68,6 +70,13 @@ def join_moved(
     moved, and nothing is joined. The rows are first put in an order that does not depend on
     the order of the inputs, and languages are taken in code order, so that A with B mirrors B
     with A.
+
+    Of two versions, the joins found so are the seeds of moved blocks: each block's lone
+    sentences are aligned again with the other version's lone sentences there, with the bead
+    model of ``alignment``, and each match of that alignment joins that passes what a seed
+    passes (its similarity, and no row near its sentences as close). Alike sentences (a
+    genealogy, a list) are seldom each other's best over the whole document, but a moved
+    passage keeps its own order, and its merges are found as the DP finds them.
     """
     rows = order_gaps(list(rows), [versions[k].lang for k in members])
     reach = settings.neighbour_rows
@@ -84,12 +93,143 @@ def join_moved(
             for r, row in enumerate(rows)
             if (not row[c] or near_lone[r]) and any(ids for k, ids in enumerate(row) if k != c)
         ]
-        joined = _moved_joins(versions, members, c, rows, lone, others, baselines, settings)
-        for hole, moved in joined.items():
-            rows[hole] = tuple(rows[moved][c] if k == c else ids for k, ids in enumerate(rows[hole]))
-        gone = set(joined.values())
-        rows = [row for r, row in enumerate(rows) if r not in gone]
+        seeds, local = _moved_joins(versions, members, c, rows, lone, others, baselines, settings)
+        holes = [r for r in others if not rows[r][c]]
+        if len(members) == 2:
+            joins = _realigned_blocks(
+                versions, members, c, rows, lone, holes, seeds, local, baselines, settings, alignment
+            )
+        else:
+            joins = [((hole,), (lone[u],)) for u, hole in seeds]
+        rows = _joined(rows, c, joins)
     return rows
+
+
+def _joined(rows: list[Row], c: int, joins: list[tuple[tuple[int, ...], tuple[int, ...]]]) -> list[Row]:
+    """``rows`` with each join of ``(hole rows, lone rows)`` made one row, where the first hole
+    row stands: column ``c`` from the lone rows, the others from the hole rows."""
+    rows = list(rows)
+    gone = set()
+    for holes, lone in joins:
+        rows[holes[0]] = tuple(
+            tuple(sorted(i for r in (lone if k == c else holes) for i in rows[r][k]))
+            for k in range(len(rows[holes[0]]))
+        )
+        gone.update(holes[1:], lone)
+    return [row for r, row in enumerate(rows) if r not in gone]
+
+
+def _realigned_blocks(
+    versions: list[Version],
+    members: list[int],
+    c: int,
+    rows: list[Row],
+    lone: list[int],
+    holes: list[int],
+    seeds: list[tuple[int, int]],
+    local: np.ndarray,
+    baselines: dict[tuple[int, int], Baseline],
+    settings: MergeSettings,
+    alignment: AlignmentSettings,
+) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The joins of two versions' moved blocks (see ``join_moved``), as ``(hole rows, lone
+    rows)``. The ``seeds`` (a lone sentence's index in ``lone``, and its hole's row) that lie in
+    one stretch of nearby sentences on both sides (``_stretches``) make a block; its stretches, with up to
+    ``settings.neighbour_rows`` more sentences on either side, are aligned by the DP, and each
+    match joins whose similarity, read against unrelated spans of its sizes, passes a seed's
+    tests."""
+    from aligner.pairwise.search import align_units
+
+    d = 1 - c
+    own, other = versions[members[c]], versions[members[d]]
+    baseline = baselines[min(members), max(members)]
+    floors = SpanFloors(versions)
+    lone_runs = _stretches([rows[r][c] for r in lone], settings.moved_block_gap)
+    hole_runs = _stretches([rows[r][d] for r in holes], settings.moved_block_gap)
+    hole_index = {row: k for k, row in enumerate(holes)}
+    local_of = dict(zip(lone, local, strict=True))
+    blocks: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for u, hole in seeds:
+        h = hole_index[hole]
+        blocks.setdefault((lone_runs[u], hole_runs[h]), []).append((u, h))
+    used: set[int] = set()
+    joins = []
+    reach = settings.neighbour_rows
+    for (lone_run, hole_run), block in sorted(blocks.items()):
+        if len(block) < 2:  # a lone pair is a heading or a paraphrase as often
+            continue
+        first_u, last_u = min(u for u, _ in block), max(u for u, _ in block)
+        first_h, last_h = min(h for _, h in block), max(h for _, h in block)
+        lone_part = [
+            lone[u]
+            for u in range(max(first_u - reach, 0), min(last_u + reach + 1, len(lone)))
+            if lone_runs[u] == lone_run
+        ]
+        hole_part = [
+            holes[h]
+            for h in range(max(first_h - reach, 0), min(last_h + reach + 1, len(holes)))
+            if hole_runs[h] == hole_run
+        ]
+        pair = align_units(
+            _row_units(own, [rows[r][c] for r in lone_part]),
+            _row_units(other, [rows[r][d] for r in hole_part]),
+            alignment,
+        )
+
+        def similarity(moved: tuple[int, ...], found: tuple[int, ...]) -> float:
+            """In typical matches, against unrelated spans of the join's sizes."""
+            own_ids = tuple(i for r in moved for i in rows[r][c])
+            other_ids = tuple(i for r in found for i in rows[r][d])
+            vectors = unit_rows(np.stack([own.span(own_ids), other.span(other_ids)]))
+            sizes = (members[c], len(own_ids)), (members[d], len(other_ids))
+            return floors.above_unrelated(float(vectors[0] @ vectors[1]), baseline, *sizes) / baseline.typical
+
+        for ours, theirs in pair.beads:
+            moved = tuple(lone_part[i] for i in ours)
+            found = tuple(hole_part[j] for j in theirs)
+            if not moved or not found or used.intersection(moved + found):
+                continue
+            value = similarity(moved, found)
+            fewer = [(m, f) for m, f in _without_an_end(moved, found) if m and f]
+            if any(similarity(m, f) >= value for m, f in fewer):
+                # a unit merged in that adds nothing: the block's own DP, on a few units, merges
+                # more readily than the document's; its best pair alone may still join
+                moved, found = max(
+                    (((m,), (f,)) for m in moved for f in found), key=lambda pair: similarity(*pair)
+                )
+                value = similarity(moved, found)
+            if value >= settings.moved_min_similarity and value > max(local_of[r] for r in moved):
+                used.update(moved + found)
+                joins.append((found, moved))
+    return joins
+
+
+def _without_an_end(
+    moved: tuple[int, ...], found: tuple[int, ...]
+) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The joins left when one end unit of either side of a join is taken out."""
+    return [(moved[1:], found), (moved[:-1], found), (moved, found[1:]), (moved, found[:-1])]
+
+
+def _stretches(ids: list[tuple[int, ...]], gap: int) -> list[int]:
+    """For each row (holding sentences ``ids`` of one version, in table order), the number of
+    the stretch of nearby sentences it belongs to: one that skips more than ``gap`` sentences,
+    or goes back, starts a new one."""
+    stretch, out = 0, []
+    for k, row_ids in enumerate(ids):
+        if k and not 0 < row_ids[0] - ids[k - 1][-1] <= gap + 1:
+            stretch += 1
+        out.append(stretch)
+    return out
+
+
+def _row_units(version: Version, ids: list[tuple[int, ...]]) -> Units:
+    """Rows of one version as units for the DP: each row's summed vectors and total length."""
+    lengths = version.relative_lengths
+    return Units(
+        np.stack([version.span(row) for row in ids]).astype(np.float32),
+        np.array([lengths[list(row)].sum() for row in ids]),
+    )
 
 
 def _moved_joins(
@@ -101,15 +241,16 @@ def _moved_joins(
     others: list[int],
     baselines: dict[tuple[int, int], Baseline],
     settings: MergeSettings,
-) -> dict[int, int]:
+) -> tuple[list[tuple[int, int]], np.ndarray]:
     """Which lone rows of column ``c`` join which rows of ``others`` that lack ``c`` (see
-    ``join_moved``), as ``{hole: lone row}``."""
+    ``join_moved``), as ``(index in lone, hole row)``, and each lone row's best similarity with
+    a row near it."""
+    local = np.full(len(lone), -np.inf)
     if not others:
-        return {}
+        return [], local
     spans = _row_spans(versions, members, c, [rows[r] for r in others], baselines)
     position = np.array(others)
     holes = np.array([not rows[r][c] for r in others])
-    local = np.full(len(lone), -np.inf)
     version = versions[members[c]]
 
     def hole_similarities():
@@ -125,20 +266,21 @@ def _moved_joins(
     matches = best_matches(hole_similarities(), len(lone), len(others))
     # strictly above the nearby best: a hole near the sentence is the DP's business
     pairs = [
-        (lone[u], others[h])
+        (u, others[h])
         for u, (h, best) in enumerate(zip(matches.row_best, matches.row_score, strict=True))
         if matches.column_best[h] == u and best >= settings.moved_min_similarity and best > local[u]
     ]
     gap = settings.moved_block_gap
     # a passage moves as a whole: a lone pair is a heading or a paraphrase as often
-    return {
-        hole: moved
-        for moved, hole in pairs
+    seeds = [
+        (u, hole)
+        for u, hole in pairs
         if any(
-            0 < abs(moved - other_moved) <= gap and abs(hole - other_hole) <= gap
-            for other_moved, other_hole in pairs
+            0 < abs(lone[u] - lone[other_u]) <= gap and abs(hole - other_hole) <= gap
+            for other_u, other_hole in pairs
         )
-    }
+    ]
+    return seeds, local
 
 
 def _row_spans(

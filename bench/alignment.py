@@ -3,6 +3,7 @@
     .venv/bin/python bench/alignment.py textberg-test [--model e5-small] [--no-cache] [--memory]
     .venv/bin/python bench/alignment.py textberg-dev | bible-001 | bible-006 | seeds-id-fr
     .venv/bin/python bench/alignment.py textberg-test-moved   # any dataset, a passage moved
+    .venv/bin/python bench/alignment.py bible-001-first600-moved50   # 50 gold beads moved (default 6)
     .venv/bin/python bench/alignment.py textberg-test-partial50   # half the target side's matches dropped
     .venv/bin/python bench/alignment.py bible-001-offset30   # the sides share a passage at an offset
     .venv/bin/python bench/alignment.py textberg-test --pool  # one lexicon for all documents
@@ -77,11 +78,12 @@ def documents(dataset: str) -> Iterator[Document]:
             if not gold.is_file():
                 raise SystemExit(f"{dataset}: no gold alignment to renumber")
             yield name, *first_beads(src, tgt, gold, int(first[2]), OUTPUTS / dataset / "input"), langs
-    elif dataset.endswith("-moved"):
-        for name, src, tgt, gold, langs in documents(dataset.removesuffix("-moved")):
+    elif (moved := dataset.rpartition("-moved"))[0] and (moved[2] == "" or moved[2].isdigit()):
+        for name, src, tgt, gold, langs in documents(moved[0]):
             if not gold.is_file():
                 raise SystemExit(f"{dataset}: no gold alignment to renumber")
-            yield name, src, *moved_block(tgt, gold, OUTPUTS / dataset / "input"), langs
+            count = int(moved[2] or MOVED_BEADS)
+            yield name, src, *moved_block(tgt, gold, OUTPUTS / dataset / "input", count), langs
     elif dataset.startswith("textberg-"):
         names = ["dev"] if dataset == "textberg-dev" else [f"test{i}" for i in range(7)]
         data = BENCH / "textberg"
@@ -98,19 +100,22 @@ def documents(dataset: str) -> Iterator[Document]:
         raise SystemExit(f"unknown dataset {dataset!r}")
 
 
+
+
 MOVED_BEADS = 6
 MOVED_FROM = 0.4
 
 
-def moved_block(tgt: Path, gold: Path, out_dir: Path) -> tuple[Path, Path]:
-    """The target side with the sentences of ``MOVED_BEADS`` consecutive gold beads, from the
-    first match ``MOVED_FROM`` of the way through, moved to the end, and the gold renumbered to
-    match: a passage one version puts elsewhere, which a monotone alignment cannot follow."""
+def moved_block(tgt: Path, gold: Path, out_dir: Path, count: int = MOVED_BEADS) -> tuple[Path, Path]:
+    """The target side with the sentences of ``count`` consecutive gold beads that have target
+    sentences, from the first match ``MOVED_FROM`` of the way through, moved to the end, and the
+    gold renumbered to match: a passage one version puts elsewhere, which a monotone alignment
+    cannot follow."""
     lines = tgt.read_text(encoding="utf-8").splitlines()
     beads = read_alignment(gold)
     matches = [k for k, (s, t) in enumerate(beads) if s and t]
     first = matches[int(len(matches) * MOVED_FROM)]
-    block = {j for _, t in [bead for bead in beads[first:] if bead[1]][:MOVED_BEADS] for j in t}
+    block = {j for _, t in [bead for bead in beads[first:] if bead[1]][:count] for j in t}
     order = [j for j in range(len(lines)) if j not in block] + sorted(block)
     new_id = {old: new for new, old in enumerate(order)}
     out_dir.mkdir(parents=True, exist_ok=True)

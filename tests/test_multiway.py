@@ -134,9 +134,8 @@ def moved_pair(moved: list[int], seed: int = 8) -> list[Version]:
 
 
 def meanings(alignment, row) -> set[int]:
-    return {
-        int(alignment.text(alignment.rows.index(row), c).split("-")[1]) for c, ids in enumerate(row) if ids
-    }
+    texts = [alignment.text(alignment.rows.index(row), c) for c, ids in enumerate(row) if ids]
+    return {int(sentence.split("-")[1]) for text in texts for sentence in text.split()}
 
 
 def test_a_moved_passage_is_joined_out_of_order():
@@ -167,6 +166,42 @@ def test_a_single_sentence_out_of_place_is_not_joined():
     # one sentence alone is as often a heading or a summary repeating a sentence elsewhere
     alignment = align_versions(moved_pair([10]))
     assert ((29,), ()) in alignment.pair("id", "fr") and ((), (10,)) in alignment.pair("id", "fr")
+
+
+def alike_passage_moved(seed: int, extra: bool = False) -> tuple[list[Version], list[int]]:
+    """40 meanings, of which 15-24 are all much alike (a genealogy, a list); Indonesian moves
+    those to its end, after a sentence of its own where ``extra``."""
+    rng = np.random.default_rng(seed)
+    content = unit(rng.normal(size=(41, 64)))
+    content[15:25] = unit(unit(rng.normal(size=64)) + 0.1 * unit(rng.normal(size=(10, 64))))
+    moved = list(range(15, 25))
+    order = [i for i in range(40) if i not in moved] + [40] * extra + moved
+    noisy = [unit(content + 0.14 * unit(rng.normal(size=content.shape))) for _ in range(2)]
+    return [
+        Version("id", [f"id-{i}" for i in order], noisy[0][order]),
+        Version("fr", [f"fr-{i}" for i in range(40)], noisy[1][:40]),
+    ], moved
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_moved_passage_of_alike_sentences_is_joined_in_its_own_order(seed):
+    # few of them are each other's best match over the whole document; the passage is aligned
+    # again as a block, as the DP aligns a document
+    versions, moved = alike_passage_moved(seed)
+    alignment = align_versions(versions)
+    joined = [row for row in alignment.rows if all(row) and meanings(alignment, row) <= set(moved)]
+    assert len(joined) == len(moved)
+    assert all(len(row[0]) == len(row[1]) == 1 and len(meanings(alignment, row)) == 1 for row in joined)
+    assert align_versions(versions[::-1]).rows == [row[::-1] for row in alignment.rows]
+
+
+def test_a_sentence_beside_a_moved_passage_is_not_merged_into_it():
+    versions, moved = alike_passage_moved(0, extra=True)
+    alignment = align_versions(versions)
+    assert ((versions[0].sentences.index("id-40"),), ()) in alignment.rows
+    joined = [row for row in alignment.rows if all(row) and meanings(alignment, row) <= set(moved)]
+    assert {meaning for row in joined for meaning in meanings(alignment, row)} == set(moved)
+    assert all(len(meanings(alignment, row)) == len(row[0]) == len(row[1]) for row in joined)
 
 
 @pytest.mark.parametrize("footer", [1, 2])
@@ -215,3 +250,18 @@ def test_a_with_b_is_the_mirror_of_b_with_a_where_the_lexical_pass_runs(encoder,
     assert len(calls) == 2
     assert mirrored.rows == [row[::-1] for row in alignment.rows]
     assert np.array_equal(mirrored.scores, alignment.scores)
+
+
+TEXTBERG = SHARED / "bench" / "textberg"
+
+
+@pytest.mark.skipif(not TEXTBERG.is_dir(), reason="needs ../shared/bench/textberg")
+def test_a_merge_that_adds_nothing_is_not_joined_as_moved(encoder):
+    # Text+Berg test 1 leaves a caption and the sentence after it unaligned, both sides; aligned
+    # again on their own, the caption was merged into the sentence's join, which it adds nothing to
+    versions = []
+    for lang in ("de", "fr"):
+        lines = (TEXTBERG / f"test1.{lang}").read_text(encoding="utf-8").splitlines()
+        versions.append(Version(lang, lines, encode(lines, encoder)))
+    alignment = align_versions(versions)
+    assert ((16,), ()) in alignment.rows and ((17,), (10,)) in alignment.rows
