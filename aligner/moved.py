@@ -74,9 +74,10 @@ def join_moved(
     Of two versions, the joins found so are the seeds of moved blocks: each block's lone
     sentences are aligned again with the other version's lone sentences there, with the bead
     model of ``alignment``, and each match of that alignment joins that passes what a seed
-    passes (its similarity, and no row near its sentences as close). Alike sentences (a
-    genealogy, a list) are seldom each other's best over the whole document, but a moved
-    passage keeps its own order, and its merges are found as the DP finds them.
+    passes (its similarity, and no row near its sentences as close), or else its most similar
+    pair does (``_realigned_blocks``). Alike sentences (a genealogy, a list) are seldom each
+    other's best over the whole document, but a moved passage keeps its own order, and its
+    merges are found as the DP finds them.
     """
     rows = order_gaps(list(rows), [versions[k].lang for k in members])
     reach = settings.neighbour_rows
@@ -133,11 +134,13 @@ def _realigned_blocks(
     alignment: AlignmentSettings,
 ) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     """The joins of two versions' moved blocks (see ``join_moved``), as ``(hole rows, lone
-    rows)``. The ``seeds`` (a lone sentence's index in ``lone``, and its hole's row) that lie in
-    one stretch of nearby sentences on both sides (``_stretches``) make a block; its stretches, with up to
-    ``settings.neighbour_rows`` more sentences on either side, are aligned by the DP, and each
-    match joins whose similarity, read against unrelated spans of its sizes, passes a seed's
-    tests."""
+    rows)``. Two or more ``seeds`` (a lone sentence's index in ``lone``, and its hole's row) in
+    one stretch of nearby sentences on both sides (``_stretches``) make a block; its stretches,
+    with up to ``settings.neighbour_rows`` more sentences on either side, are aligned by the DP,
+    and each match joins whose similarity, read against unrelated spans of its sizes, passes a
+    seed's tests. A match of sentences that are not consecutive, or with an end unit that adds
+    nothing to it, gives way to its most similar pair alone; a seed that no join took joins as
+    it is, as it passed those tests on its own."""
     from aligner.pairwise.search import align_units
 
     d = 1 - c
@@ -156,7 +159,7 @@ def _realigned_blocks(
     joins = []
     reach = settings.neighbour_rows
     for (lone_run, hole_run), block in sorted(blocks.items()):
-        if len(block) < 2:  # a lone pair is a heading or a paraphrase as often
+        if len(block) < 2:  # nothing to align around: it joins as a seed, below
             continue
         first_u, last_u = min(u for u, _ in block), max(u for u, _ in block)
         first_h, last_h = min(h for _, h in block), max(h for _, h in block)
@@ -184,6 +187,9 @@ def _realigned_blocks(
             sizes = (members[c], len(own_ids)), (members[d], len(other_ids))
             return floors.above_unrelated(float(vectors[0] @ vectors[1]), baseline, *sizes) / baseline.typical
 
+        def passes(moved: tuple[int, ...], value: float) -> bool:
+            return value >= settings.moved_min_similarity and value > max(local_of[r] for r in moved)
+
         for ours, theirs in pair.beads:
             moved = tuple(lone_part[i] for i in ours)
             found = tuple(hole_part[j] for j in theirs)
@@ -191,17 +197,28 @@ def _realigned_blocks(
                 continue
             value = similarity(moved, found)
             fewer = [(m, f) for m, f in _without_an_end(moved, found) if m and f]
-            if any(similarity(m, f) >= value for m, f in fewer):
-                # a unit merged in that adds nothing: the block's own DP, on a few units, merges
-                # more readily than the document's; its best pair alone may still join
+            whole = _consecutive([rows[r][c] for r in moved]) and _consecutive([rows[r][d] for r in found])
+            if not whole or any(similarity(m, f) >= value for m, f in fewer) or not passes(moved, value):
+                # the stretches may skip a sentence aligned elsewhere, and the block's own DP, on
+                # a few units, merges more readily than the document's
                 moved, found = max(
                     (((m,), (f,)) for m in moved for f in found), key=lambda pair: similarity(*pair)
                 )
                 value = similarity(moved, found)
-            if value >= settings.moved_min_similarity and value > max(local_of[r] for r in moved):
+            if passes(moved, value):
                 used.update(moved + found)
                 joins.append((found, moved))
+    for u, hole in seeds:
+        if lone[u] not in used and hole not in used:
+            used.update((lone[u], hole))
+            joins.append(((hole,), (lone[u],)))
     return joins
+
+
+def _consecutive(ids: list[tuple[int, ...]]) -> bool:
+    """Whether rows holding sentences ``ids`` of one version hold a run of consecutive sentences."""
+    held = sorted(i for row in ids for i in row)
+    return held == list(range(held[0], held[-1] + 1))
 
 
 def _without_an_end(

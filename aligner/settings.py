@@ -109,7 +109,8 @@ class MergeSettings:
     a row without its language that are each other's best match may be joined out of order:
     half a typical match, the line between a weak and a real match throughout the aligner."""
     moved_block_gap: int = 2
-    """Rows within which two joined sentences count as one moved passage."""
+    """Rows within which two joined sentences count as one moved passage, and sentences a moved
+    passage may skip (aligned elsewhere) and still be one stretch (``aligner.moved``)."""
     max_unaligned_share: float = 0.5
     """Share of a version's sentences left unaligned above which none of them is taken for moved."""
     calibration: dict[str, tuple[float, ...]] | None = None

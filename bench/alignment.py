@@ -100,8 +100,6 @@ def documents(dataset: str) -> Iterator[Document]:
         raise SystemExit(f"unknown dataset {dataset!r}")
 
 
-
-
 MOVED_BEADS = 6
 MOVED_FROM = 0.4
 
