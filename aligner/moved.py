@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from aligner.pairwise.gains import Units
+from aligner.pairwise.search import align_units
 from aligner.settings import AlignmentSettings, MergeSettings
 from aligner.similarity import Baseline, SpanFloors, best_matches, unit_rows
 from aligner.table import Row, Version
@@ -141,8 +142,6 @@ def _realigned_blocks(
     seed's tests. A match of sentences that are not consecutive, or with an end unit that adds
     nothing to it, gives way to its most similar pair alone; a seed that no join took joins as
     it is, as it passed those tests on its own."""
-    from aligner.pairwise.search import align_units
-
     d = 1 - c
     own, other = versions[members[c]], versions[members[d]]
     baseline = baselines[min(members), max(members)]
@@ -155,6 +154,18 @@ def _realigned_blocks(
     for u, hole in seeds:
         h = hole_index[hole]
         blocks.setdefault((lone_runs[u], hole_runs[h]), []).append((u, h))
+
+    def similarity(moved: tuple[int, ...], found: tuple[int, ...]) -> float:
+        """In typical matches, against unrelated spans of the join's sizes."""
+        own_ids = tuple(i for r in moved for i in rows[r][c])
+        other_ids = tuple(i for r in found for i in rows[r][d])
+        vectors = unit_rows(np.stack([own.span(own_ids), other.span(other_ids)]))
+        sizes = (members[c], len(own_ids)), (members[d], len(other_ids))
+        return floors.above_unrelated(float(vectors[0] @ vectors[1]), baseline, *sizes) / baseline.typical
+
+    def passes(moved: tuple[int, ...], value: float) -> bool:
+        return value >= settings.moved_min_similarity and value > max(local_of[r] for r in moved)
+
     used: set[int] = set()
     joins = []
     reach = settings.neighbour_rows
@@ -178,17 +189,6 @@ def _realigned_blocks(
             _row_units(other, [rows[r][d] for r in hole_part]),
             alignment,
         )
-
-        def similarity(moved: tuple[int, ...], found: tuple[int, ...]) -> float:
-            """In typical matches, against unrelated spans of the join's sizes."""
-            own_ids = tuple(i for r in moved for i in rows[r][c])
-            other_ids = tuple(i for r in found for i in rows[r][d])
-            vectors = unit_rows(np.stack([own.span(own_ids), other.span(other_ids)]))
-            sizes = (members[c], len(own_ids)), (members[d], len(other_ids))
-            return floors.above_unrelated(float(vectors[0] @ vectors[1]), baseline, *sizes) / baseline.typical
-
-        def passes(moved: tuple[int, ...], value: float) -> bool:
-            return value >= settings.moved_min_similarity and value > max(local_of[r] for r in moved)
 
         for ours, theirs in pair.beads:
             moved = tuple(lone_part[i] for i in ours)
