@@ -50,7 +50,7 @@ from aligner.lexical import Lexicon, lexical_vectors_by_language, lexicon_for
 from aligner.merge import align_versions, lexical_pass, pooled_lexicons, version_units
 from aligner.pairwise import align_units
 from aligner.pairwise.dp import many_bead_features
-from aligner.pairwise.gains import refined_gains
+from aligner.pairwise.gains import refined_path
 from aligner.scoring import merge_gains, row_evidence
 from aligner.settings import Settings, resolve
 from aligner.table import Version
@@ -421,7 +421,7 @@ def candidate_beads(
         )
         src, tgt = replace(src, lexical=src_lexical), replace(tgt, lexical=tgt_lexical)
         model = settings.alignment.lexical_bead_model or model
-    gains = refined_gains(src, tgt, settings.alignment, model)
+    _, gains = refined_path(src, tgt, settings.alignment, model)
     n, m = len(src), len(tgt)
     ends = {(s[-1] + 1, t[-1] + 1) for s, t in gold if s and t}
     cells = {

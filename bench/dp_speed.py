@@ -3,7 +3,8 @@
     .venv/bin/python bench/dp_speed.py [--against b502ed6] [--rounds 2] [--dataset textberg-test]
 
 Loads ``aligner/pairwise/dp.py`` as it was at ``--against`` as a second module, points the
-search at either ``best_path`` in turn, and times ``align_versions`` alternating, ``--rounds``
+search at either DP in turn (``search_space``, or a revision's ``best_path`` where it has
+none, and ``best_path`` for long merges), and times ``align_versions`` alternating, ``--rounds``
 times, over 200 of the document sets of ``bench/batch.py`` (its first 120 Bible pieces and 80
 Tatoeba documents; run it first, with the embedding cache, so that the vectors are cached), or
 over the documents of a dataset of ``bench/alignment.py``. It also says whether both give the
@@ -26,7 +27,7 @@ from aligner.batch import read_sets
 from aligner.batch.steps import Reading, prepare
 from aligner.encode import encode, load_encoder, open_cache
 from aligner.merge import align_versions
-from aligner.pairwise import dp, gains, long_merges, search
+from aligner.pairwise import dp, gains, long_merges
 from aligner.prepare import embed_versions
 from aligner.provenance import settled
 from aligner.table import Version
@@ -44,9 +45,23 @@ def revision_dp(revision: str) -> types.ModuleType:
     return module
 
 
+class _WholeSearch:
+    """A revision's ``best_path`` as a search space, for revisions before ``search_space``:
+    each search computes its span cosines anew, as they did."""
+
+    def __init__(self, module: types.ModuleType, windows: object) -> None:
+        self.module, self.windows = module, windows
+
+    def best_path(self, g: object) -> object:
+        return self.module.best_path(g, self.windows)
+
+
 def use(module: types.ModuleType) -> None:
-    for user in (search, gains, long_merges):
-        user.best_path = module.best_path
+    long_merges.best_path = module.best_path
+    if hasattr(module, "search_space"):
+        gains.search_space = module.search_space
+    else:
+        gains.search_space = lambda g, windows=None: _WholeSearch(module, windows)
 
 
 def main() -> None:

@@ -475,12 +475,59 @@ class BeadPath:
     best_tgt: np.ndarray
 
 
-def best_path(g: BeadGains, windows: np.ndarray | None = None) -> BeadPath:
-    """Maximise the summed gain over monotone bead chains from (0, 0) to (n, m).
+@dataclass(frozen=True)
+class SearchSpace:
+    """The cells a search covers and the span cosines their beads read: they depend on the span
+    vectors and the windows alone, not on how beads are valued, so the passes that value beads
+    differently (``aligner.pairwise.gains.refined_path``) search one space."""
 
-    ``windows[i] = (lo, hi)`` restricts row ``i`` to columns ``lo..hi`` inclusive; both bounds
-    must be non-decreasing, and the windows must contain (0, 0) and (n, m).
-    """
+    lo: np.ndarray
+    hi: np.ndarray
+    start: np.ndarray
+    """``start[i]``: where row ``i``'s cells begin; ``start[-1]`` cells in all."""
+    cosines: tuple[np.ndarray, ...]
+    src_spans: np.ndarray
+    tgt_spans: np.ndarray
+
+    def best_path(self, g: BeadGains) -> BeadPath:
+        """Maximise the summed gain over monotone bead chains from (0, 0) to (n, m) in this
+        space, with ``g``, whose span vectors must be those the space was made of."""
+        if g.src_spans is not self.src_spans or g.tgt_spans is not self.tgt_spans:
+            raise ValueError("these gains were not made of the span vectors of this search space")
+        lo, hi, start = self.lo, self.hi, self.start
+        n = len(g.src_len) - 1
+        m = len(g.tgt_len) - 1
+        value = np.full(start[-1], -np.inf)
+        choice = np.full(start[-1], START, dtype=np.int8)
+        best_src = np.full(n, -np.inf)
+        best_tgt = np.full(m, -np.inf)
+        _fill(g, self.cosines, lo, hi, start, value, choice, best_src, best_tgt)
+        if hi[n] < m or not np.isfinite(value[start[n] + m - lo[n]]):
+            raise ValueError("the search window does not reach the end of both sequences")
+        beads: list[tuple[int, int, int, int]] = []
+        i, j = n, m
+        while i > 0 or j > 0:
+            k = int(choice[start[i] + j - lo[i]])
+            if k == INSERTION:
+                a, b = 0, 1
+            elif k == DELETION:
+                a, b = 1, 0
+            else:
+                a, b = (int(x) for x in g.bead_types[k])
+            beads.append((i - a, i, j - b, j))
+            i, j = i - a, j - b
+        beads.reverse()
+        matches = [k for k, (s0, s1, t0, t1) in enumerate(beads) if s1 > s0 and t1 > t0]
+        sizes = [(s1 - s0, t1 - t0, s1, t1) for s0, s1, t0, t1 in (beads[k] for k in matches)]
+        similarity = np.full(len(beads), np.nan)
+        similarity[matches] = _features_of(g, self.cosines, np.array(sizes))[:, 0] * g.typical_similarity
+        return BeadPath(beads, similarity, best_src, best_tgt)
+
+
+def search_space(g: BeadGains, windows: np.ndarray | None = None) -> SearchSpace:
+    """The space searched for ``g``: ``windows[i] = (lo, hi)`` restricts row ``i`` to columns
+    ``lo..hi`` inclusive; both bounds must be non-decreasing, and the windows must contain
+    (0, 0) and (n, m). None: every cell."""
     n = len(g.src_len) - 1
     m = len(g.tgt_len) - 1
     if windows is None:
@@ -488,29 +535,10 @@ def best_path(g: BeadGains, windows: np.ndarray | None = None) -> BeadPath:
     lo = np.ascontiguousarray(windows[:, 0], dtype=np.int64)
     hi = np.ascontiguousarray(windows[:, 1], dtype=np.int64)
     start = np.r_[0, np.cumsum(np.maximum(hi - lo + 1, 0))]
-    value = np.full(start[-1], -np.inf)
-    choice = np.full(start[-1], START, dtype=np.int8)
-    best_src = np.full(n, -np.inf)
-    best_tgt = np.full(m, -np.inf)
-    cosines = _cosines(g, lo, hi)
-    _fill(g, cosines, lo, hi, start, value, choice, best_src, best_tgt)
-    if hi[n] < m or not np.isfinite(value[start[n] + m - lo[n]]):
-        raise ValueError("the search window does not reach the end of both sequences")
-    beads: list[tuple[int, int, int, int]] = []
-    i, j = n, m
-    while i > 0 or j > 0:
-        k = int(choice[start[i] + j - lo[i]])
-        if k == INSERTION:
-            a, b = 0, 1
-        elif k == DELETION:
-            a, b = 1, 0
-        else:
-            a, b = (int(x) for x in g.bead_types[k])
-        beads.append((i - a, i, j - b, j))
-        i, j = i - a, j - b
-    beads.reverse()
-    matches = [k for k, (s0, s1, t0, t1) in enumerate(beads) if s1 > s0 and t1 > t0]
-    sizes = [(s1 - s0, t1 - t0, s1, t1) for s0, s1, t0, t1 in (beads[k] for k in matches)]
-    similarity = np.full(len(beads), np.nan)
-    similarity[matches] = _features_of(g, cosines, np.array(sizes))[:, 0] * g.typical_similarity
-    return BeadPath(beads, similarity, best_src, best_tgt)
+    return SearchSpace(lo, hi, start, _cosines(g, lo, hi), g.src_spans, g.tgt_spans)
+
+
+def best_path(g: BeadGains, windows: np.ndarray | None = None) -> BeadPath:
+    """Maximise the summed gain over monotone bead chains from (0, 0) to (n, m), within
+    ``windows`` as ``search_space`` takes them."""
+    return search_space(g, windows).best_path(g)

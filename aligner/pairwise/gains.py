@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aligner.fitted import BeadModel
-from aligner.pairwise.dp import BeadGains, BeadPath, best_path
+from aligner.pairwise.dp import BeadGains, BeadPath, search_space
 from aligner.settings import AlignmentSettings
 from aligner.similarity import (
     NORM_FLOOR,
@@ -78,7 +78,7 @@ def bead_gains(
     excerpt_ratio: float | None = None,
 ) -> BeadGains:
     """What the DP needs to value every bead between ``src`` and ``tgt``, taking the length
-    ratio of a typical match to be that of the two sides' totals (``refined_gains`` measures
+    ratio of a typical match to be that of the two sides' totals (``refined_path`` measures
     it on the matches instead) or, where one side lacks much of the other's text, the
     ``excerpt_ratio`` of their mutual best matches (``excerpt_length_log_ratio``); a typical
     match is then measured on the side with fewer units alone."""
@@ -143,33 +143,36 @@ def _spans_and_floor(
     return src_spans, tgt_spans, floor
 
 
-def refined_gains(
+def refined_path(
     src: Units,
     tgt: Units,
     settings: AlignmentSettings,
     model: BeadModel,
     windows: np.ndarray | None = None,
     excerpt_ratio: float | None = None,
-) -> BeadGains:
-    """The gains of the final pass: a first pass (within ``windows``, with ``excerpt_ratio`` as
-    ``bead_gains`` takes it) finds the clear matches, whose length ratio then replaces the
-    assumed one, and its share of null beads sets the null gain
-    (``BeadModel.document_null_gain``, or with an ``excerpt_ratio`` ``excerpt_null_gain``).
+) -> tuple[BeadPath, BeadGains]:
+    """The best path within ``windows`` and the gains of the final pass it was valued with: a
+    first pass (with ``excerpt_ratio`` as ``bead_gains`` takes it) finds the clear matches, whose
+    length ratio then replaces the assumed one, and its share of null beads sets the null gain
+    (``BeadModel.document_null_gain``, or with an ``excerpt_ratio`` ``excerpt_null_gain``). Both
+    passes search one space (``SearchSpace``).
 
     The length ratio of a language pair varies with the pair and the text, and documents may
     differ by what one of them leaves out, so it is measured on the matches.
     """
     gains = bead_gains(src, tgt, settings, model, excerpt_ratio)
-    path = best_path(gains, windows)
+    space = search_space(gains, windows)
+    path = space.best_path(gains)
     ratio = _matched_length_log_ratio(path, gains, settings.ratio_min_similarity)
     nulls = sum(s0 == s1 or t0 == t1 for s0, s1, t0, t1 in path.beads)
     null_share = nulls / len(path.beads) if path.beads else 1.0
     null_gain = model.document_null_gain if excerpt_ratio is None else model.excerpt_null_gain
-    return dataclasses.replace(
+    refined = dataclasses.replace(
         gains,
         length_log_ratio=gains.length_log_ratio if ratio is None else ratio,
         null_gain=null_gain(null_share),
     )
+    return space.best_path(refined), refined
 
 
 def _total_length_log_ratio(src: Units, tgt: Units) -> float:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from aligner.fitted import BeadModel
-from aligner.pairwise.dp import WEAK_SIMILARITY, BeadGains, BeadPath, best_path
-from aligner.pairwise.gains import Units, excerpt_length_log_ratio, mutual_best_matches, refined_gains
+from aligner.pairwise.dp import WEAK_SIMILARITY, BeadGains, BeadPath
+from aligner.pairwise.gains import Units, excerpt_length_log_ratio, mutual_best_matches, refined_path
 from aligner.pairwise.long_merges import reach_long_merges
 from aligner.settings import AlignmentSettings
 from aligner.similarity import unit_rows
@@ -71,8 +71,7 @@ def align_units(
             # the guide's matches are sure; a run of its nulls may hide matches it missed
             cells = _cells(guide.beads)
             windows = _band(cells, [s0 < s1 and t0 < t1 for s0, s1, t0, t1 in cells], 1, n, m, settings)
-        gains = refined_gains(src, tgt, settings, model, windows, ratio)
-        path = best_path(gains, windows)
+        path, gains = refined_path(src, tgt, settings, model, windows, ratio)
     else:
         coarse = dataclasses.replace(model, null_gain=model.null_gain + settings.coarse_null_shift)
         path, gains = _align_path(src, tgt, settings, model, coarse, ratio, chain)
@@ -84,8 +83,7 @@ def align_units(
         # passages that trade places) holds as many and stays.
         windows = _chain_band(*chain, n, m, settings)
         if _cell_count(windows) <= settings.max_widened_cells:
-            gains = refined_gains(src, tgt, settings, model, windows, ratio)
-            path = best_path(gains, windows)
+            path, gains = refined_path(src, tgt, settings, model, windows, ratio)
     return _to_pair_alignment(reach_long_merges(path, gains, settings))
 
 
@@ -101,8 +99,7 @@ def _align_path(
     """The best path and the gains it was valued with (``excerpt_ratio`` as in ``bead_gains``:
     halving both sides keeps a match's ratio; ``chain`` as in ``_search_windows``)."""
     windows = _search_windows(src, tgt, settings, coarse, excerpt_ratio, chain)
-    gains = refined_gains(src, tgt, settings, model, windows, excerpt_ratio)
-    return best_path(gains, windows), gains
+    return refined_path(src, tgt, settings, model, windows, excerpt_ratio)
 
 
 def _halve(units: Units) -> Units:

@@ -10,7 +10,7 @@ from aligner.pairwise.gains import (
     bead_gains,
     excerpt_length_log_ratio,
     mutual_best_matches,
-    refined_gains,
+    refined_path,
     span_vectors,
 )
 from aligner.pairwise.search import _longest_chain
@@ -265,9 +265,9 @@ def test_the_null_gain_rises_with_many_null_beads_only_where_one_side_lacks_much
 
 def test_the_final_pass_takes_its_null_gain_from_the_first_pass():
     close_src, close_tgt, _ = make_pair([(1, 1)] * 40)
-    assert refined_gains(close_src, close_tgt, DEFAULTS, BEAD_MODEL).null_gain < BEAD_MODEL.null_gain
+    assert refined_path(close_src, close_tgt, DEFAULTS, BEAD_MODEL)[1].null_gain < BEAD_MODEL.null_gain
     loose_src, loose_tgt, _ = make_pair([(1, 1), (1, 0), (0, 1)] * 14)
-    assert refined_gains(loose_src, loose_tgt, DEFAULTS, BEAD_MODEL).null_gain == BEAD_MODEL.null_gain
+    assert refined_path(loose_src, loose_tgt, DEFAULTS, BEAD_MODEL)[1].null_gain == BEAD_MODEL.null_gain
 
 
 @pytest.mark.parametrize("script", [[(1, 6)], [(6, 1)], [(1, 7)]])
