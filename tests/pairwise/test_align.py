@@ -328,6 +328,21 @@ def test_the_search_finds_the_same_path_on_any_number_of_threads_and_blocks(monk
             assert np.array_equal(getattr(found, name), getattr(alone, name), equal_nan=True), name
 
 
+def test_one_search_space_serves_gains_of_its_span_vectors_alone():
+    import dataclasses
+
+    from aligner.pairwise import dp
+
+    src, tgt, _ = make_pair([(1, 1)] * 30 + [(2, 1)] + [(1, 1)] * 30, seed=3)
+    gains = bead_gains(src, tgt, DEFAULTS, BEAD_MODEL)
+    space = dp.search_space(gains)
+    cheaper = dataclasses.replace(gains, null_gain=gains.null_gain + 1.0)
+    assert space.best_path(cheaper).beads == dp.best_path(cheaper).beads
+    other = bead_gains(src, tgt, DEFAULTS, BEAD_MODEL)  # the same values, other span vectors
+    with pytest.raises(ValueError, match="span vectors"):
+        space.best_path(other)
+
+
 def test_a_process_forked_after_a_search_can_search(monkeypatch):
     import multiprocessing
 
