@@ -23,7 +23,7 @@ from aligner.segment import check_sentences, identified_otherwise, split_sentenc
 from aligner.table import Version
 
 if TYPE_CHECKING:
-    from aligner.encode.cache import EmbeddingCache
+    from aligner.encode.cache import VectorCache
 
 Text = str | Sequence[str]
 """A document: raw text, or its sentences."""
@@ -129,7 +129,7 @@ def embed_versions(
 def embed_runs(
     runs: Sequence[Sequence[tuple[str, list[str]]]],
     encoder: Encoder,
-    cache: EmbeddingCache | None = None,
+    cache: VectorCache | None = None,
     progress: Progress | None = None,
 ) -> list[tuple[list[Version], Encoder]]:
     """``embed_versions`` for several runs at once (the document sets of a batch): the sentences

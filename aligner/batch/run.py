@@ -71,6 +71,7 @@ class Embedder:
 
     def __init__(self, model: str, cache_dir: Path | None, use_cache: bool, device: str) -> None:
         from aligner.encode import DeferredEncoder, load_encoder, open_cache
+        from aligner.encode.cache import RecentVectors
         from aligner.encode.combined import CombinedEncoder
 
         with warnings.catch_warnings(record=True) as caught:
@@ -80,7 +81,8 @@ class Embedder:
             for member in members:
                 if isinstance(member, DeferredEncoder):
                     member.load()  # here, so that actors started after the first find it converted
-            self.cache = open_cache(cache_dir, use_cache)
+            # without the persistent cache, a sentence that many sets repeat is still encoded once
+            self.cache = open_cache(cache_dir, use_cache) or RecentVectors()
         self.warnings = list(dict.fromkeys(str(w.message) for w in caught))
 
     def ready(self) -> list[str]:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from aligner.encode import Encoder
-    from aligner.encode.cache import EmbeddingCache
+    from aligner.encode.cache import VectorCache
     from aligner.provenance import Provenance
     from aligner.settings import Settings
     from aligner.table import Alignment, Version
@@ -121,7 +121,7 @@ def _messages(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
 def embed(
     prepared: Sequence[Prepared | Failed],
     encoder: Encoder,
-    cache: EmbeddingCache | None,
+    cache: VectorCache | None,
     settings: Settings | None,
 ) -> list[Embedded | Failed]:
     """Embed the sets in one pass per encoder (``aligner.prepare.embed_runs``), each with the

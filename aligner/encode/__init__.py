@@ -21,7 +21,7 @@ from aligner.progress import Progress, report
 if TYPE_CHECKING:
     import numpy as np
 
-    from aligner.encode.cache import EmbeddingCache
+    from aligner.encode.cache import EmbeddingCache, VectorCache
 
 MAX_EMBEDDED_CHARS = 4000
 """More than 512 tokens in any script, so cutting here never changes what the model reads."""
@@ -303,7 +303,7 @@ def _check_member(name: str, model: str) -> None:
 def encode(
     sentences: Sequence[str],
     encoder: Encoder,
-    cache: EmbeddingCache | None = None,
+    cache: VectorCache | None = None,
     progress: Progress | None = None,
 ) -> np.ndarray:
     """Embed ``sentences``, each distinct text once, reusing and filling ``cache``.
@@ -331,7 +331,7 @@ def encode(
 
 
 def _encode_in_chunks(
-    encoder: Encoder, texts: list[str], cache: EmbeddingCache | None, progress: Progress | None
+    encoder: Encoder, texts: list[str], cache: VectorCache | None, progress: Progress | None
 ) -> dict[str, np.ndarray]:
     """Each text's vector, a chunk at a time; each chunk is stored in the cache as soon as it is
     encoded, so that an interrupted run loses at most the chunk it was encoding."""

@@ -1,4 +1,5 @@
-"""A persistent embedding cache keyed by model and sentence text.
+"""Embedding caches keyed by model and sentence text: a persistent one, and one in memory for a
+run that keeps nothing.
 
 SQLite gives atomic, crash-safe writes for free: an interrupted run loses at most the
 batch it was writing, never corrupts earlier entries. What cannot be trusted is recomputed:
@@ -12,12 +13,22 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from aligner.errors import AlignerError
+
+
+class VectorCache(Protocol):
+    """Where ``aligner.encode.encode`` finds vectors it has computed before, and keeps new ones."""
+
+    def get_many(self, model: str, dim: int, texts: Iterable[str]) -> dict[str, np.ndarray]: ...
+
+    def put_many(self, model: str, vectors: Mapping[str, np.ndarray]) -> None: ...
 
 
 def _key(model: str, text: str) -> str:
@@ -92,3 +103,36 @@ class EmbeddingCache:
                 self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
         except sqlite3.Error as err:
             warnings.warn(f"cannot write embedding cache {self.path} ({err}); not caching", stacklevel=2)
+
+
+RECENT_BYTES = 64 << 20
+"""Bytes of vectors ``RecentVectors`` holds: tens of thousands of sentences, a small share of an
+encoding worker's memory."""
+
+
+class RecentVectors:
+    """The vectors computed last, in memory, up to ``max_bytes`` (the least recently used go
+    first): a batch run without the persistent cache encodes a sentence that its document sets
+    repeat (a site's boilerplate, a subtitle's "Thank you.") once, not once a call."""
+
+    def __init__(self, max_bytes: int = RECENT_BYTES) -> None:
+        self.max_bytes, self.size = max_bytes, 0
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+
+    def get_many(self, model: str, dim: int, texts: Iterable[str]) -> dict[str, np.ndarray]:
+        found = {}
+        for text in texts:
+            if (vector := self._vectors.get((model, text))) is not None and len(vector) == dim:
+                self._vectors.move_to_end((model, text))
+                found[text] = vector
+        return found
+
+    def put_many(self, model: str, vectors: Mapping[str, np.ndarray]) -> None:
+        for text, vector in vectors.items():
+            kept = np.array(vector, dtype=np.float32)  # a copy: not a view that holds its whole batch
+            if (old := self._vectors.pop((model, text), None)) is not None:
+                self.size -= old.nbytes
+            self._vectors[model, text] = kept
+            self.size += kept.nbytes
+        while self.size > self.max_bytes:
+            self.size -= self._vectors.popitem(last=False)[1].nbytes

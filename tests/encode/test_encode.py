@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from aligner.encode import encode, load_encoder
-from aligner.encode.cache import EmbeddingCache
+from aligner.encode.cache import EmbeddingCache, RecentVectors
 from aligner.errors import AlignerError
 
 
@@ -51,6 +51,29 @@ def test_damaged_entry_is_recomputed(tmp_path):
     cache.put_many(encoder.name, {"a": np.ones(3, dtype=np.float32)})  # truncated vector
     result = encode(["a"], encoder, cache)
     assert encoder.seen == ["a", "a"] and result.shape == (1, 8)
+
+
+def test_recent_vectors_are_reused_across_calls_and_keyed_by_model():
+    encoder, recent = CountingEncoder(), RecentVectors()
+    first = encode(["a", "b"], encoder, recent)
+    again = encode(["b", "c", "a"], encoder, recent)
+    assert encoder.seen == ["a", "b", "c"]
+    assert np.array_equal(again[[2, 0]], first)
+    other = CountingEncoder("other")
+    encode(["a"], other, recent)
+    assert other.seen == ["a"]
+
+
+def test_recent_vectors_forget_the_least_recently_used_past_their_bound():
+    encoder = CountingEncoder()
+    recent = RecentVectors(max_bytes=3 * 4 * encoder.dim)  # three vectors
+    encode(["a", "b", "c"], encoder, recent)
+    encode(["a"], encoder, recent)  # a is now the most recent
+    encode(["d"], encoder, recent)  # b goes
+    assert recent.size == 3 * 4 * encoder.dim
+    encoder.seen.clear()
+    encode(["a", "b", "c", "d"], encoder, recent)
+    assert encoder.seen == ["b"]
 
 
 def test_empty_input(tmp_path):
