@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from aligner.errors import AlignerError
+from aligner.similarity import unit_rows
 
 STEM = 5
 """Characters of a word kept: enough to tell most words apart, few enough to merge inflections."""
@@ -120,17 +121,20 @@ def _model1(
     table is as sparse as the data, and every EM step is a few passes over the co-occurrences."""
     cooccurrences = sum((len(src) + 1) * len(tgt) for src, tgt in pairs)
     pairs = pairs[:: -(-cooccurrences // MAX_COOCCURRENCES) or 1]  # evenly spaced, within the cap
-    src_ids, tgt_ids, positions = [], [], []
-    position = 0
-    for src, tgt in pairs:
-        src = np.r_[src, n_src]
-        src_ids.append(np.tile(src, len(tgt)))
-        tgt_ids.append(np.repeat(tgt, len(src)))
-        positions.append(np.repeat(np.arange(position, position + len(tgt)), len(src)))
-        position += len(tgt)
-    if not position:
+    # every (source word or the empty word, target word) of every pair, target word by target
+    # word; ``where`` numbers the target words over all pairs
+    src_lengths = np.array([len(src) + 1 for src, _ in pairs], dtype=np.int64)
+    tgt_lengths = np.array([len(tgt) for _, tgt in pairs], dtype=np.int64)
+    if not tgt_lengths.sum():
         return {}
-    src_all, tgt_all, where = np.concatenate(src_ids), np.concatenate(tgt_ids), np.concatenate(positions)
+    sources = np.insert(np.concatenate([src for src, _ in pairs]), np.cumsum(src_lengths - 1), n_src)
+    targets = np.concatenate([tgt for _, tgt in pairs])
+    blocks = src_lengths * tgt_lengths
+    in_block = np.arange(blocks.sum()) - np.repeat(np.cumsum(blocks) - blocks, blocks)
+    src_length = np.repeat(src_lengths, blocks)
+    src_all = sources[np.repeat(np.cumsum(src_lengths) - src_lengths, blocks) + in_block % src_length]
+    where = np.repeat(np.cumsum(tgt_lengths) - tgt_lengths, blocks) + in_block // src_length
+    tgt_all = targets[where]
     types, occurrence = np.unique(src_all.astype(np.int64) * n_tgt + tgt_all, return_inverse=True)
     type_src, type_tgt = types // n_tgt, types % n_tgt
     prob = np.ones(len(types))
@@ -142,13 +146,13 @@ def _model1(
     keep = (prob >= MIN_TRANSLATION) & (type_src < n_src)
     order = np.argsort(type_src[keep], kind="stable")
     kept_src, kept_tgt, kept_prob = type_src[keep][order], type_tgt[keep][order], prob[keep][order]
-    bounds = np.flatnonzero(np.diff(kept_src)) + 1
+    if not len(kept_src):
+        return {}
+    starts = np.flatnonzero(np.r_[True, np.diff(kept_src) != 0])  # each source word's first entry
+    ends = np.r_[starts[1:], len(kept_src)]
     return {
-        int(group_src[0]): (group_tgt, group_prob)
-        for group_src, group_tgt, group_prob in zip(
-            np.split(kept_src, bounds), np.split(kept_tgt, bounds), np.split(kept_prob, bounds), strict=True
-        )
-        if len(group_src)
+        source: (kept_tgt[start:end], kept_prob[start:end])
+        for source, start, end in zip(kept_src[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)
     }
 
 
@@ -279,7 +283,7 @@ def _table_matrix(table: dict[int, tuple[np.ndarray, np.ndarray]], rows: int, co
 
     if not table:
         return sparse.csr_matrix((rows, columns))
-    words = np.concatenate([np.full(len(ids), k) for k, (ids, _) in table.items()])
+    words = np.repeat(list(table), [len(ids) for ids, _ in table.values()])
     ids = np.concatenate([ids for ids, _ in table.values()])
     probs = np.concatenate([probs for _, probs in table.values()])
     return sparse.csr_matrix((probs, (words, ids)), shape=(rows, columns))
@@ -309,8 +313,7 @@ def _side_vectors(
         other_size, other_offset, dims
     )
     out = np.asarray(hashed.todense() if sparse.issparse(hashed) else hashed, dtype=np.float64)
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+    return unit_rows(out).astype(np.float32)
 
 
 def lexical_vectors(

@@ -12,8 +12,9 @@ from aligner.fitted import BeadModel
 from aligner.pairwise.dp import BeadGains, BeadPath, search_space
 from aligner.settings import AlignmentSettings
 from aligner.similarity import (
-    NORM_FLOOR,
     best_match,
+    mean_direction,
+    similarity_of_means,
     typical_similarity,
     unit_rows,
     unrelated_similarity,
@@ -65,8 +66,7 @@ def span_vectors(
         if weights is not None:
             block *= weights[first : last + size - 1, None]
         total = sum(block[k : k + last - first] for k in range(size))
-        norms = np.linalg.norm(total, axis=1, keepdims=True)
-        spans[first + size : last + size] = total / np.maximum(norms, NORM_FLOOR)
+        spans[first + size : last + size] = unit_rows(total)
     return spans
 
 
@@ -138,8 +138,11 @@ def _spans_and_floor(
         span_vectors(src_rows, size, np.sqrt(src.lengths), src_spans[size - 1])
         span_vectors(tgt_rows, size, np.sqrt(tgt.lengths), tgt_spans[size - 1])
     floor = np.zeros((len(sizes) + 1, len(sizes) + 1))
+    src_means = {a: mean_direction(src_spans[a - 1, a:]) for a in sizes if len(src) >= a}
+    tgt_means = {b: mean_direction(tgt_spans[b - 1, b:]) for b in sizes if len(tgt) >= b}
     for a, b in bead_types:
-        floor[a, b] = unrelated_similarity(src_spans[a - 1, a:], tgt_spans[b - 1, b:])
+        if a in src_means and b in tgt_means:  # else no span of that size: unrelated_similarity's 0
+            floor[a, b] = similarity_of_means(src_means[a], tgt_means[b])
     return src_spans, tgt_spans, floor
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from aligner.pairwise.dp import BeadGains, BeadPath, best_path
 from aligner.pairwise.gains import span_vectors
 from aligner.settings import AlignmentSettings
-from aligner.similarity import MAX_UNRELATED, unit_rows
+from aligner.similarity import MAX_UNRELATED, mean_direction
 
 FLOOR_SAMPLE = 2000
 """Spans whose mean estimates the unrelated similarity of a bead size the DP does not use."""
@@ -126,7 +126,7 @@ class _Floors:
             )
             sums = np.array([weights[e - size : e] @ units[e - size : e] for e in ends])
             sums = sums.reshape(-1, units.shape[1])
-            self._means[side, size] = unit_rows(sums).mean(axis=0) if len(sums) else np.zeros(units.shape[1])
+            self._means[side, size] = mean_direction(sums) if len(sums) else np.zeros(units.shape[1])
         return self._means[side, size]
 
     def __call__(self, a: int, b: int) -> float:
