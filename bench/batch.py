@@ -1,6 +1,13 @@
 """``aligner batch`` on many document sets, against a shell loop of ``aligner align``.
 
     .venv/bin/python bench/batch.py [--bible-sets 300] [--tatoeba-seeds 40] [--loop-sets 40]
+    .venv/bin/python bench/batch.py --batch-only N    # (a)'s batch alone, N times
+
+``--batch-only`` compares two commits on this machine, whose speed drifts by the hour: run it in
+each one's worktree in turn, from that folder and with ``PYTHONPATH`` set to it (Ray's workers
+import the pipeline from the driver's folder), for example
+``cd /tmp/old && PYTHONPATH=/tmp/old /path/to/repo/.venv/bin/python /path/to/repo/bench/batch.py
+--batch-only 1``.
 
 Builds the sets from ``../shared/bench`` into ``outputs/bench/batch/``: Bible ``006`` cut into
 pieces of 40 gold beads (English-Chinese, news-sized) and the Tatoeba documents of
@@ -170,6 +177,7 @@ def main() -> None:
     parser.add_argument("--bible-sets", type=int, default=300)
     parser.add_argument("--tatoeba-seeds", type=int, default=40)
     parser.add_argument("--loop-sets", type=int, default=40)
+    parser.add_argument("--batch-only", type=int, metavar="N", help="only (a)'s batch, N times")
     args = parser.parse_args()
     folder = WORK / "sets"
     shutil.rmtree(WORK, ignore_errors=True)
@@ -186,6 +194,11 @@ def main() -> None:
     texts = [line for path in paths for line in path.read_text("utf-8").splitlines()]
     kinds = f"{len(bible)} Bible, {len(tatoeba)} Tatoeba"
     print(f"{len(files)} document sets ({kinds}), {len(texts):,} sentences")
+    for _ in range(args.batch_only or 0):
+        seconds, _, memory = timed_batch(listing, WORK / "out-2", 2)
+        print(f"(a) batch, 2 workers: {seconds:.1f} s; workers: {memory}")
+    if args.batch_only:
+        return
 
     # the encoder alone right before and right after the batch: this machine's speed drifts
     encoding_before = encoder_alone(texts)
