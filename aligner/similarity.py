@@ -96,8 +96,9 @@ class SpanFloors:
 
 
 def row_norms(vectors: np.ndarray) -> np.ndarray:
-    """Each row's Euclidean length, as a column: ``np.linalg.norm(vectors, axis=1, keepdims=True)``
-    computed the same way, without its checks, which cost more than the sum on a few rows."""
+    """Each row's Euclidean length, as a column, of a float array: ``np.linalg.norm(vectors,
+    axis=1, keepdims=True)`` computed the same way, without its checks (which cost more than the
+    sum on a few rows) and without its cast of integers to floats."""
     return np.sqrt(np.add.reduce(vectors * vectors, axis=1, keepdims=True))
 
 

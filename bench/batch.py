@@ -194,10 +194,10 @@ def main() -> None:
     texts = [line for path in paths for line in path.read_text("utf-8").splitlines()]
     kinds = f"{len(bible)} Bible, {len(tatoeba)} Tatoeba"
     print(f"{len(files)} document sets ({kinds}), {len(texts):,} sentences")
-    for _ in range(args.batch_only or 0):
-        seconds, _, memory = timed_batch(listing, WORK / "out-2", 2)
-        print(f"(a) batch, 2 workers: {seconds:.1f} s; workers: {memory}")
-    if args.batch_only:
+    if args.batch_only is not None:
+        for _ in range(args.batch_only):
+            seconds, _, memory = timed_batch(listing, WORK / "out-2", 2)
+            print(f"(a) batch, 2 workers: {seconds:.1f} s; workers: {memory}")
         return
 
     # the encoder alone right before and right after the batch: this machine's speed drifts

@@ -13,7 +13,7 @@ def test_row_norms_are_numpys_bit_for_bit(dtype):
 
 def test_unit_rows_keep_a_zero_row_zero():
     rows = unit_rows(np.array([[3.0, 4.0], [0.0, 0.0]]))
-    assert np.allclose(rows, [[0.6, 0.8], [0.0, 0.0]])
+    assert np.array_equal(rows, [[0.6, 0.8], [0.0, 0.0]])
 
 
 def test_unrelated_similarity_is_the_mean_cosine_capped():

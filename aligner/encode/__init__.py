@@ -321,7 +321,9 @@ def encode(
         return encoder.combine([encode(sentences, member, cache, progress) for member in encoder.members])
     sentences = [s.strip()[:MAX_EMBEDDED_CHARS] for s in sentences]
     unique = list(dict.fromkeys(sentences))
-    vectors: dict[str, np.ndarray] = cache.get_many(encoder.name, encoder.dim, unique) if cache else {}
+    vectors: dict[str, np.ndarray] = {}
+    if cache is not None:
+        vectors = cache.get_many(encoder.name, encoder.dim, unique)
     missing = [s for s in unique if s not in vectors]
     if missing:
         vectors.update(_encode_in_chunks(encoder, missing, cache, progress))
@@ -344,7 +346,7 @@ def _encode_in_chunks(
     for start in range(0, len(texts), ENCODE_CHUNK):
         chunk = texts[start : start + ENCODE_CHUNK]
         fresh = dict(zip(chunk, encoder.encode(chunk), strict=True))
-        if cache:
+        if cache is not None:
             cache.put_many(encoder.name, fresh)
         out.update(fresh)
         report(progress, "encoding", len(out), len(texts), unit="sent")

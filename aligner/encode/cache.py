@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import sys
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -106,8 +107,8 @@ class EmbeddingCache:
 
 
 RECENT_BYTES = 64 << 20
-"""Bytes of vectors ``RecentVectors`` holds: tens of thousands of sentences, a small share of an
-encoding worker's memory."""
+"""Bytes ``RecentVectors`` holds, its vectors and texts: tens of thousands of sentences, a small
+share of an encoding worker's memory."""
 
 
 class RecentVectors:
@@ -120,9 +121,9 @@ class RecentVectors:
         self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 
     def get_many(self, model: str, dim: int, texts: Iterable[str]) -> dict[str, np.ndarray]:
-        found = {}
+        found: dict[str, np.ndarray] = {}
         for text in texts:
-            if (vector := self._vectors.get((model, text))) is not None and len(vector) == dim:
+            if (vector := self._vectors.get((model, text))) is not None and vector.shape == (dim,):
                 self._vectors.move_to_end((model, text))
                 found[text] = vector
         return found
@@ -130,9 +131,15 @@ class RecentVectors:
     def put_many(self, model: str, vectors: Mapping[str, np.ndarray]) -> None:
         for text, vector in vectors.items():
             kept = np.array(vector, dtype=np.float32)  # a copy: not a view that holds its whole batch
+            kept.flags.writeable = False  # shared by every call that finds it
             if (old := self._vectors.pop((model, text), None)) is not None:
-                self.size -= old.nbytes
+                self.size -= _entry_bytes(text, old)
             self._vectors[model, text] = kept
-            self.size += kept.nbytes
+            self.size += _entry_bytes(text, kept)
         while self.size > self.max_bytes:
-            self.size -= self._vectors.popitem(last=False)[1].nbytes
+            (_, text), vector = self._vectors.popitem(last=False)
+            self.size -= _entry_bytes(text, vector)
+
+
+def _entry_bytes(text: str, vector: np.ndarray) -> int:
+    return vector.nbytes + sys.getsizeof(text)

@@ -18,7 +18,7 @@ import numpy as np
 from aligner.pairwise.dp import BeadGains, BeadPath, best_path
 from aligner.pairwise.gains import span_vectors
 from aligner.settings import AlignmentSettings
-from aligner.similarity import MAX_UNRELATED, mean_direction
+from aligner.similarity import mean_direction, similarity_of_means
 
 FLOOR_SAMPLE = 2000
 """Spans whose mean estimates the unrelated similarity of a bead size the DP does not use."""
@@ -132,7 +132,7 @@ class _Floors:
     def __call__(self, a: int, b: int) -> float:
         if a + b <= self._known.shape[0]:  # a bead size the DP has
             return float(self._known[a, b])
-        return min(float(self._mean_span(0, a) @ self._mean_span(1, b)), MAX_UNRELATED)
+        return similarity_of_means(self._mean_span(0, a), self._mean_span(1, b))
 
 
 def _local_gains(

@@ -1,3 +1,4 @@
+import sys
 import zlib
 from collections.abc import Sequence
 
@@ -66,14 +67,27 @@ def test_recent_vectors_are_reused_across_calls_and_keyed_by_model():
 
 def test_recent_vectors_forget_the_least_recently_used_past_their_bound():
     encoder = CountingEncoder()
-    recent = RecentVectors(max_bytes=3 * 4 * encoder.dim)  # three vectors
+    entry = 4 * encoder.dim + sys.getsizeof("a")  # a vector and its one-letter text
+    recent = RecentVectors(max_bytes=3 * entry)
     encode(["a", "b", "c"], encoder, recent)
     encode(["a"], encoder, recent)  # a is now the most recent
     encode(["d"], encoder, recent)  # b goes
-    assert recent.size == 3 * 4 * encoder.dim
+    assert recent.size == 3 * entry
     encoder.seen.clear()
     encode(["a", "b", "c", "d"], encoder, recent)
     assert encoder.seen == ["b"]
+
+
+def test_recent_vectors_keep_read_only_copies_and_count_a_text_put_again_once():
+    recent = RecentVectors()
+    batch = np.ones((4, 8), dtype=np.float32) / np.sqrt(8)
+    recent.put_many("m", {"a": batch[0], "b": batch[1]})
+    recent.put_many("m", {"a": batch[2]})
+    stored = recent.get_many("m", 8, ["a", "b"])
+    assert recent.size == 2 * (4 * 8 + sys.getsizeof("a"))
+    assert not any(np.shares_memory(vector, batch) for vector in stored.values())
+    assert not stored["a"].flags.writeable
+    assert recent.get_many("m", 16, ["a"]) == {}  # another size: not this model's vector
 
 
 def test_empty_input(tmp_path):
