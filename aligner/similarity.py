@@ -78,8 +78,7 @@ class SpanFloors:
         (a, m), (b, n) = span_a, span_b
         if m == n == 1:
             return baseline.above_unrelated(cosine)
-        floor = min(float(self._mean(a, m) @ self._mean(b, n)), MAX_UNRELATED)
-        return Baseline(floor).above_unrelated(cosine)
+        return Baseline(similarity_of_means(self._mean(a, m), self._mean(b, n))).above_unrelated(cosine)
 
     def _mean(self, version: int, size: int) -> np.ndarray:
         vectors = self._versions[version].vectors
