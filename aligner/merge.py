@@ -129,7 +129,7 @@ def align_versions(
     threshold = settings.merging.min_parallelism if n > 2 else -np.inf
     translated = settings.merging.translation_parallelism
     found = _found_shares(versions, made, closeness, settings.merging.clear_match, max(threshold, translated))
-    joins, clusters = _attach_excerpts(found, threshold, *average_linkage(found, threshold))
+    joins, clusters = _linkage_by_language(versions, found, threshold)
     steps -= n - 1 - len(joins)  # merges not made: groups left apart
     groups: dict[tuple[int, ...], list[Row]] = {
         (k,): [((i,),) for i in range(len(v.sentences))] for k, v in enumerate(versions)
@@ -139,8 +139,13 @@ def align_versions(
         report(progress, "aligning", done, steps, names)
         rows_x, rows_y = groups.pop(tuple(members_x)), groups.pop(tuple(members_y))
         if len(members_x) == len(members_y) == 1:
-            pair = made[members_x[0], members_y[0]]  # two single versions: aligned already
+            x, y = members_x[0], members_y[0]  # two single versions: aligned already
+            pair = made[x, y] if x < y else _flipped(made[y, x])
         else:
+            # the gaps of a group in an order that does not depend on the order of the inputs:
+            # a pairwise alignment may put an insertion and a deletion either way round
+            rows_x = order_gaps(rows_x, [versions[k].lang for k in members_x])
+            rows_y = order_gaps(rows_y, [versions[k].lang for k in members_y])
             pair = align_units(
                 _group_units(versions, members_x, rows_x),
                 _group_units(versions, members_y, rows_y),
@@ -296,6 +301,27 @@ def _found_shares(
             # up to the line, not past it: a version found in another ranks with the pairs at it
             found[a, b] = found[b, a] = max(closeness[a, b], min(max(shares), below))
     return found
+
+
+def _flipped(pair: PairAlignment) -> PairAlignment:
+    """``pair`` read from its target to its source."""
+    return PairAlignment([(tgt, src) for src, tgt in pair.beads], pair.scores)
+
+
+def _linkage_by_language(
+    versions: list[Version], found: np.ndarray, threshold: float
+) -> tuple[list[tuple[list[int], list[int]]], list[list[int]]]:
+    """The joins and clusters of ``average_linkage`` with excerpts attached (``_attach_excerpts``),
+    worked out over the versions in the order of their language codes, so that the order of
+    the inputs decides neither a tie nor which side of a join is which."""
+    by_lang = sorted(range(len(versions)), key=lambda k: versions[k].lang)
+    ordered = found[np.ix_(by_lang, by_lang)]
+    joins, clusters = _attach_excerpts(ordered, threshold, *average_linkage(ordered, threshold))
+
+    def inputs(members: list[int]) -> list[int]:
+        return [by_lang[k] for k in members]
+
+    return [(inputs(x), inputs(y)) for x, y in joins], [inputs(c) for c in clusters]
 
 
 def _attach_excerpts(

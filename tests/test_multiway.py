@@ -1,4 +1,5 @@
 import dataclasses
+import itertools
 import re
 
 import numpy as np
@@ -265,3 +266,26 @@ def test_a_merge_that_adds_nothing_is_not_joined_as_moved(encoder):
         versions.append(Version(lang, lines, encode(lines, encoder)))
     alignment = align_versions(versions)
     assert ((16,), ()) in alignment.rows and ((17,), (10,)) in alignment.rows
+
+
+def three_versions_with_gaps(seed: int) -> list[Version]:
+    """Three versions of 16 sentences, each dropping some and adding a few of its own."""
+    rng = np.random.default_rng(seed)
+    content = unit(rng.normal(size=(22, 32)))
+    out = []
+    for v, lang in enumerate(("en", "de", "zh")):
+        order = [i for i in range(16) if rng.random() > 0.12]
+        for k in range(int(rng.integers(0, 3))):
+            order.insert(int(rng.integers(0, len(order) + 1)), 16 + 2 * v + k)
+        vectors = unit(content[order] + rng.uniform(0.05, 0.2) * rng.normal(size=(len(order), 32)))
+        out.append(Version(lang, [f"{lang}-{i}" for i in order], vectors.astype(np.float32)))
+    return out
+
+
+@pytest.mark.parametrize("seed", [2, 4, 7, 16, 18])  # each gave other rows in some input order
+def test_three_versions_give_the_same_rows_in_any_input_order(seed):
+    versions = three_versions_with_gaps(seed)
+    rows = align_versions(versions).rows
+    for order in itertools.permutations(range(3)):
+        reordered = align_versions([versions[k] for k in order]).rows
+        assert [tuple(row[order.index(c)] for c in range(3)) for row in reordered] == rows
