@@ -11,6 +11,7 @@ are then joined (``aligner.moved``) and the rows scored (``aligner.scoring``).
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations, zip_longest
@@ -139,7 +140,9 @@ def align_versions(
         report(progress, "aligning", done, steps, names)
         rows_x, rows_y = groups.pop(tuple(members_x)), groups.pop(tuple(members_y))
         if len(members_x) == len(members_y) == 1:
-            x, y = members_x[0], members_y[0]  # two single versions: aligned already
+            # two single versions: aligned already, keyed by input order, which the linkage's
+            # order of language codes may reverse
+            x, y = members_x[0], members_y[0]
             pair = made[x, y] if x < y else _flipped(made[y, x])
         else:
             # the gaps of a group in an order that does not depend on the order of the inputs:
@@ -305,7 +308,7 @@ def _found_shares(
 
 def _flipped(pair: PairAlignment) -> PairAlignment:
     """``pair`` read from its target to its source."""
-    return PairAlignment([(tgt, src) for src, tgt in pair.beads], pair.scores)
+    return dataclasses.replace(pair, beads=[(tgt, src) for src, tgt in pair.beads])
 
 
 def _linkage_by_language(
@@ -313,7 +316,8 @@ def _linkage_by_language(
 ) -> tuple[list[tuple[list[int], list[int]]], list[list[int]]]:
     """The joins and clusters of ``average_linkage`` with excerpts attached (``_attach_excerpts``),
     worked out over the versions in the order of their language codes, so that the order of
-    the inputs decides neither a tie nor which side of a join is which."""
+    the inputs decides neither a tie nor which side of a join is which (where the codes are
+    distinct, as ``aligner.align`` and the CLI have them)."""
     by_lang = sorted(range(len(versions)), key=lambda k: versions[k].lang)
     ordered = found[np.ix_(by_lang, by_lang)]
     joins, clusters = _attach_excerpts(ordered, threshold, *average_linkage(ordered, threshold))
