@@ -132,6 +132,7 @@ def align_versions(
     found = _found_shares(versions, made, closeness, settings.merging.clear_match, max(threshold, translated))
     joins, clusters = _linkage_by_language(versions, found, threshold)
     steps -= n - 1 - len(joins)  # merges not made: groups left apart
+    langs = [v.lang for v in versions]
     groups: dict[tuple[int, ...], list[Row]] = {
         (k,): [((i,),) for i in range(len(v.sentences))] for k, v in enumerate(versions)
     }
@@ -147,8 +148,8 @@ def align_versions(
         else:
             # the gaps of a group in an order that does not depend on the order of the inputs:
             # a pairwise alignment may put an insertion and a deletion either way round
-            rows_x = order_gaps(rows_x, [versions[k].lang for k in members_x])
-            rows_y = order_gaps(rows_y, [versions[k].lang for k in members_y])
+            rows_x = order_gaps(rows_x, [langs[k] for k in members_x])
+            rows_y = order_gaps(rows_y, [langs[k] for k in members_y])
             pair = align_units(
                 _group_units(versions, members_x, rows_x),
                 _group_units(versions, members_y, rows_y),
@@ -163,7 +164,6 @@ def align_versions(
     report(progress, "aligning", done, steps, "scoring")
     pair_baselines = version_baselines(versions, settings.alignment, baselines)
     # Orders that do not depend on the order of the inputs, so that A with B mirrors B with A.
-    langs = [v.lang for v in versions]
     ordered = [(members, groups[tuple(members)]) for members in clusters]
     if settings.merging.join_moved:
         ordered = [
