@@ -699,7 +699,7 @@ def batch_summary(result: BatchResult) -> str:
 
 def _export(args: SimpleNamespace) -> None:
     from aligner.batch import stored_corpus
-    from aligner.batch.store import ERRORS, failed_sets, read_provenance
+    from aligner.batch.store import ERRORS, dataset_inputs, failed_sets, read_provenance
 
     choices = "use .tsv, .jsonl, .tmx or --format moses"
     try:
@@ -722,7 +722,8 @@ def _export(args: SimpleNamespace) -> None:
             # would be written through
             if not is_stream(output) and _resolved(output).is_relative_to(dataset):
                 raise AlignerError(f"{output} is inside the dataset {args.dataset}: export elsewhere")
-        _check_outputs(outputs, [])
+        # the set list and its files: a batch rerun would read what replaced them
+        _check_outputs(outputs, dataset_inputs(Path(args.dataset)))
     table = kept_rows(stored_corpus(Path(args.dataset)), args.only_linked, args.min_row_score)
     if args.output:
         write(table, args.output, fmt)

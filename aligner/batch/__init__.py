@@ -110,6 +110,12 @@ def align_batch(
     if device == "cuda":
         raise AlignerError("batch encodes on the CPUs of its workers: --device cuda is not supported")
     set_list = sets if isinstance(sets, SetList) else read_sets(Path(sets))
+    tree = set_list.source if set_list.source is not None and set_list.source.is_dir() else None
+    if tree is not None and Path(output).resolve().is_relative_to(tree.resolve()):
+        raise AlignerError(
+            f"{output} is inside the corpus folder {sets}, whose next run would read it as a "
+            "document set: write the dataset elsewhere"
+        )
     # Paths the workers can use wherever they start: the set list's are absolute already.
     cache_dir = Path(cache_dir or default_cache_dir()).absolute()
     # The bundled models are not loaded here (their names are known without); st: models are.
@@ -127,7 +133,11 @@ def align_batch(
         "dictionaries": sorted(f"{a},{b}" for a, b in dictionaries or {}),
     }
     store = open_store(
-        Path(output), set_list.langs, json.loads(json.dumps(run_description)), provenance.to_json()
+        Path(output),
+        set_list.langs,
+        json.loads(json.dumps(run_description)),
+        provenance.to_json(),
+        set_list.source,
     )
     scheduling = Scheduling(workers or usable_cores(), batch_sentences, rows_per_file, address)
     started_here = not ray.is_initialized()

@@ -48,10 +48,17 @@ def fingerprint(document_set: DocumentSet) -> str | None:
 
 @dataclass(frozen=True)
 class SetList:
-    """The sets to align and every language the list names, in column order."""
+    """The sets to align and every language the list names, in column order; ``source`` is the
+    TSV file or the folder tree they were read from (None where they were made in Python)."""
 
     langs: list[str]
     sets: list[DocumentSet]
+    source: Path | None = None
+
+    def inputs(self) -> list[Path]:
+        """Every file the list names, and the TSV file itself: what no output may replace."""
+        listed = [path for document_set in self.sets for _, path in document_set.files]
+        return [self.source, *listed] if self.source is not None and self.source.is_file() else listed
 
 
 def read_sets(source: Path) -> SetList:
@@ -93,7 +100,7 @@ def _from_tsv(source: Path, text: str) -> SetList:
         sets.append(DocumentSet(doc, len(sets), files))
     if not sets:
         raise AlignerError(f"{source}: no document sets listed")
-    return SetList(langs, sets)
+    return SetList(langs, sets, source.absolute())
 
 
 def _from_tree(root: Path) -> SetList:
@@ -116,7 +123,7 @@ def _from_tree(root: Path) -> SetList:
         DocumentSet(doc, k, tuple((lang, files[lang]) for lang in langs if lang in files))
         for k, (doc, files) in enumerate(found)
     ]
-    return SetList(langs, sets)
+    return SetList(langs, sets, root.absolute())
 
 
 def _language(where: Path, code: str) -> str:

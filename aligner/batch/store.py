@@ -44,6 +44,8 @@ WARNINGS = "_warnings.tsv"
 PROVENANCE = "_provenance.json"
 LOCK = "_lock"
 LEDGER_FIELDS = ["doc", "index", "part", "rows", "sentences", "signature", "inputs"]
+SET_LIST = "set_list"
+"""The provenance record's entry for where the last run's set list is."""
 
 
 def schema(langs: list[str]) -> pa.Schema:
@@ -187,18 +189,23 @@ def _append(path: Path, text: str) -> None:
         os.fsync(handle.fileno())
 
 
-def open_store(directory: Path, langs: list[str], run: dict, provenance_record: dict) -> Store:
+def open_store(
+    directory: Path, langs: list[str], run: dict, provenance_record: dict, set_list: Path | None = None
+) -> Store:
     """The dataset under ``directory``, new or to be resumed. ``run`` describes the command
     (languages, model, reading options); resuming with another is an error, since the dataset
     would mix two ways of aligning. A new dataset records ``run`` and the provenance of what it
-    will hold; each set's own signature is in the ledger. Parts the ledger does not name are
-    removed, and the errors of the last run are cleared (their sets are tried again)."""
+    will hold; each set's own signature is in the ledger. Every run records where its
+    ``set_list`` is (``dataset_inputs``). Parts the ledger does not name are removed, and the
+    errors of the last run are cleared (their sets are tried again)."""
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise AlignerError(f"{directory}: not a folder (batch writes a Parquet dataset into a folder)")
     provenance = directory / PROVENANCE
+    record = {"run": run, "provenance": provenance_record}
     if provenance.is_file():
-        before = _read_json(provenance).get("run")
+        record = _read_json(provenance)
+        before = record.get("run")
         if before != run:
             raise AlignerError(
                 f"{directory} holds a dataset made by another command ({_difference(before, run)}): "
@@ -206,11 +213,13 @@ def open_store(directory: Path, langs: list[str], run: dict, provenance_record: 
             )
     elif directory.is_dir() and any(directory.iterdir()):
         raise AlignerError(f"{directory} is not empty and holds no batch dataset: write to another folder")
+    listed = None if set_list is None else str(set_list)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         if not provenance.is_file():
             write_atomic_many({directory / LEDGER: _tsv([LEDGER_FIELDS])})
-            record = {"run": run, "provenance": provenance_record}
+        if not provenance.is_file() or record.get(SET_LIST) != listed:
+            record = {**record, SET_LIST: listed}
             write_atomic_many({provenance: json.dumps(record, ensure_ascii=False, indent=2) + "\n"})
     except OSError as err:
         raise AlignerError(f"cannot write into {directory}: {err.strerror}") from None
@@ -354,6 +363,21 @@ def read_provenance(directory: Path) -> tuple[list[str], Provenance]:
         raise AlignerError(f"{directory}: not a batch dataset (no {PROVENANCE})")
     record = _read_json(path)
     return record["run"]["langs"], Provenance.from_json(record["provenance"])
+
+
+def dataset_inputs(directory: Path) -> list[Path]:
+    """The files the dataset was aligned from, as its last run's set list names them now, and
+    that list itself; none where it is unknown (a dataset written before it was recorded, a set
+    list made in Python) or gone."""
+    from aligner.batch.sets import read_sets
+
+    listed = _read_json(Path(directory) / PROVENANCE).get(SET_LIST)
+    if listed is None or not Path(listed).exists():
+        return []
+    try:
+        return read_sets(Path(listed)).inputs()
+    except AlignerError:  # changed since into something unreadable: the list itself is kept safe
+        return [Path(listed)] if Path(listed).is_file() else []
 
 
 def read_dataset(directory: Path) -> pd.DataFrame:

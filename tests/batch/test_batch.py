@@ -183,6 +183,31 @@ def test_export_to_tsv_equals_aligner_align_on_each_set(first_run, capsys, tmp_p
     assert (folder / "out" / LEDGER).read_bytes() == ledger and not (folder / "out" / "corpus.tsv").exists()
 
 
+def test_export_never_replaces_the_set_list_or_a_file_it_names(first_run, capsys):
+    _, _, folder = first_run
+    listing = folder / "corpus.tsv"
+    before = {path: path.read_bytes() for path in (listing, folder / "news-1.en", folder / "news-1.fr")}
+    for args in (
+        ["-o", listing],
+        ["-o", folder / "news-1.en", "--format", "tsv"],
+        ["-o", folder / "news-1", "--format", "moses"],  # news-1.en and news-1.fr
+    ):
+        code, _, err = run_cli(["export", folder / "out", *args], capsys)
+        assert code == 1 and "is the input" in err and len(err.splitlines()) == 1, err
+    assert {path: path.read_bytes() for path in before} == before
+
+
+def test_a_dataset_inside_the_corpus_folder_it_reads_is_refused(tmp_path, capsys):
+    for doc in ("a", "b"):
+        (tmp_path / "tree" / doc).mkdir(parents=True)
+        for lang, name in (("en", "fra-eng.eng"), ("fr", "fra-eng.fra")):
+            text = lines(name, 5 if doc == "a" else 15, 6)
+            (tmp_path / "tree" / doc / f"{lang}.txt").write_text("\n".join(text) + "\n", encoding="utf-8")
+    code, err = batch(tmp_path / "tree", tmp_path / "tree" / "out", capsys)
+    assert code == 1 and "is inside the corpus folder" in err and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "tree" / "out").exists()
+
+
 def test_export_keeps_only_linked_rows_scored_high_enough_where_asked(first_run, capsys, tmp_path):
     _, _, folder = first_run
     everything, kept = tmp_path / "all.tsv", tmp_path / "kept.tsv"
