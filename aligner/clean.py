@@ -196,8 +196,10 @@ def _decode(data: bytes, path: Path, lang: str | None = None) -> str:
             except UnicodeDecodeError:
                 continue
             if fits_script(text, lang):
+                _refuse_latin_utf8(data, text, path, not_utf8)
                 return text
     text = _guess(data, path, not_utf8)
+    _refuse_latin_utf8(data, text, path, not_utf8)
     if lang and not fits_script(text, lang):
         warnings.warn(
             f"{path}: read as a legacy encoding, its text is not in the script of {lang!r}: give its "
@@ -224,6 +226,30 @@ def _refuse_mostly_utf8(data: bytes, path: Path, not_utf8: str) -> None:
     stray = len(data.decode("utf-8", errors="replace")) - len(kept)
     utf8 = sum(1 for char in kept if ord(char) > 0x7F)
     if utf8 >= max(MOSTLY_UTF8 * stray, MIN_UTF8_CHARACTERS):
+        raise AlignerError(
+            f"{path}: UTF-8 but in {stray} place{'s' if stray > 1 else ''} ({not_utf8}): "
+            "fix the text there, or give its encoding with --encoding"
+        )
+
+
+_LATIN_UTF8 = re.compile("[\u00a0-\u024f\u1e00-\u1eff\u2010-\u2027\u2030-\u205e\u20ac]")
+"""What UTF-8 Latin text holds beyond ASCII: accented letters, the Latin-1 signs, typographic
+punctuation, the euro sign."""
+
+
+def _refuse_latin_utf8(data: bytes, text: str, path: Path, not_utf8: str) -> None:
+    """A one-line error where a one-byte code page reads bytes whose only characters beyond ASCII
+    that are also UTF-8 are Latin letters and punctuation: a UTF-8 file with a line pasted from
+    another encoding, too short for ``_refuse_mostly_utf8``, that the code page would garble
+    ('é' as 'Ã©'). One-byte text makes such characters only where a capital with an accent
+    stands right before a sign (an 'Ã' before a '©'), which text seldom has; a code page of
+    two-byte characters (Chinese, Japanese) makes UTF-8 by chance, and is left alone."""
+    if len(text) != len(data):
+        return
+    kept = data.decode("utf-8", errors="ignore")
+    beyond_ascii = [char for char in kept if ord(char) > 0x7F]
+    if beyond_ascii and all(_LATIN_UTF8.match(char) for char in beyond_ascii):
+        stray = len(data.decode("utf-8", errors="replace")) - len(kept)
         raise AlignerError(
             f"{path}: UTF-8 but in {stray} place{'s' if stray > 1 else ''} ({not_utf8}): "
             "fix the text there, or give its encoding with --encoding"

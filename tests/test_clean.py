@@ -272,3 +272,26 @@ def test_utf8_with_a_stray_legacy_byte_is_refused_rather_than_garbled(tmp_path):
         read_text(path)
     path.write_bytes("\n".join(lines).encode("latin-1"))
     assert read_text(path).split("\n") == lines
+
+
+@pytest.mark.parametrize("lang", [None, "fr"])
+def test_a_short_utf8_file_with_a_line_in_latin_1_is_refused_rather_than_garbled(tmp_path, lang):
+    path = tmp_path / "doc.fr"
+    path.write_bytes("Le chien aboie près de la maison.\n".encode() + "L'oiseau chante à l'été.\n".encode("latin-1"))
+    with pytest.raises(AlignerError, match=r"UTF-8 but in 3 places \(byte 0xe0 at line 2, column 17\)"):
+        read_text(path, lang=lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "lang"),
+    [
+        ("Élève : « Il a été à la plage où il a mangé. » – Ça va très bien.", "cp1252", "fr"),
+        ("«СССР» — это страна. Ёлка и «ДОМ»!", "cp1251", "ru"),
+        ("日本語のテキストです。東京は大きい都市です。", "shift_jis", "ja"),
+        ("中文的文本。北京是一个很大的城市，我们喜欢它。", "gb18030", "zh"),
+    ],
+)
+def test_legacy_text_whose_bytes_happen_to_be_utf8_is_still_read(tmp_path, text, encoding, lang):
+    path = tmp_path / "doc.txt"
+    path.write_bytes(text.encode(encoding))
+    assert read_text(path, lang=lang) == text
