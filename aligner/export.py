@@ -17,6 +17,7 @@ import re
 import secrets
 import stat
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -139,7 +140,8 @@ def to_tmx(alignment: Table) -> str:
     Every row is a unit, as in the other formats: a sentence with no counterpart is a unit of one
     language, of no use to a translation memory, but the file stays complete. The header's
     ``srclang`` is the first language; a unit without it names its own first language as
-    ``srclang``. Characters that XML cannot hold (possible in ``--presplit`` lines) become U+FFFD.
+    ``srclang``. Characters that XML cannot hold (possible in ``--presplit`` lines) become U+FFFD,
+with a warning.
     The header holds the provenance: its one-line signature as the ``x-aligner-signature`` prop
     and the whole record as JSON in ``x-aligner-provenance``.
     """
@@ -163,6 +165,7 @@ def to_tmx(alignment: Table) -> str:
     record_json = json.dumps(record, ensure_ascii=False)
     etree.SubElement(header, "prop", type="x-aligner-provenance").text = record_json
     body = etree.SubElement(root, "body")
+    segments_replaced, first_replaced = 0, None
     for r, row in enumerate(alignment.rows):
         present = [column for column, ids in enumerate(row) if ids]
         unit = etree.SubElement(body, "tu", tuid=str(r + 1))
@@ -174,7 +177,18 @@ def to_tmx(alignment: Table) -> str:
             etree.SubElement(unit, "prop", type="x-score").text = f"{alignment.scores[r]:.4f}"
         for column in present:
             variant = etree.SubElement(unit, "tuv", {XML_LANG: codes[column]})
-            etree.SubElement(variant, "seg").text = _NOT_XML.sub("\ufffd", alignment.text(r, column))
+            text, replaced = _NOT_XML.subn("\ufffd", alignment.text(r, column))
+            etree.SubElement(variant, "seg").text = text
+            if replaced and first_replaced is None:
+                first_replaced = f"row {r + 1}, {alignment.langs[column]}"
+            segments_replaced += bool(replaced)
+    if segments_replaced:
+        warnings.warn(
+            f"{segments_replaced} sentence{'s hold' if segments_replaced > 1 else ' holds'} control "
+            f"characters that XML cannot hold, written as U+FFFD in the TMX (the first: {first_replaced}); "
+            "the TSV and JSONL keep them",
+            stacklevel=2,
+        )
     # The declaration written out, for its conventional double quotes (lxml writes single ones).
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{TMX_DOCTYPE}\n' + etree.tostring(
         root, encoding="unicode", pretty_print=True

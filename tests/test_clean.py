@@ -277,7 +277,8 @@ def test_utf8_with_a_stray_legacy_byte_is_refused_rather_than_garbled(tmp_path):
 @pytest.mark.parametrize("lang", [None, "fr"])
 def test_a_short_utf8_file_with_a_line_in_latin_1_is_refused_rather_than_garbled(tmp_path, lang):
     path = tmp_path / "doc.fr"
-    path.write_bytes("Le chien aboie près de la maison.\n".encode() + "L'oiseau chante à l'été.\n".encode("latin-1"))
+    pasted = "L'oiseau chante à l'été.\n".encode("latin-1")
+    path.write_bytes("Le chien aboie près de la maison.\n".encode() + pasted)
     with pytest.raises(AlignerError, match=r"UTF-8 but in 3 places \(byte 0xe0 at line 2, column 17\)"):
         read_text(path, lang=lang)
 
