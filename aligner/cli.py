@@ -357,11 +357,28 @@ def _resolved(path: Path) -> Path:
         raise AlignerError(f"{path}: a loop of symbolic links, not a file") from None
 
 
+def _write_stdout(text: str) -> None:
+    """``text`` on stdout, flushed here, so that a full disk or a failing device is a one-line
+    error rather than an internal one, or one at exit. A reader that left (``| head``) is
+    ``main``'s to handle."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        # what is still buffered would fail again at exit: it goes nowhere instead
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise AlignerError(f"cannot write to stdout: {err.strerror or err}") from None
+
+
 def _format_of(output: str | None) -> str:
     """The format an output's suffix names; TSV for stdout, and for a device or pipe without one
     (``-o /dev/stdout``, ``-o >(gzip > out.tsv.gz)``)."""
     if not output or (is_stream(output) and not Path(output).suffix):
         return "tsv"
+    if Path(output).is_dir():
+        raise AlignerError(f"cannot write {output}: it is a directory")
     return format_for(output)
 
 
@@ -494,7 +511,7 @@ def _align(args: SimpleNamespace) -> None:
     if args.output:
         write(written, args.output, fmt)
     else:
-        sys.stdout.write(render(written, fmt))
+        _write_stdout(render(written, fmt))
     _save_plots(result, args.plots, args.quiet)
     if not args.quiet:
         seconds = time.perf_counter() - started
@@ -600,7 +617,7 @@ def _split(args: SimpleNamespace) -> None:
     if args.output:
         write_atomic_many({Path(args.output): content})
     else:
-        sys.stdout.write(content)
+        _write_stdout(content)
 
 
 def _evaluate(args: SimpleNamespace) -> None:
@@ -647,7 +664,7 @@ def _mine(args: SimpleNamespace) -> None:
         facts = {"langs": list(mined.columns), "pairs": len(mined.pairs)}
         write_atomic_many(with_sidecar(args.output, content, record, "mined tsv", **facts))
     else:
-        sys.stdout.write(content)
+        _write_stdout(content)
     if not args.quiet:
         print(mine_summary(mined, time.perf_counter() - started), file=sys.stderr)
 
@@ -705,6 +722,8 @@ def _export(args: SimpleNamespace) -> None:
     try:
         fmt = args.format or _format_of(args.output)
     except AlignerError:
+        if Path(args.output).is_dir():
+            raise
         suffix = Path(args.output).suffix
         raise AlignerError(
             f"{args.output}: " + (f"unknown suffix {suffix!r}" if suffix else "no suffix") + f"; {choices}"
@@ -728,7 +747,7 @@ def _export(args: SimpleNamespace) -> None:
     if args.output:
         write(table, args.output, fmt)
     else:
-        sys.stdout.write(render(table, fmt))
+        _write_stdout(render(table, fmt))
     if not args.quiet:
         failed = failed_sets(Path(args.dataset))
         errors = Path(args.dataset) / ERRORS
@@ -866,9 +885,15 @@ def _show_version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
         ctx.exit()
 
 
+_STDOUT_BY_DEFAULT = {"align", "split", "mine", "export"}
+"""The commands that write to stdout without ``-o``, as they also do with ``-o -``."""
+
+
 def _later(run: Callable[[SimpleNamespace], None], command: str, options: dict) -> Callable[[], None]:
     """The command's work, for ``main`` to run once click has parsed the line: click turns a
     Ctrl-C inside its own call into a message of its own."""
+    if command in _STDOUT_BY_DEFAULT and str(options.get("output")) == "-":
+        options = {**options, "output": None}
     return partial(run, SimpleNamespace(command=command, **options))
 
 

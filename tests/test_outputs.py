@@ -95,6 +95,25 @@ def test_dev_stdout_redirected_to_a_file_is_written_through(inputs, tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+def test_dash_is_stdout_and_a_folder_is_no_output_file(inputs, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(["align", *inputs, *ALIGN, "-o", "-"], capsys)
+    assert code == 0 and out.startswith("id\tid_ids"), err
+    code, out, err = run_cli(["align", *inputs, *ALIGN, "-o", "-", "--format", "tmx"], capsys)
+    assert code == 0 and out.startswith("<?xml"), err
+    assert not (tmp_path / "-").exists()
+    assert "it is a directory" in refused(["align", *inputs, *ALIGN, "-o", tmp_path], capsys, *inputs)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+def test_a_full_stdout_is_a_one_line_error(inputs):
+    command = [sys.executable, "-m", "aligner.cli", "align", *map(str, inputs), *ALIGN]
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == "aligner: error: cannot write to stdout: No space left on device\n"
+
+
 def test_two_outputs_at_one_path_are_refused(inputs, tmp_path, capsys):
     same = tmp_path / "same.tsv"
     err = refused(["report", *inputs, *ALIGN, "-o", same, "--units", same], capsys, *inputs)
