@@ -253,6 +253,9 @@ def _folder_documents(folder: Path) -> list[Path]:
     a ``manifest.tsv`` beside them is not taken for a document. Subfolders are not searched: a folder of
     drafts or of outputs beside the documents would otherwise join the collection."""
     documents = _documents_in(folder)
+    for path in sorted(folder.glob("*.[tT][xX][tT]")):
+        if path.is_symlink() and not path.exists() and not path.name.startswith("."):  # a loop, or no target
+            warnings.warn(f"{path}: a symbolic link to no file, left out", stacklevel=2)
     if not documents:
         hint = _not_searched(_subfolders_with_documents(folder))
         raise AlignerError(f"{folder}: no .txt files to align{hint}")

@@ -417,6 +417,22 @@ def test_a_folders_empty_readme_and_hidden_files_are_left_out(tmp_path):
     assert set(frame["doc"]) == {"a+b", "c"}
 
 
+def test_a_folders_links_to_no_file_are_left_out_with_a_warning(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(ID, folder / "a.txt")
+    shutil.copy(FR, folder / "b.txt")
+    (folder / "gone.txt").symlink_to(folder / "nowhere.txt")
+    (folder / "loop.txt").symlink_to(folder / "loop.txt")
+    (folder / ".hidden.txt").symlink_to(folder / "nowhere.txt")
+    code, err = run_quietly_captured(["align", folder, "--presplit", "-q", "-o", tmp_path / "o.tsv"])
+    assert code == 0, err
+    assert err == (
+        f"aligner: warning: {folder / 'gone.txt'}: a symbolic link to no file, left out\n"
+        f"aligner: warning: {folder / 'loop.txt'}: a symbolic link to no file, left out\n"
+    )
+
+
 def test_a_file_named_like_a_group_keeps_its_own_doc(tmp_path):
     folder = tmp_path / "docs"
     folder.mkdir()
