@@ -213,10 +213,12 @@ def _score_files(gold: Sequence[Path], test: Sequence[Path]) -> Scores:
 
 
 def check_numbering(gold: Sequence[Bead], test: Sequence[Bead], gold_name: str, test_name: str) -> None:
-    """Warn where the test cannot be numbered as the gold is: its last sentence id on a side is
-    beyond the gold's last, or short of the gold's last match (one of them was aligned from
-    other or fewer sentences), or a sentence is in two beads of one file (the scores would then
-    be meaningless)."""
+    """Warn where the test cannot be numbered as the gold is: it is empty, its last sentence id
+    on a side is beyond the gold's last, or short of the gold's last match (one of them was
+    aligned from other or fewer sentences), or a sentence is in two beads of one file (the
+    scores would then be meaningless)."""
+    if gold and not test:
+        warnings.warn(f"{test_name}: no alignment lines, against {len(gold)} in {gold_name}", stacklevel=3)
     for side, label in ((0, "source"), (1, "target")):
         gold_ids = [i for bead in gold for i in bead[side]]
         test_ids = [i for bead in test for i in bead[side]]

@@ -203,6 +203,9 @@ def test_numbering_that_cannot_match_the_gold_is_warned_about(tmp_path):
     test.write_text("[0]:[0]\n[1]:[1]\n")
     with pytest.warns(UserWarning, match=r"source sentence id 1 is short of the last matched in .*\(2\)"):
         evaluate_paths(gold, test)
+    test.write_text("")
+    with pytest.warns(UserWarning, match=r"test.align: no alignment lines, against 3 in .*gold.align"):
+        evaluate_paths(gold, test)
     # matches alone (aligner align --only-linked) end before the gold's last null beads
     gold.write_text("[0]:[0]\n[1]:[1]\n[]:[2]\n[2]:[]\n")
     test.write_text("[0]:[0]\n[1]:[1]\n")
