@@ -31,6 +31,9 @@ from aligner.version import __version__
 if TYPE_CHECKING:
     from aligner.table import Table
 
+SCORE_DECIMALS = 4
+"""Places to which every output writes a score (and ``--min-row-score`` compares it)."""
+
 META_SUFFIX = ".meta.json"
 """The sidecar of a TSV, ``.align`` or Moses output: ``OUT.meta.json`` (``PREFIX.meta.json``)."""
 
@@ -61,7 +64,8 @@ def kept_rows(alignment: Table, only_linked: bool = False, min_score: float | No
         r
         for r, row in enumerate(alignment.rows)
         if (not only_linked or sum(bool(ids) for ids in row) > 1)
-        and (min_score is None or alignment.scores[r] >= min_score)
+        # against the score as written, so that a row shown at the threshold is kept
+        and (min_score is None or round(float(alignment.scores[r]), SCORE_DECIMALS) >= min_score)
     ]
     if not keep:
         raise AlignerError("no row is left to write by --only-linked and --min-row-score: nothing written")
@@ -174,7 +178,7 @@ with a warning.
         if alignment.docs is not None:
             etree.SubElement(unit, "prop", type="x-doc").text = _NOT_XML.sub("\ufffd", alignment.docs[r])
         if not math.isnan(alignment.scores[r]):  # an unmatched document's rows are not scored
-            etree.SubElement(unit, "prop", type="x-score").text = f"{alignment.scores[r]:.4f}"
+            etree.SubElement(unit, "prop", type="x-score").text = f"{alignment.scores[r]:.{SCORE_DECIMALS}f}"
         for column in present:
             variant = etree.SubElement(unit, "tuv", {XML_LANG: codes[column]})
             text, replaced = _NOT_XML.subn("\ufffd", alignment.text(r, column))

@@ -158,13 +158,15 @@ class Alignment:
         """One row per aligned unit: ``L`` and ``L_ids`` per language, ``score``, ``score_L1_L2``."""
         import pandas as pd
 
+        from aligner.export import SCORE_DECIMALS as places
+
         data: dict[str, list] = {}
         for column, lang in enumerate(self.langs):
             data[lang] = [self.text(r, column) for r in range(len(self.rows))]
             data[f"{lang}_ids"] = [",".join(map(str, row[column])) for row in self.rows]
-        data["score"] = [round(float(s), 4) for s in self.scores]
+        data["score"] = [round(float(s), places) for s in self.scores]
         for (a, b), values in self.pair_scores.items():
-            data[f"score_{a}_{b}"] = [None if np.isnan(s) else round(float(s), 4) for s in values]
+            data[f"score_{a}_{b}"] = [None if np.isnan(s) else round(float(s), places) for s in values]
         return pd.DataFrame(data)
 
     def to_tsv(self, path: str) -> None:
@@ -329,11 +331,13 @@ class StoredCorpus:
     def to_pandas(self) -> pd.DataFrame:
         """The columns of ``Corpus.to_pandas``, as the TSV holds them: ids joined by commas,
         scores to four places."""
+        from aligner.export import SCORE_DECIMALS
+
         frame = self.frame.copy()
         for lang in self.langs:
             frame[f"{lang}_ids"] = [",".join(map(str, ids)) for ids in frame[f"{lang}_ids"]]
         scores = [column for column in frame.columns if column == "score" or column.startswith("score_")]
-        frame[scores] = frame[scores].astype("float64").round(4)
+        frame[scores] = frame[scores].astype("float64").round(SCORE_DECIMALS)
         return frame
 
 

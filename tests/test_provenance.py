@@ -175,6 +175,12 @@ def test_only_linked_rows_and_a_minimum_score_for_translation_memories(tmp_path)
     with pytest.raises(aligner.AlignerError, match="no row is left"):
         kept_rows(alignment, min_score=1.01)
     assert kept_rows(alignment) is alignment
+    # a row whose score is written as the threshold is kept, though its score is a little below
+    shown = alignment.to_pandas()["score"]
+    for r, score in enumerate(alignment.scores):
+        at = float(shown[r])
+        kept = kept_rows(alignment, min_score=at)
+        assert (alignment.rows[r] in kept.rows) and len(kept.rows) == int((shown >= at).sum()), (score, at)
 
 
 def test_report_writes_the_alignment_in_the_same_run(tmp_path, capsys):
