@@ -87,6 +87,11 @@ def fits_script(text: str, lang: str) -> bool:
 def read_text(path: Path, encoding: str | None = None, lang: str | None = None) -> str:
     """Read a text file in ``encoding``, or by default in whatever encoding it uses (tried first
     among the code pages of ``lang``, where given); line ends come back as LF."""
+    return _lf_line_ends(_decoded(path, encoding, lang))
+
+
+def _decoded(path: Path, encoding: str | None, lang: str | None) -> str:
+    """The file's text as it is, its line ends included, without a byte order mark."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -97,13 +102,30 @@ def read_text(path: Path, encoding: str | None = None, lang: str | None = None) 
     except OSError as exc:
         raise AlignerError(f"{path}: cannot read ({exc.strerror})") from None
     text = _decode_as(data, path, encoding) if encoding else _decode(data, path, lang)
-    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return text.lstrip("\ufeff")
+
+
+def _lf_line_ends(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_CR_IN_A_LINE = re.compile(r"\r(?!\n|\Z)")
 
 
 def read_presplit(path: Path, encoding: str | None = None, lang: str | None = None) -> list[str]:
     """One sentence per line, verbatim; line ``k`` (0-based) is sentence ``k``. A blank file has
-    none; blank lines at the end, which number no sentence, are left out."""
-    text = read_text(path, encoding, lang)
+    none; blank lines at the end, which number no sentence, are left out. Lines end in LF, CRLF,
+    or CR alone where the file has no LF; a CR alone in a file of LF line ends is an error, since
+    it would part a line in two and shift every later sentence id (``wc -l`` counts LF)."""
+    raw = _decoded(path, encoding, lang)
+    inside = _CR_IN_A_LINE.search(raw) if "\n" in raw else None
+    if inside:
+        number = raw.count("\n", 0, inside.start()) + 1
+        raise AlignerError(
+            f"{path}:{number}: a carriage return inside the line: with --presplit every line is one "
+            "sentence; remove it, or give the file one kind of line end"
+        )
+    text = _lf_line_ends(raw)
     if not text.strip():
         return []
     lines = text.split("\n")

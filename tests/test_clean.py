@@ -194,6 +194,16 @@ def test_line_ends_become_lf(tmp_path):
     assert read_text(path) == "one\ntwo\nthree\n"
 
 
+def test_a_presplit_line_is_never_parted_by_a_carriage_return(tmp_path):
+    path = tmp_path / "doc.txt"
+    for data in (b"One.\nTwo.\nThree.\n", b"One.\r\nTwo.\r\nThree.", b"One.\rTwo.\rThree.\r"):
+        path.write_bytes(data)
+        assert read_presplit(path) == ["One.", "Two.", "Three."]
+    path.write_bytes(b"One.\nTwo,\rand a half.\nThree.\n")  # a CR alone where lines end in LF
+    with pytest.raises(AlignerError, match=r"doc.txt:2: a carriage return inside the line"):
+        read_presplit(path)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
