@@ -17,7 +17,15 @@ from aligner.encode import DEFAULT_MODEL, Encoder
 from aligner.errors import AlignerError
 from aligner.merge import align_versions
 from aligner.mine import mine_texts
-from aligner.prepare import Text, check_columns, check_langs, checked_versions, embed_versions, sentences_of
+from aligner.prepare import (
+    Text,
+    check_columns,
+    check_langs,
+    check_one_version_per_language,
+    checked_versions,
+    embed_versions,
+    sentences_of,
+)
 from aligner.progress import Progress, callback
 from aligner.provenance import settled
 from aligner.settings import Settings
@@ -51,6 +59,7 @@ def align(
     warned about (two keys swapped would otherwise name each other's columns).
     """
     documents = checked_versions(versions, keep_urls)
+    check_one_version_per_language(list(versions))
     if check_languages:
         keys = [lang for lang, _ in documents]
         texts = [sentences for _, sentences in documents]

@@ -72,6 +72,23 @@ def checked_versions(
     return list(sentences.items())
 
 
+def check_one_version_per_language(langs: Sequence[str]) -> None:
+    """A one-line error where two keys name one language (``fr`` and ``FR``, ``en`` and ``eng``),
+    as ``--langs`` has it: a table's rows do not depend on the order of its versions only where
+    their languages differ. A key that is no language tag is compared as it is."""
+    import langcodes
+
+    seen: dict[str, str] = {}
+    for lang in langs:
+        code = langcodes.standardize_tag(lang) if langcodes.tag_is_valid(lang) else lang
+        if code in seen:
+            raise AlignerError(
+                f"versions {seen[code]!r} and {lang!r} are both {code!r}: key each version by its "
+                "own language"
+            )
+        seen[code] = lang
+
+
 def check_columns(langs: Sequence[object], reserved: Sequence[str] = ()) -> None:
     """A one-line error where two languages would name one column of the table (``fr`` and
     ``fr_ids``: the text of one and the sentence ids of the other), or one would name a column

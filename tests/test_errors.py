@@ -464,6 +464,17 @@ def test_the_api_warns_where_a_key_disagrees_with_its_text() -> None:
     assert not any("is its key right" in str(warning.message) for warning in unchecked)
 
 
+def test_the_api_refuses_two_keys_of_one_language_as_langs_does() -> None:
+    import aligner
+
+    for keys in (("en", "EN"), ("en", "eng"), ("fr", "fra")):
+        versions = {keys[0]: ["Hello there.", "Good night."], keys[1]: ["Hi there.", "Night."]}
+        with pytest.raises(aligner.AlignerError, match=rf"versions '{keys[0]}' and '{keys[1]}' are both"):
+            aligner.align(versions, model=UnitEncoder(), use_cache=False, check_languages=False)
+    regional = {"fr": ["Bonjour.", "Au revoir."], "fr-CA": ["Allo.", "Bye."]}  # distinct tags
+    assert aligner.align(regional, model=UnitEncoder(), use_cache=False).langs == ["fr", "fr-CA"]
+
+
 def test_the_api_refuses_version_keys_that_would_name_one_column_twice() -> None:
     from aligner.errors import AlignerError
     from aligner.prepare import check_columns, checked_versions
