@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 from charset_normalizer import from_bytes
+from charset_normalizer.md import mess_ratio
 
 from aligner.errors import AlignerError
 from aligner.languages import base_code
@@ -217,7 +218,7 @@ def _decode(data: bytes, path: Path, lang: str | None = None) -> str:
                 text = data.decode(encoding)
             except UnicodeDecodeError:
                 continue
-            if fits_script(text, lang):
+            if fits_script(text, lang) and mess_ratio(text) < MAX_MESS:
                 _refuse_latin_utf8(data, text, path, not_utf8)
                 return text
     text = _guess(data, path, not_utf8)
@@ -230,6 +231,12 @@ def _decode(data: bytes, path: Path, lang: str | None = None) -> str:
         )
     return text
 
+
+MAX_MESS = 0.2
+"""charset-normalizer's measure of how garbled a decoding reads (odd mixes of case, script and
+symbols), from which a code page that decodes the bytes without error is taken to misread
+them: random bytes read as Windows-1252 letters, which fit the Latin script, score over 1; text
+scores near 0. The limit charset-normalizer itself draws."""
 
 MOSTLY_UTF8 = 3
 """Characters beyond ASCII that decode as UTF-8 per stretch of bytes that does not, from which

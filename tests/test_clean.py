@@ -293,6 +293,17 @@ def test_a_short_utf8_file_with_a_line_in_latin_1_is_refused_rather_than_garbled
         read_text(path, lang=lang)
 
 
+@pytest.mark.parametrize("lang", [None, "fr"])
+def test_random_bytes_without_nul_are_refused_not_read_as_a_code_page(tmp_path, lang):
+    import random
+
+    noise = random.Random(7)
+    path = tmp_path / "noise.fr"
+    path.write_bytes(bytes(noise.randrange(1, 256) for _ in range(300)))
+    with pytest.raises(AlignerError, match="cannot detect the text encoding"):
+        read_text(path, lang=lang)
+
+
 @pytest.mark.parametrize(
     ("text", "encoding", "lang"),
     [
