@@ -219,10 +219,10 @@ def _decode(data: bytes, path: Path, lang: str | None = None) -> str:
             except UnicodeDecodeError:
                 continue
             if fits_script(text, lang) and mess_ratio(text) < MAX_MESS:
-                _refuse_latin_utf8(data, text, path, not_utf8)
+                _refuse_mixed_lines(data, text, path, not_utf8)
                 return text
     text = _guess(data, path, not_utf8)
-    _refuse_latin_utf8(data, text, path, not_utf8)
+    _refuse_mixed_lines(data, text, path, not_utf8)
     if lang and not fits_script(text, lang):
         warnings.warn(
             f"{path}: read as a legacy encoding, its text is not in the script of {lang!r}: give its "
@@ -232,11 +232,12 @@ def _decode(data: bytes, path: Path, lang: str | None = None) -> str:
     return text
 
 
-MAX_MESS = 0.2
+MAX_MESS = 0.5
 """charset-normalizer's measure of how garbled a decoding reads (odd mixes of case, script and
-symbols), from which a code page that decodes the bytes without error is taken to misread
-them: random bytes read as Windows-1252 letters, which fit the Latin script, score over 1; text
-scores near 0. The limit charset-normalizer itself draws."""
+symbols), from which a code page of the language given, though it decodes the bytes without
+error, is taken to misread them: random bytes read as Windows-1252 letters, which fit the
+Latin script, mostly score over 1; prose scores near 0, and capitals with accents up to about
+0.4 (charset-normalizer itself draws its line at 0.2, where a short line of them would fail)."""
 
 MOSTLY_UTF8 = 3
 """Characters beyond ASCII that decode as UTF-8 per stretch of bytes that does not, from which
@@ -261,27 +262,26 @@ def _refuse_mostly_utf8(data: bytes, path: Path, not_utf8: str) -> None:
         )
 
 
-_LATIN_UTF8 = re.compile("[\u00a0-\u024f\u1e00-\u1eff\u2010-\u2027\u2030-\u205e\u20ac]")
-"""What UTF-8 Latin text holds beyond ASCII: accented letters, the Latin-1 signs, typographic
-punctuation, the euro sign."""
-
-
-def _refuse_latin_utf8(data: bytes, text: str, path: Path, not_utf8: str) -> None:
-    """A one-line error where a one-byte code page reads bytes whose only characters beyond ASCII
-    that are also UTF-8 are Latin letters and punctuation: a UTF-8 file with a line pasted from
-    another encoding, too short for ``_refuse_mostly_utf8``, that the code page would garble
-    ('é' as 'Ã©'). One-byte text makes such characters only where a capital with an accent
-    stands right before a sign (an 'Ã' before a '©'), which text seldom has; a code page of
-    two-byte characters (Chinese, Japanese) makes UTF-8 by chance, and is left alone."""
+def _refuse_mixed_lines(data: bytes, text: str, path: Path, not_utf8: str) -> None:
+    """A one-line error where a one-byte code page reads a file that has a line of UTF-8 beyond
+    ASCII beside the lines that are not UTF-8: a UTF-8 file with a line pasted from another
+    encoding, too short for ``_refuse_mostly_utf8``, whose every UTF-8 character the code page
+    would garble ('é' as 'Ã©'). Legacy text seldom forms a whole line of UTF-8: its letters
+    beyond ASCII are mostly bytes that cannot follow one another in UTF-8. A code page of
+    two-byte characters (Chinese, Japanese) may form short UTF-8 lines by chance, and is left
+    alone."""
     if len(text) != len(data):
         return
-    kept = data.decode("utf-8", errors="ignore")
-    beyond_ascii = [char for char in kept if ord(char) > 0x7F]
-    if beyond_ascii and all(_LATIN_UTF8.match(char) for char in beyond_ascii):
-        stray = len(data.decode("utf-8", errors="replace")) - len(kept)
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
         raise AlignerError(
-            f"{path}: UTF-8 but in {stray} place{'s' if stray > 1 else ''} ({not_utf8}): "
-            "fix the text there, or give its encoding with --encoding"
+            f"{path}: line {number} is UTF-8 but {not_utf8} is not: one file, one encoding; fix the "
+            "text there, or give its encoding with --encoding"
         )
 
 
