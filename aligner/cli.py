@@ -719,7 +719,7 @@ def batch_summary(result: BatchResult) -> str:
 
 def _export(args: SimpleNamespace) -> None:
     from aligner.batch import stored_corpus
-    from aligner.batch.store import ERRORS, dataset_inputs, failed_sets, read_provenance
+    from aligner.batch.store import ERRORS, dataset_inputs, dataset_set_list, failed_sets, read_provenance
 
     choices = "use .tsv, .jsonl, .tmx or --format moses"
     try:
@@ -739,11 +739,18 @@ def _export(args: SimpleNamespace) -> None:
         langs, _ = read_provenance(Path(args.dataset))
         outputs = output_paths(args.output, fmt, langs)
         dataset = _resolved(Path(args.dataset))
+        listed = dataset_set_list(Path(args.dataset))
+        tree = _resolved(listed) if listed is not None and listed.is_dir() else None
         for output in outputs:
             # the dataset's sidecars and part files are what a batch resumes from; a link there
             # would be written through
             if not is_stream(output) and _resolved(output).is_relative_to(dataset):
                 raise AlignerError(f"{output} is inside the dataset {args.dataset}: export elsewhere")
+            if not is_stream(output) and tree is not None and _resolved(output).is_relative_to(tree):
+                raise AlignerError(
+                    f"{output} is inside the corpus folder {listed}, which the next batch run would "
+                    "read: export elsewhere"
+                )
         # the set list and its files: a batch rerun would read what replaced them
         _check_outputs(outputs, dataset_inputs(Path(args.dataset)))
     table = kept_rows(stored_corpus(Path(args.dataset)), args.only_linked, args.min_row_score)

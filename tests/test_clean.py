@@ -306,7 +306,7 @@ def test_random_bytes_without_nul_are_refused_not_read_as_a_code_page(tmp_path, 
 
 @pytest.mark.parametrize(
     ("text", "encoding", "lang"),
-    [  # each holds a character beyond ASCII that is also UTF-8 ("Ві" is UTF-8 "³", "É…" is "ɀ")
+    [  # each holds bytes beyond ASCII that are also UTF-8 (cp1251 0xC2 0xB3 is UTF-8 "³")
         ("Він сказав, що прийде завтра.\nВікно було відчинене. Діти гралися надворі.", "cp1251", "uk"),
         ("Её зовут Анна.\n«МОРЕ» — это роман.", "cp1251", "ru"),
         ("Дјеца се играју. Вјетар дува.\nГђа Петровић је стигла.", "cp1251", "sr"),

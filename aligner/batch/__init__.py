@@ -113,7 +113,7 @@ def align_batch(
     tree = set_list.source if set_list.source is not None and set_list.source.is_dir() else None
     if tree is not None and Path(output).resolve().is_relative_to(tree.resolve()):
         raise AlignerError(
-            f"{output} is inside the corpus folder {sets}, whose next run would read it as a "
+            f"{output} is inside the corpus folder {tree}, whose next run would read it as a "
             "document set: write the dataset elsewhere"
         )
     # Paths the workers can use wherever they start: the set list's are absolute already.

@@ -213,17 +213,20 @@ def open_store(
             )
     elif directory.is_dir() and any(directory.iterdir()):
         raise AlignerError(f"{directory} is not empty and holds no batch dataset: write to another folder")
-    listed = None if set_list is None else str(set_list)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         if not provenance.is_file():
             write_atomic_many({directory / LEDGER: _tsv([LEDGER_FIELDS])})
-        if not provenance.is_file() or record.get(SET_LIST) != listed:
-            record = {**record, SET_LIST: listed}
-            write_atomic_many({provenance: json.dumps(record, ensure_ascii=False, indent=2) + "\n"})
+            write_atomic_many({provenance: _json(record)})
     except OSError as err:
         raise AlignerError(f"cannot write into {directory}: {err.strerror}") from None
     lock = _lock(directory)
+    listed = None if set_list is None else str(set_list.absolute())
+    if record.get(SET_LIST) != listed:  # once the run holds the dataset: a run refused leaves it
+        try:
+            write_atomic_many({provenance: _json({**record, SET_LIST: listed})})
+        except OSError as err:
+            raise AlignerError(f"cannot write into {directory}: {err.strerror}") from None
     rows = _settled_ledger(directory)
     named = {row["part"] for row in rows}
     for part in directory.glob("part-*.parquet"):
@@ -239,6 +242,10 @@ def open_store(
         (directory / WARNINGS).write_text(_tsv([["doc", "warning"]]), encoding="utf-8")
     numbers = [int(part.removeprefix("part-").removesuffix(".parquet")) for part in named]
     return Store(directory, langs, done, max(numbers, default=-1) + 1, lock)
+
+
+def _json(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
 
 
 def _lock(directory: Path) -> IO[str]:
@@ -365,19 +372,25 @@ def read_provenance(directory: Path) -> tuple[list[str], Provenance]:
     return record["run"]["langs"], Provenance.from_json(record["provenance"])
 
 
+def dataset_set_list(directory: Path) -> Path | None:
+    """Where the set list of the dataset's last run is (a TSV file or a folder tree); None where
+    it is unknown (a dataset written before it was recorded, a set list made in Python)."""
+    listed = _read_json(Path(directory) / PROVENANCE).get(SET_LIST)
+    return None if listed is None else Path(listed)
+
+
 def dataset_inputs(directory: Path) -> list[Path]:
     """The files the dataset was aligned from, as its last run's set list names them now, and
-    that list itself; none where it is unknown (a dataset written before it was recorded, a set
-    list made in Python) or gone."""
+    that list itself; none where the list is unknown or gone."""
     from aligner.batch.sets import read_sets
 
-    listed = _read_json(Path(directory) / PROVENANCE).get(SET_LIST)
-    if listed is None or not Path(listed).exists():
+    listed = dataset_set_list(directory)
+    if listed is None or not listed.exists():
         return []
     try:
-        return read_sets(Path(listed)).inputs()
+        return read_sets(listed).inputs()
     except AlignerError:  # changed since into something unreadable: the list itself is kept safe
-        return [Path(listed)] if Path(listed).is_file() else []
+        return [listed] if listed.is_file() else []
 
 
 def read_dataset(directory: Path) -> pd.DataFrame:

@@ -18,7 +18,15 @@ import pyarrow.parquet as pq  # the batch extra, which make installs with ray
 import pytest
 
 from aligner.batch import read_dataset
-from aligner.batch.store import ERRORS, LEDGER, WARNINGS, open_store, read_provenance, schema
+from aligner.batch.store import (
+    ERRORS,
+    LEDGER,
+    WARNINGS,
+    dataset_set_list,
+    open_store,
+    read_provenance,
+    schema,
+)
 from aligner.export import read_tsv
 from aligner.languages import joiner
 from tests.conftest import SHARED, run_cli
@@ -206,6 +214,13 @@ def test_a_dataset_inside_the_corpus_folder_it_reads_is_refused(tmp_path, capsys
     code, err = batch(tmp_path / "tree", tmp_path / "tree" / "out", capsys)
     assert code == 1 and "is inside the corpus folder" in err and len(err.splitlines()) == 1, err
     assert not (tmp_path / "tree" / "out").exists()
+    # nor does an export write into it, where the next run would find a new set
+    code, err = batch(tmp_path / "tree", tmp_path / "out", capsys)
+    assert code == 0, err
+    new_set = tmp_path / "tree" / "c" / "en.txt"
+    code, _, err = run_cli(["export", tmp_path / "out", "-o", new_set, "--format", "tsv", "-q"], capsys)
+    assert code == 1 and "is inside the corpus folder" in err and len(err.splitlines()) == 1, err
+    assert sorted(p.name for p in (tmp_path / "tree").iterdir()) == ["a", "b"]
 
 
 def test_export_keeps_only_linked_rows_scored_high_enough_where_asked(first_run, capsys, tmp_path):
@@ -288,15 +303,19 @@ def test_one_run_at_a_time_writes_a_dataset(first_run, capsys):
     _, _, folder = first_run
     out = folder / "out"
     langs, _ = read_provenance(out)
-    store = open_store(out, langs, json.loads((out / "_provenance.json").read_text())["run"], {})
+    run = json.loads((out / "_provenance.json").read_text())["run"]
+    store = open_store(out, langs, run, {}, folder / "corpus.tsv")
+    other = shutil.copy(folder / "corpus.tsv", folder / "other.tsv")
     try:
-        code, err = batch(folder / "corpus.tsv", out, capsys)
+        code, err = batch(other, out, capsys)
     finally:
         store.close()
     assert (
         code == 1
         and err == f"aligner: error: another batch is writing into {out}: wait for it, or write elsewhere\n"
     )
+    # the run refused left the record of the run that holds the dataset
+    assert dataset_set_list(out) == folder / "corpus.tsv"
 
 
 def start_and_stop(command: list, out: Path, stop: Callable[[subprocess.Popen], bool]) -> subprocess.Popen:
