@@ -362,16 +362,14 @@ def _resolved(path: Path) -> Path:
 
 def _write_stdout(text: str) -> None:
     """``text`` on stdout, flushed here, so that a full disk or a failing device is a one-line
-    error rather than an internal one, or one at exit. A reader that left (``| head``) is
-    ``main``'s to handle."""
+    error rather than an internal one (``console`` drops what then stays buffered). A reader
+    that left (``| head``) is ``main``'s to handle."""
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:
         raise
     except OSError as err:
-        # what is still buffered would fail again at exit: it goes nowhere instead
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise AlignerError(f"cannot write to stdout: {err.strerror or err}") from None
 
 
@@ -1221,5 +1219,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def console() -> None:
+    """The ``aligner`` command: ``main`` as the whole process, which exits with its status. What
+    stdout still holds after a failed write (``main`` has said so) goes nowhere, so that
+    Python's own flush at exit does not fail again; a caller of ``main`` in its own process
+    keeps its stdout as it was."""
+    status = main()
+    try:
+        sys.stdout.flush()
+    except OSError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -114,6 +114,25 @@ def test_a_full_stdout_is_a_one_line_error(inputs):
     assert result.stderr == "aligner: error: cannot write to stdout: No space left on device\n"
 
 
+def test_a_failing_stdout_in_process_is_an_error_and_leaves_stdout_as_it_was(inputs, monkeypatch, capsys):
+    import errno
+
+    from aligner.cli import main
+
+    class Full:  # no fileno: what a notebook or a test puts in sys.stdout may lack one too
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def flush(self) -> None:
+            pass
+
+    before = os.fstat(1)
+    monkeypatch.setattr(sys, "stdout", Full())
+    assert main(["align", *map(str, inputs), *ALIGN]) == 1
+    assert capsys.readouterr().err == "aligner: error: cannot write to stdout: No space left on device\n"
+    assert (os.fstat(1).st_ino, os.fstat(1).st_dev) == (before.st_ino, before.st_dev)
+
+
 def test_two_outputs_at_one_path_are_refused(inputs, tmp_path, capsys):
     same = tmp_path / "same.tsv"
     err = refused(["report", *inputs, *ALIGN, "-o", same, "--units", same], capsys, *inputs)
