@@ -125,7 +125,8 @@ def run(
     (whose files changed since they were written), into ``store``."""
     import ray
 
-    if not ray.is_initialized():
+    ours = not ray.is_initialized()
+    if ours:
         _start_ray(scheduling)
     actor_class = ray.remote(num_cpus=CPUS_PER_WORKER, max_restarts=-1, max_task_retries=CALL_RETRIES)(
         Embedder
@@ -147,6 +148,12 @@ def run(
         finally:  # an interrupted run keeps the sets it finished
             driver.flush()
         return driver.outcome()
+    except KeyboardInterrupt:
+        if ours:
+            # the cluster goes down with the run (``align_batch``); actors killed first would
+            # have Ray retry their calls and print that it does
+            actors = []
+        raise
     finally:
         for actor in actors:
             ray.kill(actor)
