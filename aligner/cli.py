@@ -752,8 +752,10 @@ def _export(args: SimpleNamespace) -> None:
                     f"{output} is inside the corpus folder {listed}, which the next batch run would "
                     "read: export elsewhere"
                 )
-        # the set list and its files: a batch rerun would read what replaced them
-        _check_outputs(outputs, dataset_inputs(Path(args.dataset)))
+        # the set list and its files, which a batch rerun would read; a new file is none of them,
+        # so a list of a million sets is read only where an output exists already
+        replaced = any(not is_stream(output) and output.exists() for output in outputs)
+        _check_outputs(outputs, dataset_inputs(Path(args.dataset)) if replaced else [])
     table = kept_rows(stored_corpus(Path(args.dataset)), args.only_linked, args.min_row_score)
     if args.output:
         write(table, args.output, fmt)
