@@ -256,6 +256,12 @@ class Corpus:
             f"{len(self.grouping.unmatched)} unmatched; languages {', '.join(self.langs)})"
         )
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: ``aligner.view.corpus_html``."""
+        from aligner.view import corpus_html
+
+        return corpus_html(self)
+
     def subset(self, keep: list[int]) -> Corpus:
         """The corpus with only rows ``keep`` (for an export that leaves some out)."""
         by_part: dict[str, list[int]] = {name: [] for name, _ in self.parts}

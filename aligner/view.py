@@ -26,7 +26,7 @@ from aligner.similarity import Baseline, unit_rows, unrelated_similarity
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from aligner.table import Alignment
+    from aligner.table import Alignment, Corpus
 
 PAGE_ROWS = 200
 """Rows per HTML page: a few hundred table rows render at once in any notebook front end."""
@@ -92,6 +92,8 @@ def _cell(alignment: Alignment, r: int, c: int) -> str:
 
 
 def _score(score: float, bead: str) -> str:
+    if math.isnan(score):  # an unmatched document's rows: nothing to compare it with
+        return f'<td style="{_CELL}">not scored<br><small>{bead}</small></td>'
     hue = round(120 * min(max(score, 0.0), 1.0))  # red, amber, green
     bar = (
         '<span style="display:inline-block;width:50px;height:9px;vertical-align:middle;'
@@ -159,8 +161,10 @@ def to_html(
         )
     head.append(f'<th style="{_CELL}">score</th></tr></thead>')
     facts = [f"{len(alignment.rows):,} rows"]
-    if len(alignment.scores):
-        facts.append(f"mean score {alignment.scores.mean():.2f}")
+    if np.isfinite(alignment.scores).any():
+        facts.append(f"mean score {np.nanmean(alignment.scores):.2f}")
+    elif len(alignment.scores):
+        facts.append("not scored (a document matched with no other)")
     facts.append(f"{int((alignment.scores < min_score).sum()):,} scored below {min_score} (red)")
     if len(alignment.groups) > 1:
         facts.append("aligned apart: " + " | ".join(escape(", ".join(g)) for g in alignment.groups))
@@ -180,6 +184,38 @@ def to_html(
         f'{_STYLE}<div class="aligner-alignment"><div style="margin:4px 0">{caption}</div>'
         f'<div style="max-height:640px;overflow:auto"><table class="aligner-table">{"".join(head)}'
         f"<tbody>{body}</tbody></table></div></div>"
+    )
+
+
+def corpus_html(corpus: Corpus) -> str:
+    """A collection at a glance: a line per group and per unmatched document, with its
+    languages, rows and mean score (an unmatched one's closest document instead); each is
+    shown whole by ``corpus.table(name)``."""
+    lines = []
+    for name, alignment in corpus.parts:
+        scored = np.isfinite(alignment.scores)
+        if scored.any():
+            how = f"mean score {np.nanmean(alignment.scores):.2f}"
+        else:
+            closest = corpus.grouping.closest(name)
+            other = None if closest is None else (closest.b if closest.a == name else closest.a)
+            how = "not scored: matched with no other document" + (
+                f" (closest {escape(other)} at {closest.parallelism:.2f})" if closest is not None else ""
+            )
+        lines.append(
+            f'<tr><td style="{_CELL}"><code>{escape(name)}</code></td>'
+            f'<td style="{_CELL}">{escape(", ".join(alignment.langs))}</td>'
+            f'<td style="{_CELL}">{len(alignment.rows):,}</td><td style="{_CELL}">{how}</td></tr>'
+        )
+    caption = (
+        f"{len(corpus.rows):,} rows · {len(corpus.grouping.groups)} "
+        f"group{'s' if len(corpus.grouping.groups) != 1 else ''}, {len(corpus.grouping.unmatched)} "
+        "unmatched · <code>corpus.table(name)</code> shows one"
+    )
+    head = "".join(f'<th style="{_CELL}">{title}</th>' for title in ("doc", "languages", "rows", "score"))
+    return (
+        f'<div><table class="aligner-corpus"><caption style="text-align:start">{caption}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table></div>"
     )
 
 

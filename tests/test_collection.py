@@ -158,6 +158,12 @@ def test_corpus_stacks_groups_and_unmatched_documents_losing_nothing(texts):
     assert (lone[["id", "fr"]] == "").all().all() and lone["score"].isna().all()
     grouped = frame[frame["doc"] == "a-id+a-fr"]
     assert grouped["score"].between(0, 1).all() and (grouped["zh"] == "").all()
+    # in Jupyter: the corpus as a line per part, and the unmatched document's own table
+    html = corpus._repr_html_()
+    assert html.count("<tr><td") == 2 and "<code>c-zh</code>" in html and "not scored" in html
+    assert "1 group, 1 unmatched" in html
+    lone_html = corpus.table("c-zh")._repr_html_()
+    assert lone_html.count(">not scored<br>") == len(lone)
     assert grouped["score_id_fr"].notna().sum() == 18 and frame["score_id_zh"].isna().all()
     assert corpus.docs == list(frame["doc"]) and len(corpus.rows) == len(frame)
 

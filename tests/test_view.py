@@ -75,6 +75,15 @@ def test_low_score_rows_are_marked_and_scores_drawn_as_bars():
     assert view.to_html(alignment, min_score=0.1).count("score below") == 1
 
 
+def test_an_unscored_table_shows_its_rows_unscored():
+    # an unmatched document of a collection: its rows have no score
+    alone = Version("zh", ["一。", "二。"], unit(np.eye(2, 4)))
+    alignment = Alignment([alone], [((0,),), ((1,),)], np.full(2, np.nan), {}, [["zh"]])
+    html = alignment._repr_html_()
+    assert body_rows(html) == 2 and html.count(">not scored<br>") == 2 and "nan" not in html
+    assert "not scored (a document matched with no other)" in html
+
+
 def test_long_documents_are_paginated():
     alignment = diagonal(450, 450)
     html = alignment._repr_html_()
