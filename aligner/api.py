@@ -83,18 +83,29 @@ def align_collection(
     device: str = "auto",
     progress: bool | Progress = False,
     dictionaries: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None = None,
+    check_languages: bool = True,
 ) -> Corpus:
     """Find which documents are versions of one text, align each such group N-way, and stack
     the tables into one corpus (see ``aligner.collection``).
 
     ``documents`` maps a unique name to ``(language, text or sentences)``; a language may
     recur. Every sentence is embedded once, for grouping and aligning alike. ``dictionaries``
-    as in ``align``.
+    and ``check_languages`` (a language that disagrees with the one its document is clearly in
+    is warned about, by the document's name) as in ``align``.
     """
     check_columns([lang for lang, _ in documents.values()], reserved=("doc",))
     sentences = {
         name: (lang, sentences_of(name, lang, value, keep_urls)) for name, (lang, value) in documents.items()
     }
+    if check_languages:
+        named = [(name, lang, doc) for name, (lang, doc) in sentences.items() if doc]
+        check_langs(
+            [repr(name) for name, _, _ in named],
+            [doc for _, _, doc in named],
+            [lang for _, lang, _ in named],
+            "its language",
+            stacklevel=3,
+        )
     for name in [name for name, (_, doc_sentences) in sentences.items() if not doc_sentences]:
         warnings.warn(f"no sentences in {name!r}: left out of the corpus", stacklevel=2)
         del sentences[name]

@@ -218,10 +218,12 @@ def _align_collection(
     from aligner.api import align_collection
 
     with _progress(args) as report:
+        # the languages were checked against the texts with the files' names (_align_files)
         return align_collection(
             {name: (lang, text) for name, lang, text in zip(names, langs, texts, strict=True)},
             **_api_options(args),
             progress=report or False,
+            check_languages=False,
         )
 
 

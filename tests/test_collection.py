@@ -274,6 +274,22 @@ def test_doc_names_never_collide(texts):
         Corpus(corpus.langs, [corpus.parts[0], corpus.parts[0]], grouping)
 
 
+def test_a_documents_language_that_disagrees_with_its_text_is_warned_about_by_its_name():
+    indonesian, french = ID.read_text(encoding="utf-8"), FR.read_text(encoding="utf-8")
+    swapped = {"story": ("fr", indonesian), "other": ("id", french)}
+    with pytest.warns(UserWarning) as caught:
+        aligner.align_collection(swapped, model=CountingEncoder(), use_cache=False)
+    said = {str(warning.message) for warning in caught}
+    assert "'story' is given as 'fr' but reads as 'id': is its language right?" in said
+    assert "'other' is given as 'id' but reads as 'fr': is its language right?" in said
+    import warnings
+
+    with warnings.catch_warnings(record=True) as unchecked:
+        warnings.simplefilter("always")
+        aligner.align_collection(swapped, model=CountingEncoder(), use_cache=False, check_languages=False)
+    assert not any("is its language right" in str(warning.message) for warning in unchecked)
+
+
 def test_a_documents_bad_sentence_is_named_by_the_document():
     documents = {"story": ("fr", ["Un.", " "]), "other": ("id", ["Satu."])}
     with pytest.raises(aligner.AlignerError, match=r"^sentence id 1 of 'story' is empty$"):
