@@ -593,9 +593,12 @@ def _table_summary(alignment: Alignment) -> list[str]:
 
 def collection_summary(corpus: Corpus, seconds: float) -> str:
     """A line for the collection, one per group, one per unmatched document with its closest match."""
+    from aligner.report import counted
+
     grouping = corpus.grouping
     lines = [
-        f"{len(corpus.rows)} rows; {len(grouping.groups)} groups; {len(grouping.unmatched)} unmatched; "
+        f"{counted(len(corpus.rows), 'row')}; {counted(len(grouping.groups), 'group')}; "
+        f"{len(grouping.unmatched)} unmatched; "
         f"{seconds:.1f} s"
     ]
     for group in grouping.groups:
@@ -683,10 +686,12 @@ def _mine(args: SimpleNamespace) -> None:
 
 def mine_summary(mined: Mined, seconds: float) -> str:
     """Pairs mined and how many sentences of each document they hold."""
+    from aligner.report import counted
+
     name_a, name_b = mined.columns
     pairs = len(mined.pairs)
     return (
-        f"{pairs} pairs with score >= {mined.threshold:g}; sentences paired: {name_a} {pairs}/"
+        f"{counted(pairs, 'pair')} with score >= {mined.threshold:g}; sentences paired: {name_a} {pairs}/"
         f"{len(mined.a.sentences)}, {name_b} {pairs}/{len(mined.b.sentences)}; {seconds:.1f} s"
     )
 

@@ -274,6 +274,11 @@ def summary(
     }
 
 
+def counted(count: int, noun: str) -> str:
+    """``count`` ``noun``s, in the singular for one (``1 row``, ``2 rows``)."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def format_summary(report: dict) -> str:
     """``summary``'s dict as a few aligned lines of text for a terminal."""
 
@@ -281,9 +286,9 @@ def format_summary(report: dict) -> str:
         return "-" if value is None else f"{value:.2f}"
 
     lines = [
-        f"{report['rows']} rows, mean score {number(report['mean_score'])}, {report['flagged_rows']} rows "
-        f"flagged (score < {report['thresholds']['min_score']}, |length z| > "
-        f"{report['thresholds']['max_length_z']}, or merges weaker than most one-to-one units)"
+        f"{counted(report['rows'], 'row')}, mean score {number(report['mean_score'])}, "
+        f"{counted(report['flagged_rows'], 'row')} flagged (score < {report['thresholds']['min_score']}, "
+        f"|length z| > {report['thresholds']['max_length_z']}, or merges weaker than most one-to-one units)"
     ]
     if len(report["groups"]) > 1:
         lines.append(
