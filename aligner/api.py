@@ -58,8 +58,8 @@ def align(
     ``check_languages``, a key that disagrees with the language its text is clearly in is
     warned about (two keys swapped would otherwise name each other's columns).
     """
-    documents = checked_versions(versions, keep_urls)
     check_one_version_per_language(list(versions))
+    documents = checked_versions(versions, keep_urls)
     if check_languages:
         keys = [lang for lang, _ in documents]
         texts = [sentences for _, sentences in documents]

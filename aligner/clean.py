@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import codecs
 import html
+import math
 import re
 import unicodedata
 import warnings
+from collections import Counter
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -148,11 +150,15 @@ def read_version(
     return read_presplit(path, encoding, lang) if presplit else read_text(path, encoding, lang)
 
 
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
 def _position(data: bytes, offset: int) -> str:
-    """Where byte ``offset`` is, as a person finds it: its value, line and column (from 1)."""
-    line = data.count(b"\n", 0, offset) + 1
-    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
-    return f"byte 0x{data[offset]:02x} at line {line}, column {column}"
+    """Where byte ``offset`` is, as a person finds it: its value, line and column (from 1); lines
+    end in LF, CRLF or CR, as ``read_text`` reads them."""
+    ends = [end.end() for end in _LINE_END.finditer(data, 0, offset)]
+    column = offset - (ends[-1] if ends else 0) + 1
+    return f"byte 0x{data[offset]:02x} at line {len(ends) + 1}, column {column}"
 
 
 def _decode_as(data: bytes, path: Path, encoding: str) -> str:
@@ -218,7 +224,8 @@ def _decode(data: bytes, path: Path, lang: str | None = None) -> str:
                 text = data.decode(encoding)
             except UnicodeDecodeError:
                 continue
-            if fits_script(text, lang) and mess_ratio(text) < MAX_MESS:
+            # the whole text's measure: by default it stops at the first short block over 0.2
+            if fits_script(text, lang) and mess_ratio(text, maximum_threshold=math.inf) < MAX_MESS:
                 _refuse_mixed_lines(data, text, path, not_utf8)
                 return text
     text = _guess(data, path, not_utf8)
@@ -232,12 +239,13 @@ def _decode(data: bytes, path: Path, lang: str | None = None) -> str:
     return text
 
 
-MAX_MESS = 0.5
+MAX_MESS = 1.0
 """charset-normalizer's measure of how garbled a decoding reads (odd mixes of case, script and
 symbols), from which a code page of the language given, though it decodes the bytes without
 error, is taken to misread them: random bytes read as Windows-1252 letters, which fit the
-Latin script, mostly score over 1; prose scores near 0, and capitals with accents up to about
-0.4 (charset-normalizer itself draws its line at 0.2, where a short line of them would fail)."""
+Latin script, mostly score 1.5-3; prose scores near 0, and a short file of capitals with
+accents up to about 0.8 (charset-normalizer itself draws its line at 0.2, where such a file
+would fail)."""
 
 MOSTLY_UTF8 = 3
 """Characters beyond ASCII that decode as UTF-8 per stretch of bytes that does not, from which
@@ -264,25 +272,41 @@ def _refuse_mostly_utf8(data: bytes, path: Path, not_utf8: str) -> None:
 
 def _refuse_mixed_lines(data: bytes, text: str, path: Path, not_utf8: str) -> None:
     """A one-line error where a one-byte code page reads a file that has a line of UTF-8 beyond
-    ASCII beside the lines that are not UTF-8: a UTF-8 file with a line pasted from another
-    encoding, too short for ``_refuse_mostly_utf8``, whose every UTF-8 character the code page
-    would garble ('é' as 'Ã©'). Legacy text seldom forms a whole line of UTF-8: its letters
-    beyond ASCII are mostly bytes that cannot follow one another in UTF-8. A code page of
-    two-byte characters (Chinese, Japanese) may form short UTF-8 lines by chance, and is left
-    alone."""
+    ASCII, in the script of the file's other lines, beside lines that are not UTF-8: a UTF-8
+    file with a line pasted from another encoding, too short for ``_refuse_mostly_utf8``, whose
+    every UTF-8 character the code page would garble ('é' as 'Ã©'). Legacy text seldom forms a
+    whole line of UTF-8 (its letters beyond ASCII are mostly bytes that cannot follow one
+    another in UTF-8), and where it does, the UTF-8 reading is in another script than the text
+    (a Thai word that reads as 'ö', a Greek numeral sign as an acute accent). A code page of two-byte
+    characters (Chinese, Japanese) may form short UTF-8 lines by chance, and is left alone."""
     if len(text) != len(data):
         return
-    for number, line in enumerate(data.split(b"\n"), start=1):
+    utf8_lines, legacy = [], []
+    starts = [0, *(end.end() for end in _LINE_END.finditer(data))]
+    for number, (start, stop) in enumerate(zip(starts, [*starts[1:], len(data)], strict=True), start=1):
+        line = data[start:stop]
         if line.isascii():
             continue
         try:
-            line.decode("utf-8")
+            utf8_lines.append((number, line.decode("utf-8")))
         except UnicodeDecodeError:
-            continue
-        raise AlignerError(
-            f"{path}: line {number} is UTF-8 but {not_utf8} is not: one file, one encoding; fix the "
-            "text there, or give its encoding with --encoding"
-        )
+            legacy.append(text[start:stop])  # one byte, one character: the code page's reading
+    scripts = Counter(_script(char) for line in legacy for char in line if char.isalpha())
+    if not utf8_lines or not scripts:
+        return
+    main_script = scripts.most_common(1)[0][0]
+    for number, line in utf8_lines:
+        found = {_script(char) for char in line if char.isalpha() and not char.isascii()}
+        if found and found <= {main_script}:
+            raise AlignerError(
+                f"{path}: line {number} is UTF-8 but {not_utf8} is not: one file, one encoding; fix "
+                "the text there, or give its encoding with --encoding"
+            )
+
+
+def _script(char: str) -> str:
+    """The script a letter is written in, as the first word of its Unicode name names it."""
+    return unicodedata.name(char, "").partition(" ")[0]
 
 
 def _guess(data: bytes, path: Path, not_utf8: str) -> str:

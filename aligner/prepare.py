@@ -78,9 +78,11 @@ def check_one_version_per_language(langs: Sequence[str]) -> None:
     their languages differ. A key that is no language tag is compared as it is."""
     import langcodes
 
-    seen: dict[str, str] = {}
+    seen: dict[object, str] = {}
     for lang in langs:
-        code = langcodes.standardize_tag(lang) if langcodes.tag_is_valid(lang) else lang
+        # a key that is no string is checked_versions' to refuse
+        valid = isinstance(lang, str) and langcodes.tag_is_valid(lang)
+        code = langcodes.standardize_tag(lang) if valid else lang
         if code in seen:
             raise AlignerError(
                 f"versions {seen[code]!r} and {lang!r} are both {code!r}: key each version by its "

@@ -291,6 +291,10 @@ def test_a_short_utf8_file_with_a_line_in_latin_1_is_refused_rather_than_garbled
     path.write_bytes("Le chien aboie près de la maison.\n".encode() + pasted)
     with pytest.raises(AlignerError, match=r"line 1 is UTF-8 but byte 0xe0 at line 2, column 17 is not"):
         read_text(path, lang=lang)
+    # the same with CR line ends
+    path.write_bytes("Le chien aboie près de la maison.\r".encode() + pasted.replace(b"\n", b"\r"))
+    with pytest.raises(AlignerError, match=r"line 1 is UTF-8 but byte 0xe0 at line 2, column 17 is not"):
+        read_text(path, lang=lang)
 
 
 @pytest.mark.parametrize("lang", [None, "fr"])
@@ -316,6 +320,11 @@ def test_random_bytes_without_nul_are_refused_not_read_as_a_code_page(tmp_path, 
         ("PERCHÉ? È… COSÌ.", "cp1252", "it"),
         ("KOÇ’UN ŞİRKETİ BÜYÜDÜ.", "cp1254", "tr"),
         ("PÅ “ØEN” ÆØÅ…\nÞAÐ ER GOTT “Æ”.", "cp1252", "da"),
+        ("รัฐบาลประกาศมาตรการชุดหนึ่งเพื่อสนับสนุนเศรษฐกิจ\nรถ\nประชาชนพอใจกับการตัดสินใจ", "tis_620", "th"),
+        ("Κεφάλαιο\nΒ΄\nΗ κυβέρνηση ανακοίνωσε μέτρα.", "cp1253", "el"),  # a line alone that is UTF-8
+        ("ÉTÉ À MÂCON\nAÇÃO\nÉLÈVES ÂGÉS\n" + "Le gouvernement a annoncé des mesures.\n" * 3, "cp1252", "fr"),
+        ("ÉTÉ À MÂCON\n", "cp1252", "fr"),
+        ("AÇÃO\nATENÇÃO\n", "cp1252", "pt"),
         ("日本語のテキストです。東京は大きい都市です。", "shift_jis", "ja"),
         ("中文的文本。北京是一个很大的城市，我们喜欢它。", "gb18030", "zh"),
     ],

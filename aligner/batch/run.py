@@ -150,8 +150,9 @@ def run(
         return driver.outcome()
     except KeyboardInterrupt:
         if ours:
-            # the cluster goes down with the run (``align_batch``); actors killed first would
-            # have Ray retry their calls and print that it does
+            # the run's own connection (to a local cluster, or as a job of one at --address)
+            # ends with it (``align_batch``), and its actors with it; killed first, Ray would
+            # retry their calls and print that it does
             actors = []
         raise
     finally:
