@@ -208,9 +208,10 @@ def _with_dictionary(
     return out
 
 
-def read_dictionary(path: Path) -> list[tuple[str, str]]:
+def read_dictionary(path: Path | str) -> list[tuple[str, str]]:
     """The (source, target) entries of a bilingual dictionary in hunalign's format: one entry a
     line, ``target phrase @ source phrase``; blank lines are skipped."""
+    path = Path(path)
     entries = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()

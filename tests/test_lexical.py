@@ -71,6 +71,7 @@ def test_a_dictionary_in_hunaligns_format_makes_a_lexicon_where_the_input_teache
     path.write_text("chat @ cat\nchien @ dog\n\nmaison bleue @ blue house\n", encoding="utf-8")
     entries = read_dictionary(path)
     assert entries == [("cat", "chat"), ("dog", "chien"), ("blue house", "maison bleue")]
+    assert read_dictionary(str(path)) == entries  # a path as a string too, as the README shows it
     assert dictionary_for({("en", "fr"): entries}, "fr", "en")[0] == ("chat", "cat")
     few = {("en", "fr"): [("the cat", "le chat")]}
     assert learn_lexicons(few, {}, 100) == {}
