@@ -79,12 +79,14 @@ class SentenceTransformerEncoder:
         # transformers 5 keeps a checkpoint's own dtype, often fp16: several times slower on CPU.
         self._model.float()
         self.batch_size = batch_size
-        self.name = name or f"st:{path.resolve() if local else name_or_path}"
+        # a hub name's files sit in the hub's cache, where their hash cannot be told apart
+        self._weights = weights or (lambda: directory_digest(path) if local else "unknown")
+        # The name keys the embedding cache: a directory's weights may be replaced (a model
+        # trained again in place), so its vectors are kept under its weights, not its path alone.
+        self.name = name or (f"st:{path.resolve()}@{self.weights}" if local else f"st:{name_or_path}")
         dimension = getattr(self._model, "get_embedding_dimension", None)
         self.dim = int((dimension or self._model.get_sentence_embedding_dimension)())
         self.fitted = fitted or (path.resolve().name if local else name_or_path.rstrip("/").split("/")[-1])
-        # a hub name's files sit in the hub's cache, where their hash cannot be told apart
-        self._weights = weights or (lambda: directory_digest(path) if local else "unknown")
 
     @cached_property
     def weights(self) -> str:
