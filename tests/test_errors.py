@@ -422,6 +422,47 @@ def test_a_damaged_entry_is_recomputed(damage: bytes, tmp_path: Path) -> None:
     assert encode(["Un."], encoder, EmbeddingCache(tmp_path)).shape == (1, 8) and len(encoder.seen) == 4
 
 
+def test_an_entry_damaged_at_unit_length_or_moved_is_recomputed(tmp_path: Path) -> None:
+    encoder = UnitEncoder()
+    first = encode(["Un.", "Deux."], encoder, EmbeddingCache(tmp_path))
+    database = sqlite3.connect(tmp_path / "embeddings.sqlite3")
+    rows = database.execute("SELECT key, vec FROM vectors ORDER BY key").fetchall()
+    (key_a, blob_a), (key_b, blob_b) = rows
+    vector = np.frombuffer(blob_a[:32], dtype=np.float32).copy()
+    vector[:4] *= -1  # still unit length; its checksum no longer matches
+    for damage in (
+        {key_a: vector.tobytes() + blob_a[32:]},
+        {key_a: blob_b, key_b: blob_a},  # each other's vector, each with its own checksum
+        {key_a: blob_a[:32], key_b: blob_b[:32]},  # a cache written before checksums: no checksum
+    ):
+        with database:
+            updates = [(blob, key) for key, blob in damage.items()]
+            database.executemany("UPDATE vectors SET vec = ? WHERE key = ?", updates)
+        seen = len(encoder.seen)
+        again = encode(["Un.", "Deux."], encoder, EmbeddingCache(tmp_path))
+        assert len(encoder.seen) - seen == len(damage) and np.array_equal(again, first)
+    database.close()
+
+
+def test_a_cache_damaged_while_in_use_is_replaced(tmp_path: Path) -> None:
+    encoder = UnitEncoder()
+    cache = EmbeddingCache(tmp_path)
+    encode([f"{k} sentence." for k in range(2000)], encoder, cache)
+    data = bytearray((tmp_path / "embeddings.sqlite3").read_bytes())
+    data[8192:16384] = data[16384:24576]  # pages copied over others: a malformed file
+    (tmp_path / "embeddings.sqlite3").write_bytes(bytes(data))
+    with pytest.warns(UserWarning, match="is damaged .* starting a new one"):
+        again = encode([f"{k} sentence." for k in range(2000)], encoder, EmbeddingCache(tmp_path))
+    assert again.shape == (2000, 8)
+    seen = len(encoder.seen)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the new database works: no warning, nothing recomputed
+        encode([f"{k} sentence." for k in range(2000)], encoder, EmbeddingCache(tmp_path))
+    assert len(encoder.seen) == seen
+
+
 def test_a_cache_file_that_is_not_a_database_is_replaced(tmp_path: Path) -> None:
     (tmp_path / "embeddings.sqlite3").write_bytes(b"this is not SQLite" * 100)
     with pytest.warns(UserWarning, match="is damaged .* starting a new one"):

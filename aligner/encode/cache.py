@@ -3,9 +3,10 @@ run that keeps nothing.
 
 SQLite gives atomic, crash-safe writes for free: an interrupted run loses at most the
 batch it was writing, never corrupts earlier entries. What cannot be trusted is recomputed:
-an entry that is not a finite unit vector of the model's size, and a file that is not a
-database at all (it is replaced). Only a directory that cannot hold the cache is an error;
-once open, failing to read or write is a warning, and the vectors are computed instead.
+an entry whose checksum (of its key and its bytes) does not match, or that is not a finite unit
+vector of the model's size, and a file that is not a database, or whose pages SQLite finds
+damaged (it is replaced). Only a directory that cannot hold the cache is an error; once open,
+failing to read or write is a warning, and the vectors are computed instead.
 """
 
 from __future__ import annotations
@@ -36,9 +37,33 @@ def _key(model: str, text: str) -> str:
     return hashlib.blake2b(f"{model}\x00{text}".encode(), digest_size=20).hexdigest()
 
 
-def _valid(vector: np.ndarray) -> bool:
-    # Encoders return unit vectors, so a damaged blob of the right size shows as a wrong norm.
-    return bool(np.isfinite(vector).all()) and abs(float(vector @ vector) - 1.0) < 1e-2
+CHECKSUM_BYTES = 8
+"""Bytes of BLAKE2b over an entry's key and vector stored after the vector: damage that keeps a
+unit norm (flipped signs, a neighbour's vector written in its place) shows there."""
+
+
+def _checksum(key: str, vector_bytes: bytes) -> bytes:
+    return hashlib.blake2b(key.encode() + vector_bytes, digest_size=CHECKSUM_BYTES).digest()
+
+
+def _stored(key: str, vector: np.ndarray) -> bytes:
+    data = np.asarray(vector, dtype=np.float32).tobytes()
+    return data + _checksum(key, data)
+
+
+def _vector(key: str, blob: bytes, dim: int) -> np.ndarray | None:
+    """The vector of an entry, or None where it is not what was stored for ``key`` (an entry
+    of an older cache, without its checksum, is recomputed too)."""
+    if len(blob) != 4 * dim + CHECKSUM_BYTES:
+        return None
+    data, checksum = blob[: 4 * dim], blob[4 * dim :]
+    if _checksum(key, data) != checksum:
+        return None
+    vector = np.frombuffer(data, dtype=np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        # encoders return unit vectors: a vector stored wrong from the start shows a wrong norm
+        unit = bool(np.isfinite(vector).all()) and abs(float(vector @ vector) - 1.0) < 1e-2
+    return vector if unit else None
 
 
 def _damaged(err: sqlite3.DatabaseError) -> bool:
@@ -50,7 +75,8 @@ def _damaged(err: sqlite3.DatabaseError) -> bool:
 
 
 class EmbeddingCache:
-    """Vectors stored as float32 bytes; entries of the wrong size or norm are ignored and recomputed."""
+    """Vectors stored as float32 bytes and a checksum; an entry that does not check out is
+    ignored and recomputed, and a database found damaged is replaced."""
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / "embeddings.sqlite3"
@@ -61,15 +87,20 @@ class EmbeddingCache:
             except sqlite3.DatabaseError as err:
                 if not _damaged(err):
                     raise
-                warnings.warn(
-                    f"embedding cache {self.path} is damaged ({err}); starting a new one", stacklevel=2
-                )
-                # The journals go too: SQLite would replay a stale one into the new database.
-                for suffix in ("", "-journal", "-wal", "-shm"):
-                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-                self._db = self._open()
+                self._db = self._replaced(err, stacklevel=3)
         except (OSError, sqlite3.Error) as err:
             raise AlignerError(f"cannot use cache directory {directory}: {err}") from None
+
+    def _replaced(self, err: sqlite3.DatabaseError, stacklevel: int) -> sqlite3.Connection:
+        """A new database in place of a damaged one (its vectors are computed again)."""
+        message = f"embedding cache {self.path} is damaged ({err}); starting a new one"
+        warnings.warn(message, stacklevel=stacklevel)
+        if getattr(self, "_db", None) is not None:
+            self._db.close()
+        # The journals go too: SQLite would replay a stale one into the new database.
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        return self._open()
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path)
@@ -91,19 +122,31 @@ class EmbeddingCache:
                     f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(chunk))})", chunk
                 )
                 for key, blob in rows:
-                    if len(blob) == 4 * dim and _valid(vector := np.frombuffer(blob, dtype=np.float32)):
+                    if (vector := _vector(key, blob, dim)) is not None:
                         found[by_key[key]] = vector
         except sqlite3.Error as err:
-            warnings.warn(f"cannot read embedding cache {self.path} ({err}); recomputing", stacklevel=2)
+            self._failed(err, "cannot read embedding cache {path} ({err}); recomputing")
+            return {}
         return found
 
     def put_many(self, model: str, vectors: Mapping[str, np.ndarray]) -> None:
-        rows = [(_key(model, t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in vectors.items()]
+        rows = [(key, _stored(key, v)) for key, v in ((_key(model, t), v) for t, v in vectors.items())]
         try:
             with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
         except sqlite3.Error as err:
-            warnings.warn(f"cannot write embedding cache {self.path} ({err}); not caching", stacklevel=2)
+            self._failed(err, "cannot write embedding cache {path} ({err}); not caching")
+
+    def _failed(self, err: sqlite3.Error, message: str) -> None:
+        """Warn that the cache failed; where SQLite found its pages damaged, replace it, so that
+        the next read or write works again rather than failing at every run."""
+        if isinstance(err, sqlite3.DatabaseError) and _damaged(err):
+            try:
+                self._db = self._replaced(err, stacklevel=4)
+                return
+            except (OSError, sqlite3.Error) as again:
+                err = again
+        warnings.warn(message.format(path=self.path, err=err), stacklevel=3)
 
 
 RECENT_BYTES = 64 << 20
