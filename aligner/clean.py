@@ -291,8 +291,10 @@ def _refuse_mixed_lines(data: bytes, text: str, path: Path, not_utf8: str) -> No
             utf8_lines.append((number, line.decode("utf-8")))
         except UnicodeDecodeError:
             legacy.append(text[start:stop])  # one byte, one character: the code page's reading
+    if not utf8_lines:  # most legacy files: their letters need no counting
+        return
     scripts = Counter(_script(char) for line in legacy for char in line if char.isalpha())
-    if not utf8_lines or not scripts:
+    if not scripts:
         return
     main_script = scripts.most_common(1)[0][0]
     for number, line in utf8_lines:

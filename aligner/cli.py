@@ -755,12 +755,13 @@ def _export(args: SimpleNamespace) -> None:
         dataset = _resolved(Path(args.dataset))
         listed = dataset_set_list(Path(args.dataset))
         tree = _resolved(listed) if listed is not None and listed.is_dir() else None
-        for output in outputs:
+        for output in (output for output in outputs if not is_stream(output)):
+            where = _resolved(output)
             # the dataset's sidecars and part files are what a batch resumes from; a link there
             # would be written through
-            if not is_stream(output) and _resolved(output).is_relative_to(dataset):
+            if where.is_relative_to(dataset):
                 raise AlignerError(f"{output} is inside the dataset {args.dataset}: export elsewhere")
-            if not is_stream(output) and tree is not None and _resolved(output).is_relative_to(tree):
+            if tree is not None and where.is_relative_to(tree):
                 raise AlignerError(
                     f"{output} is inside the corpus folder {listed}, which the next batch run would "
                     "read: export elsewhere"
