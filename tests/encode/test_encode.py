@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from aligner.encode import encode, load_encoder
+from aligner.encode import cache_key, encode, load_encoder
 from aligner.encode.cache import EmbeddingCache, RecentVectors
 from aligner.errors import AlignerError
 
@@ -45,11 +45,26 @@ def test_cache_is_keyed_by_model(tmp_path):
     assert other.seen == ["a"]
 
 
+def test_cache_is_keyed_by_the_weights_too(tmp_path):
+    # a model directory trained again in place keeps its name: its new weights are not served
+    # the old vectors
+    cache = EmbeddingCache(tmp_path)
+    before, after = CountingEncoder("st:/models/mine"), CountingEncoder("st:/models/mine")
+    before.weights, after.weights = "0123456789ab", "ba9876543210"
+    encode(["a"], before, cache)
+    encode(["a"], after, cache)
+    assert after.seen == ["a"] and cache_key(before) != cache_key(after)
+    again = CountingEncoder("st:/models/mine")
+    again.weights = "ba9876543210"
+    encode(["a"], again, cache)
+    assert again.seen == []
+
+
 def test_damaged_entry_is_recomputed(tmp_path):
     encoder = CountingEncoder()
     cache = EmbeddingCache(tmp_path)
     encode(["a"], encoder, cache)
-    cache.put_many(encoder.name, {"a": np.ones(3, dtype=np.float32)})  # truncated vector
+    cache.put_many(cache_key(encoder), {"a": np.ones(3, dtype=np.float32)})  # truncated vector
     result = encode(["a"], encoder, cache)
     assert encoder.seen == ["a", "a"] and result.shape == (1, 8)
 
@@ -121,7 +136,8 @@ def test_an_interrupted_run_keeps_every_chunk_encoded_before_it(tmp_path, monkey
     encoder = Interrupted()
     with pytest.raises(KeyboardInterrupt):
         encode(["a", "b", "c", "d", "e", "f"], encoder, EmbeddingCache(tmp_path))
-    assert set(EmbeddingCache(tmp_path).get_many(encoder.name, encoder.dim, list("abcdef"))) == set("abcd")
+    kept = EmbeddingCache(tmp_path).get_many(cache_key(encoder), encoder.dim, list("abcdef"))
+    assert set(kept) == set("abcd")
 
 
 def test_the_model_loads_only_when_a_sentence_is_not_cached(tmp_path, monkeypatch):
