@@ -145,9 +145,8 @@ def to_tmx(alignment: Table) -> str:
     language, of no use to a translation memory, but the file stays complete. The header's
     ``srclang`` is the first language; a unit without it names its own first language as
     ``srclang``. Characters that XML cannot hold (possible in ``--presplit`` lines) become U+FFFD,
-with a warning.
-    The header holds the provenance: its one-line signature as the ``x-aligner-signature`` prop
-    and the whole record as JSON in ``x-aligner-provenance``.
+    with a warning. The header holds the provenance: its one-line signature as the
+    ``x-aligner-signature`` prop and the whole record as JSON in ``x-aligner-provenance``.
     """
     from lxml import etree
 
