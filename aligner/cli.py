@@ -36,7 +36,7 @@ import click
 
 from aligner import fitted
 from aligner.encode import DEFAULT_MINING_MODEL, DEFAULT_MODEL, check_model
-from aligner.encode.devices import DEVICES
+from aligner.encode.devices import BATCH_DEVICES, DEVICES
 from aligner.errors import AlignerError
 from aligner.evaluate import evaluate_paths
 from aligner.export import (
@@ -826,8 +826,9 @@ _READING = _options(
     click.option("--drop-urls", is_flag=True, help="drop lines that are only a URL or an e-mail address"),
 )
 
-def _encoding(default_model: str) -> Callable:
-    """The options that choose and cache the encoder, ``default_model`` by default."""
+def _encoding(default_model: str, devices: tuple[str, ...] = DEVICES) -> Callable:
+    """The options that choose and cache the encoder, ``default_model`` by default, on one of
+    ``devices``."""
     return _options(
         click.option(
             "--model",
@@ -837,25 +838,23 @@ def _encoding(default_model: str) -> Callable:
             "engine), use (USE multilingual v3, bundled), st:NAME_OR_PATH for a sentence-transformers "
             "model (a local directory works offline), or several joined by +, e.g. e5-small+use",
         ),
-        _CACHE_AND_DEVICE,
+        click.option(
+            "--cache-dir",
+            type=_Path(path_type=Path),
+            help="embeddings and converted models (default: $ALIGNER_CACHE_DIR or ~/.cache/aligner)",
+        ),
+        click.option("--no-cache", is_flag=True, help="do not read or write the embedding cache"),
+        click.option(
+            "--device",
+            type=click.Choice(devices),
+            default="auto",
+            help="where sentence-transformers runs: auto (default) takes a GPU that torch sees, else the CPU"
+            if "cuda" in devices
+            else "the workers' CPUs: auto (default) and cpu are the same here",
+        ),
+        _READING,
     )
 
-
-_CACHE_AND_DEVICE = _options(
-    click.option(
-        "--cache-dir",
-        type=_Path(path_type=Path),
-        help="embeddings and converted models (default: $ALIGNER_CACHE_DIR or ~/.cache/aligner)",
-    ),
-    click.option("--no-cache", is_flag=True, help="do not read or write the embedding cache"),
-    click.option(
-        "--device",
-        type=click.Choice(DEVICES),
-        default="auto",
-        help="where sentence-transformers runs: auto (default) takes a GPU that torch sees, else the CPU",
-    ),
-    _READING,
-)
 
 _ENCODING = _encoding(DEFAULT_MODEL)
 
@@ -1113,7 +1112,7 @@ Examples:
 @click.option(
     "--dictionary", multiple=True, metavar="SRC,TGT=FILE", help="as align's (a bilingual dictionary)"
 )
-@_ENCODING
+@_encoding(DEFAULT_MODEL, devices=BATCH_DEVICES)
 @click.option(
     "--workers", type=int, metavar="N",
     help="encoding actors, each loading the model once (default: the usable cores; a local cluster "

@@ -218,6 +218,13 @@ def test_usage_errors_are_one_line_with_status_2(capsys):
     assert code == 2 and err == "aligner: error: No such option '--bogus'. (see aligner align --help)\n"
 
 
+def test_batch_offers_only_the_devices_it_runs_on(capsys):
+    code, out, _ = run(["batch", "--help"], capsys)
+    assert code == 0 and "[auto|cpu]" in out and "cuda" not in out
+    code, _, err = run(["batch", "sets.tsv", "-o", "out", "--device", "cuda"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "'cuda' is not one of 'auto', 'cpu'" in err
+
+
 def test_a_dictionary_is_read_and_a_bad_one_stops_the_run_before_any_work(tmp_path, capsys):
     dictionary = tmp_path / "id-fr.dic"
     dictionary.write_text("intelligence artificielle @ kecerdasan buatan\n", encoding="utf-8")
