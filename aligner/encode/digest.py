@@ -1,8 +1,13 @@
-"""Short content hashes of model weights, for the provenance of results."""
+"""Short content hashes of model weights, for the provenance of results, and the seals that say
+a converted copy of the weights is still as it was written."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
+import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,3 +34,65 @@ def directory_digest(directory: Path) -> str:
     """``file_digest`` of the weight files anywhere under a model directory, by relative path."""
     files = sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix in WEIGHT_SUFFIXES)
     return file_digest(files) if files else "unknown"
+
+
+def seal(directory: Path, stamp: str, marker: str) -> None:
+    """Mark ``directory`` complete: the file ``marker`` in it holds ``stamp`` (what made the copy),
+    the digest of every other file, and their sizes and modification times."""
+    files = _sealed_files(directory, marker)
+    record = {"stamp": stamp, "digest": file_digest(files), "files": _stats(directory, files)}
+    _write_marker(directory / marker, record)
+
+
+def sealed(directory: Path, stamp: str, marker: str) -> bool:
+    """Whether ``directory`` is a copy that ``seal`` marked with ``stamp`` and that is as it was
+    then: each file of the same size and time, or, where the times changed (a copied cache), of
+    the same contents, whose new times are then recorded where the directory can be written."""
+    record = _record(directory / marker)
+    if record is None or record.get("stamp") != stamp:
+        return False
+    files = _sealed_files(directory, marker)
+    stats = _stats(directory, files)
+    if stats == record.get("files"):
+        return True
+    if file_digest(files) != record.get("digest"):
+        return False
+    with contextlib.suppress(OSError):  # a read-only cache: checked now, and again at each use
+        _write_marker(directory / marker, {**record, "files": stats})
+    return True
+
+
+def was_sealed(directory: Path, stamp: str, marker: str) -> bool:
+    """Whether ``seal`` marked ``directory`` with ``stamp``, whatever became of its files since."""
+    record = _record(directory / marker)
+    return record is not None and record.get("stamp") == stamp
+
+
+def _sealed_files(directory: Path, marker: str) -> list[Path]:
+    """Every file but the marker, and the marker's replacement that a process may be writing."""
+    ours = (marker, f".{marker}.")
+    return sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.startswith(ours))
+
+
+def _stats(directory: Path, files: Sequence[Path]) -> dict[str, list[int]]:
+    stats = {str(path.relative_to(directory)): path.stat() for path in files}
+    return {name: [stat.st_size, stat.st_mtime_ns] for name, stat in stats.items()}
+
+
+def _record(path: Path) -> dict | None:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):  # missing, or an older marker's text
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _write_marker(path: Path, record: dict) -> None:
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(record, out)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

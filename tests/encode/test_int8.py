@@ -27,7 +27,15 @@ def test_a_damaged_copy_is_converted_again():
     from aligner.encode.ct2_backend import Ct2Encoder, converted_dir
 
     directory = converted_dir(default_cache_dir())
-    (directory / "model.bin").write_bytes(b"not a model")
+    before = Ct2Encoder(default_cache_dir()).encode(SENTENCES)
+    weights = directory / "model.bin"
+    with open(weights, "r+b") as handle:  # damage that keeps the size and the file loadable
+        handle.seek(weights.stat().st_size // 2)
+        handle.write(bytes(4096))
+    with pytest.warns(UserWarning, match="converting the default model to int8 once.*changed since it was"):
+        encoder = Ct2Encoder(default_cache_dir())
+    assert np.array_equal(encoder.encode(SENTENCES), before)
+    weights.write_bytes(b"not a model")
     with pytest.warns(UserWarning, match="converting the default model to int8 once"):
         encoder = Ct2Encoder(default_cache_dir())
     assert encoder.encode(["Hallo."]).shape == (1, 384)
