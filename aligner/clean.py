@@ -538,12 +538,17 @@ def _classify(lines: list[str]) -> list[tuple[str, str, int]]:
     return out
 
 
-def _continues(last: str, line: str, group_kind: str, width: int) -> bool:
-    """Whether `line` is the hard-wrapped continuation of a group whose last line is `last`."""
+def _continues(last: str, line: str, group_kind: str, width: int | None) -> bool:
+    """Whether `line` is the hard-wrapped continuation of a group whose last line is `last`, in a
+    document whose lines are wrapped at ``width`` characters (None: not hard-wrapped)."""
+    if _SPACE_MARKED_END.search(last) or not (_has_words(last) and _has_words(line)):
+        return False  # and an ornament line stays one, to be left out and counted as one
     # Wrapping tools count characters, not columns, and move a word down only when it does not fit;
     # a line shorter than that is a heading or a label, not the first half of a sentence.
-    is_full = len(last) >= 0.3 * width and (
-        len(last) >= 0.6 * width or len(last) + 1 + len(line.split()[0]) > width
+    is_full = (
+        width is not None
+        and len(last) >= 0.3 * width
+        and (len(last) >= 0.6 * width or len(last) + 1 + len(line.split()[0]) > width)
     )
     if is_full and _HYPHEN_END.search(last) and " " not in line:
         return True
@@ -557,6 +562,15 @@ _WRAP_QUANTILE = 0.9
 """The quantile of line lengths taken as a hard-wrapped document's line width: the longest lines
 but a few that overran it."""
 
+MIN_WRAP_COLUMNS = 24
+"""Where even the longest line is narrower than this (a wide character counting two), a document's
+lines are a list, titles or subtitles, each a unit of its own, not text wrapped to a width: no
+tool wraps prose so narrow."""
+
+_SPACE_MARKED_END = re.compile(r"[\u0e01-\u0e5b\u0e81-\u0edf]$")
+"""A line that ends in Thai or Lao: these scripts end a sentence with a space, not a mark, so a
+line break there ends one too."""
+
 
 def clean_text(text: str) -> list[str]:
     """Split a document into cleaned one-line blocks (paragraphs, headings, metadata lines), in
@@ -569,14 +583,20 @@ def wordless(text: str) -> list[str]:
     return [block for block in _blocks(text) if block.strip() and not _has_words(block)]
 
 
+def _columns(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
 def _has_words(block: str) -> bool:
     return any(c.isalnum() for c in block)
 
 
 def _blocks(text: str) -> list[str]:
     lines = _classify(_prepare(text).split("\n"))
-    lengths = sorted(len(line) for kind, line, _ in lines if kind in ("text", "item"))
-    width = lengths[int(_WRAP_QUANTILE * (len(lengths) - 1))] if lengths else 0
+    wrapped = [line for kind, line, _ in lines if kind in ("text", "item")]
+    lengths = sorted(map(len, wrapped))
+    wide = max(map(_columns, wrapped), default=0) >= MIN_WRAP_COLUMNS
+    width = lengths[int(_WRAP_QUANTILE * (len(lengths) - 1))] if wide else None
 
     groups: list[list[str]] = []
     group_kind, group_depth, last = "blank", 0, ""

@@ -37,6 +37,20 @@ _TITLE = re.compile(
     r"|Bpk|Bp|Sdri?|Jln?|Ir|Drs|Dra|Hj|KH|Rp|Tn|Ny|hlm|th|tgl"  # Indonesian
     r"|Bd|Kap|Abb|Tab|Anm|Jg|Okt|Dez"  # German
 )
+# The same in other languages: Vietnamese degrees and "TP." (city); Hindi, Bengali, Russian, Hebrew titles.
+_LANG_TITLES = {
+    "vi": {"TS", "ThS", "PGS", "GS", "TP", "BS", "KS", "Th"},
+    "hi": {"डॉ", "श्री", "रु", "प्रो", "सं"},
+    "bn": {"ডা", "ড", "মো", "শ্রী"},
+    "ru": {"им", "ул", "проф", "акад"},
+    "he": {"פרופ", "עמ"},
+}
+# In Chinese or Japanese text, which ends its sentences with full-width marks, the full stop of a
+# Latin abbreviation ("Apple Inc.", "Dr. Smith") never ends one.
+_CJK_LATIN_ABBREVIATIONS = {"Inc", "Ltd", "Corp", "Co", "Jr", "Sr", "Dr", "Mr", "Mrs", "Ms", "Prof", "St"}
+_LATIN_WORD_END = re.compile(r"[A-Za-z]+$")
+# A letter of a script without case, alone before a full stop, is an initial ("د. سميث", "א. ב. יהושע").
+_CASELESS_INITIAL = re.compile(r"(?:^|\s)[^\W\d_]\.$")
 _ENUMERATOR = re.compile(r"^(?:\(?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]|\(\d{1,3}\))$")
 _LAST_TOKEN = re.compile(r"([^\s(«\"'“‘]+)\.$")
 _INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")
@@ -58,10 +72,14 @@ _OPENERS = "\"'“‘«‹([¿¡"
 _QUOTE_OPENERS = "\"“«‹„"
 _CLOSERS = re.escape("\"'”’」』）)》〉】〕]］»›")
 # Sentence-final marks of the scripts sentencex knows; ";" is the Greek question mark.
-_FINAL = re.compile(rf"[.!?…。！？｡‼⁇⁈⁉।॥؟۔።။։;](?:\s*[{_CLOSERS}])*$")
+_FINAL = re.compile(rf"[.!?…。！？｡‼⁇⁈⁉।॥؟۔።။։;។៕](?:\s*[{_CLOSERS}])*$")
 # Where a sentence may end in Latin-like scripts: a final mark, closing quotes and brackets, a space. ASCII
 # quotes close only when a space follows, since in `said. "Next` the quote opens the next sentence.
 _CANDIDATE = re.compile(r"""[.!?…‼⁇⁈⁉।॥؟۔።။։]+(?:\s*[”’」』）)》〉】〕\]］»›]|["'](?=\s))*\s+(?=\S)""")
+# Khmer writes no space between words, and often none after its full stop (khan, bariyoosan).
+_UNSPACED_FINAL = "។៕"
+_UNSPACED_CANDIDATE = re.compile(rf"[{_UNSPACED_FINAL}]+(?:\s*[{_CLOSERS}])*\s*(?=\S)")
+_UNSPACED_END = re.compile(rf"[{_UNSPACED_FINAL}](?:\s*[{_CLOSERS}])*$")
 _OPENING_TAIL = re.compile(r"""\s[«‹„“‘"'(\[¿¡]+\s*$""")
 _WORD_BEFORE = re.compile(r"([^\s(«‹„“‘\"'\[¿¡]+)$")
 # Metric units take no full stop, so "8481 m. Am" ends a sentence although sentencex knows "m." as short.
@@ -81,9 +99,9 @@ _CJK_STOP = re.compile(
     r"[!?]*[。！？｡][。！？｡!?]*"  # full-width stops always end a sentence
     # ASCII ones too, unless wedged between ASCII word characters as in a URL or a name like Yahoo!Japan
     r"|[!?]+(?![A-Za-z0-9_/=&%#.-])|(?<![A-Za-z0-9_/=&%#.-])[!?]+"
-    # a full stop before a space or a CJK character, so 3.14 and GPT-4.5 stay whole; an ellipsis only
-    # before a space, since 我……我不知道 trails off mid-sentence
-    r"|\.+(?=\s|$|[^\x00-\x7f])|…+(?=\s|$)"
+    # a full stop before a space or a CJK character (a closing ASCII quote between), so 3.14 and GPT-4.5
+    # stay whole; an ellipsis only before a space, since 我……我不知道 trails off mid-sentence
+    r"|\.+(?=\s|$|[^\x00-\x7f]|\"(?:\s|$|[^\x00-\x7f]))|…+(?=\s|$)"
 )
 _ASCII_QUOTED = re.compile(r'"[^"]*"')
 _CJK_CLOSERS = "」』”’）)》〉】〕]］»›"
@@ -115,7 +133,7 @@ def _library_cuts(block: str, lang: str) -> list[int]:
         if start >= 0:
             library.add(start)
             pos = start + len(sentence)
-    cuts = set(library)
+    cuts = set(library) | {match.end() for match in _UNSPACED_CANDIDATE.finditer(block)}
     for match in _CANDIDATE.finditer(block):
         stop = match.start()
         if match.end() in library:
@@ -130,10 +148,17 @@ def _library_cuts(block: str, lang: str) -> list[int]:
     return sorted({m.start() + 1 if m else cut for cut, m in openers} - {0})
 
 
+def _caseless(letter: str) -> bool:
+    return letter.isalpha() and not letter.isupper() and not letter.islower()
+
+
 def _cjk_cuts(block: str) -> list[int]:
     cuts: list[int] = []
     quote_ends = {m.end() for m in _ASCII_QUOTED.finditer(block)}
     for match in _CJK_STOP.finditer(block):
+        word = _LATIN_WORD_END.search(block, max(0, match.start() - 8), match.start())
+        if match.group().startswith(".") and word and word.group() in _CJK_LATIN_ABBREVIATIONS:
+            continue
         end = match.end()
         while end < len(block) and (block[end] in _CJK_CLOSERS or end + 1 in quote_ends):
             end += 1
@@ -148,7 +173,7 @@ def _cjk_cuts(block: str) -> list[int]:
 def _continues(previous: str, piece: str, lang: str) -> bool:
     """Whether the cut between two consecutive pieces of a block is a false sentence break."""
     cjk = is_cjk(lang)
-    if not cjk and not previous[-1:].isspace():
+    if not cjk and not previous[-1:].isspace() and not _UNSPACED_END.search(previous[-8:]):
         return True  # a cut with no space after it is inside a word: "É.-U."
     tail, piece = previous.rstrip()[-64:], piece.lstrip()
     if _ENUMERATOR.match(tail) or not _FINAL.search(tail) or not any(c.isalnum() for c in piece):
@@ -156,6 +181,8 @@ def _continues(previous: str, piece: str, lang: str) -> bool:
     token = _LAST_TOKEN.search(tail)
     word = token.group(1) if token else ""
     if word not in _NOT_ABBREVIATIONS.get(lang, ()) and (_TITLE.fullmatch(word) or _INITIAL.search(tail)):
+        return True
+    if word in _LANG_TITLES.get(lang, ()) or (_CASELESS_INITIAL.search(tail) and _caseless(tail[-2])):
         return True
     start = piece.lstrip(_OPENERS)[:1]
     if cjk:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from aligner.clean import clean_text, read_presplit, read_text
+from aligner.clean import clean_text, read_presplit, read_text, wordless
 from aligner.errors import AlignerError
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -333,3 +333,23 @@ def test_legacy_text_whose_bytes_happen_to_be_utf8_is_still_read(tmp_path, text,
     path = tmp_path / "doc.txt"
     path.write_bytes(text.encode(encoding))
     assert read_text(path, lang=lang) == text
+
+
+def test_a_list_of_short_lines_without_end_marks_is_not_taken_for_wrapped_text():
+    # subtitles or titles: no line is wider than a wrapped document's
+    assert clean_text("你要去哪里\n去车站\n我要赶火车\n等等我\n那就快点\n") == [
+        "你要去哪里", "去车站", "我要赶火车", "等等我", "那就快点"
+    ]
+    titles = "Where are you going\nTo the station\nI have a train to catch\nWait for me\n"
+    assert clean_text(titles) == titles.splitlines()
+
+
+def test_a_line_break_in_thai_ends_a_sentence():
+    # Thai ends a sentence with a space, not a mark: one sentence a line is never one run-on line
+    lines = ["นี่คือประโยคแรกของเรื่องนี้ซึ่งค่อนข้างยาวมาก", "นี่คือประโยคที่สองของเรื่องนี้ที่ยาวพอสมควร", "สั้น"]
+    assert clean_text("\n".join(lines)) == lines
+
+
+def test_each_line_with_no_letter_or_digit_is_left_out_and_counted_alone():
+    assert wordless("🎉🎉\n😊\n") == ["🎉🎉", "😊"]
+    assert wordless("First sentence here.\n•\n——\n◆◆◆\nSecond sentence here.\n") == ["•", "——", "◆◆◆"]

@@ -59,7 +59,23 @@ CASES = [
     ("zh", ["Hello world.", "你好……我不知道。", "版本 3.14 发布于 2024-12-20 11:08。"]),
     ("ja", ["彼は言った。", "「大学院に入学するようなものだ。」", "次の文です！"]),
     ("ja", ["彼は「大学院に入学するようなものだ。」と表現した。", "本当ですか？"]),
+    # Titles and initials beyond the European languages; a Latin abbreviation inside Chinese or Japanese.
+    ("hi", ["डॉ. स्मिथ ने कहा कि यह अच्छा है।", "श्री. शर्मा आए।"]),
+    ("vi", ["TS. Smith nói rằng điều này tốt.", "Ông sống ở TP. Hồ Chí Minh.", "PGS. TS. Nam đồng ý."]),
+    ("ar", ["قال د. سميث إن هذا جيد.", "ثم غادر."]),
+    ("he", ["פרופ. כהן אמר שזה טוב.", "א. ב. יהושע כתב ספר."]),
+    ("ru", ["Театр им. Пушкина открылся.", "Это было давно."]),
+    ("zh", ["苹果公司（Apple Inc.）周二发布了新手机。", "Dr. Smith 也来了。"]),
+    ("ja", ["Apple Inc.は火曜日に新しい電話を発表した。", "本当ですか？"]),
+    # Khmer ends a sentence with a khan, with or without a space after it.
+    ("km", ["នេះជាប្រយោគទីមួយ។", "នេះជាប្រយោគទីពីរ។"]),
 ]
+
+
+def test_khmer_sentences_end_at_a_khan_followed_by_a_space_too():
+    assert split_sentences("នេះជាប្រយោគទីមួយ។ នេះជាប្រយោគទីពីរ៕ ចប់?", "km") == [
+        "នេះជាប្រយោគទីមួយ។", "នេះជាប្រយោគទីពីរ៕", "ចប់?"
+    ]
 
 
 @pytest.mark.parametrize(("lang", "sentences"), CASES, ids=[lang for lang, _ in CASES])
