@@ -17,7 +17,7 @@ import numpy as np
 from aligner.encode import DEFAULT_MODEL, Encoder, encode, load_encoder, open_cache
 from aligner.encode.combined import CombinedEncoder
 from aligner.errors import AlignerError
-from aligner.languages import standard_code
+from aligner.languages import is_cjk, standard_code
 from aligner.progress import Progress
 from aligner.segment import check_sentences, identified_otherwise, split_sentences, warn_wordless
 from aligner.table import Version
@@ -69,7 +69,48 @@ def checked_versions(
         raise AlignerError(f"nothing to align: no sentences in {' and '.join(named.values())}")
     for lang in empty:
         warnings.warn(f"no sentences in {named[lang]}: its column stays empty", stacklevel=3)
+    for lang in _split_coarsely(sentences):
+        count, label = len(sentences[lang]), labels.get(lang, lang)
+        warnings.warn(
+            f"{label}: {count} {'sentence' if count == 1 else 'sentences'} where the other versions have "
+            f"{COARSENESS}x as many or more for as much text: its sentence ends may have been missed (Thai "
+            "ends a sentence with a space, not a mark); give it one sentence a line (--presplit)",
+            stacklevel=3,
+        )
     return list(sentences.items())
+
+
+COARSENESS = 4
+"""A version split into this many times fewer sentences than the median of the others, for as
+much text, is worth a warning: its sentence ends were likely missed, and in one table of several
+versions its long units would make every row as coarse."""
+
+MIN_SENTENCES_TO_COMPARE = 8
+"""Fewer sentences in the other versions (their median) tell nothing of how finely one is split."""
+
+_SAME_TEXT = 0.4
+"""A version counts as having as much text as the others where its length is at least this share
+of their median (CJK characters counted three times, as a word of most other scripts is)."""
+
+
+def _split_coarsely(sentences: Mapping[str, list[str]]) -> list[str]:
+    """The versions that ``COARSENESS`` says were split too coarsely (an excerpt has fewer
+    sentences, but also less text)."""
+
+    def length(lang: str) -> int:
+        return sum(map(len, sentences[lang])) * (3 if is_cjk(lang) else 1)
+
+    coarse = []
+    for lang, own in sentences.items():
+        others = [other for other in sentences if other != lang and sentences[other]]
+        if not own or not others:
+            continue
+        count = float(np.median([len(sentences[other]) for other in others]))
+        text = float(np.median([length(other) for other in others]))
+        fewer = count >= MIN_SENTENCES_TO_COMPARE and COARSENESS * len(own) <= count
+        if fewer and length(lang) >= _SAME_TEXT * text:
+            coarse.append(lang)
+    return coarse
 
 
 def check_one_version_per_language(langs: Sequence[str]) -> None:

@@ -550,3 +550,18 @@ def test_an_empty_path_is_a_usage_error_not_stdout_or_the_current_folder(
     code, out, err = run(["align", *IDFR, option, ""], capsys)
     assert code == 2 and out == ""
     assert err == f"aligner: error: Invalid value for {shown}: an empty path (see aligner align --help)\n"
+
+
+def test_a_version_split_far_more_coarsely_than_the_others_for_as_much_text_is_warned_about():
+    import warnings
+
+    from aligner.prepare import checked_versions
+
+    english = [f"Sentence number {k} is about something else." for k in range(8)]
+    unsplit = [" ".join(english[:4]), " ".join(english[4:])]  # Thai paragraphs, say
+    with pytest.warns(UserWarning, match=r"^th: 2 sentences where the other versions have 4x as many"):
+        checked_versions({"en": english, "fr": english, "th": unsplit})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        checked_versions({"en": english, "fr": english[:2]})  # an excerpt: less text too
+        checked_versions({"en": english[:6], "th": unsplit[:1]})  # too few sentences to tell
