@@ -163,12 +163,24 @@ def _position(data: bytes, offset: int) -> str:
 
 def _decode_as(data: bytes, path: Path, encoding: str) -> str:
     try:
+        given = codecs.lookup(encoding).name
+    except LookupError:
+        given = ""  # said below, where decoding fails
+    marked = next((codec for bom, codec in _UTF16_32_BOMS.items() if data.startswith(bom)), None)
+    if marked and given and not given.startswith(marked):
+        raise AlignerError(
+            f"{path}: starts with a {marked.upper()} byte order mark, but --encoding {encoding} was "
+            f"given: leave --encoding out, or give {marked}"
+        )
+    try:
         text = data.decode(encoding)
     except UnicodeDecodeError as err:
         raise AlignerError(f"{path}: not {encoding} text: {_position(data, err.start)}") from None
     except LookupError:  # no such codec, or one that is not a text encoding (rot13, base64)
         raise AlignerError(f"unknown text encoding {encoding!r} (e.g. utf-8, gb18030, cp1252)") from None
-    if not codecs.lookup(encoding).name.startswith("utf"):
+    if "\x00" in text:
+        raise AlignerError(f"{path}: holds NUL characters in {encoding}: not a text file in that encoding")
+    if not given.startswith("utf"):
         _warn_if_utf8(data, text, path, encoding)
     return text
 

@@ -353,3 +353,15 @@ def test_a_line_break_in_thai_ends_a_sentence():
 def test_each_line_with_no_letter_or_digit_is_left_out_and_counted_alone():
     assert wordless("🎉🎉\n😊\n") == ["🎉🎉", "😊"]
     assert wordless("First sentence here.\n•\n——\n◆◆◆\nSecond sentence here.\n") == ["•", "——", "◆◆◆"]
+
+
+def test_an_encoding_given_against_the_files_byte_order_mark_or_with_nul_bytes_is_refused(tmp_path):
+    utf16 = tmp_path / "de.txt"
+    utf16.write_bytes("Der Stadtrat tagte.\n".encode("utf-16"))
+    with pytest.raises(AlignerError, match="starts with a UTF-16 byte order mark, but --encoding latin-1"):
+        read_text(utf16, encoding="latin-1")
+    assert read_text(utf16, encoding="utf-16") == read_text(utf16) == "Der Stadtrat tagte.\n"
+    nul = tmp_path / "en.txt"
+    nul.write_bytes(b"Hello world.\x00 This is it.\n")
+    with pytest.raises(AlignerError, match="holds NUL characters in utf-8"):
+        read_text(nul, encoding="utf-8")
