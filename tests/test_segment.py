@@ -247,3 +247,23 @@ def test_chinese_prose_given_as_japanese_is_called_chinese():
     chinese = next(seeds.glob("003_*.txt")).read_text(encoding="utf-8")
     assert identified_otherwise("ja", chinese) == "zh"
     assert identified_otherwise("zh", chinese) is None
+
+
+KHMER = "នេះជាប្រយោគទីមួយ។ នេះជាប្រយោគទីពីរ។ នេះជាប្រយោគទីបី។"
+THAI = "นี่คือประโยคแรกของเรื่องนี้ซึ่งค่อนข้างยาวมาก นี่คือประโยคที่สอง"
+BURMESE = "ဒါက ပထမ စာကြောင်း ဖြစ်ပါတယ်။ ဒါက ဒုတိယ ဖြစ်ပါတယ်။ ဒါက တတိယ ဖြစ်ပါတယ်။"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "found"),
+    [
+        *[("km", THAI, "th"), ("th", KHMER, "km"), ("my", THAI, "th"), ("km", BURMESE, "my")],
+        ("en", KHMER, "km"),
+        ("km", "This is a plain English sentence about the city council and its budget.", "en"),
+        *[("km", KHMER, None), ("th", THAI, None), ("my", BURMESE, None), ("shn", BURMESE, None)],
+    ],
+)
+def test_a_script_only_some_languages_write_tells_a_wrong_language_code(lang, text, found):
+    from aligner.segment import identified_otherwise
+
+    assert identified_otherwise(lang, text) == found
