@@ -403,6 +403,9 @@ _SPACE_BY_CJK_PUNCT = re.compile(rf"\s+(?=[{_CJK_PUNCT}])|(?<=[{_CJK_PUNCT}])\s+
 
 _HTML_DROP = re.compile(r"<!--.*?-->|<(script|style)\b[^>]*>.*?</\1\s*>", re.S | re.I)
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.I)
+# A table's cells are words apart: "<td>Revenue</td><td>5.2 bn</td>" is not "Revenue5.2 bn".
+_HTML_CELL = re.compile(r"</t[dh]\s*>", re.I)
+_DOCTYPE = re.compile(r"<!DOCTYPE[^>]*>", re.I)
 # Only real element names with well-formed attributes: "<Basislager>" or "<Du kannst ... >" are quotation
 # marks in OCR'd or plain text, and taking them for tags would delete the words between them.
 _ATTRS = r"""(?:\s+[\w:-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>=`]+))?)*\s*/?>"""
@@ -504,8 +507,8 @@ def _glue(last: str, line: str) -> str:
 
 def _prepare(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _HTML_DROP.sub("", text)
-    text = _HTML_BREAK.sub("\n", text)
+    text = _DOCTYPE.sub("", _HTML_DROP.sub("", text))
+    text = _HTML_CELL.sub(" ", _HTML_BREAK.sub("\n", text))
     text = _HTML_BLOCK.sub("\n\n", text)
     text = _AUTOLINK.sub(r"\1", text)
     text = html.unescape(_HTML_TAG.sub("", text))

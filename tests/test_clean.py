@@ -365,3 +365,8 @@ def test_an_encoding_given_against_the_files_byte_order_mark_or_with_nul_bytes_i
     nul.write_bytes(b"Hello world.\x00 This is it.\n")
     with pytest.raises(AlignerError, match="holds NUL characters in utf-8"):
         read_text(nul, encoding="utf-8")
+
+
+def test_html_table_cells_stay_words_apart_and_a_doctype_goes():
+    page = "<!DOCTYPE html>\n<table><tr><td>Revenue</td><td>5.2 bn</td></tr></table><p>The council met.</p>"
+    assert clean_text(page) == ["Revenue 5.2 bn", "The council met."]
