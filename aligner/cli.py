@@ -733,7 +733,15 @@ def batch_summary(result: BatchResult) -> str:
 
 def _export(args: SimpleNamespace) -> None:
     from aligner.batch import stored_corpus
-    from aligner.batch.store import ERRORS, dataset_inputs, dataset_set_list, failed_sets, read_provenance
+    from aligner.batch.store import (
+        ERRORS,
+        check_not_being_written,
+        dataset_inputs,
+        dataset_set_lists,
+        failed_sets,
+        read_provenance,
+        sets_to_do,
+    )
 
     choices = "use .tsv, .jsonl, .tmx or --format moses"
     try:
@@ -753,24 +761,32 @@ def _export(args: SimpleNamespace) -> None:
         langs, _ = read_provenance(Path(args.dataset))
         outputs = output_paths(args.output, fmt, langs)
         dataset = _resolved(Path(args.dataset))
-        listed = dataset_set_list(Path(args.dataset))
-        tree = _resolved(listed) if listed is not None and listed.is_dir() else None
+        trees = [listed for listed in dataset_set_lists(Path(args.dataset)) if listed.is_dir()]
         for output in (output for output in outputs if not is_stream(output)):
             where = _resolved(output)
             # the dataset's sidecars and part files are what a batch resumes from; a link there
             # would be written through
             if where.is_relative_to(dataset):
                 raise AlignerError(f"{output} is inside the dataset {args.dataset}: export elsewhere")
-            if tree is not None and where.is_relative_to(tree):
-                raise AlignerError(
-                    f"{output} is inside the corpus folder {listed}, which the next batch run would "
-                    "read: export elsewhere"
-                )
+            for tree in trees:
+                if where.is_relative_to(_resolved(tree)):
+                    raise AlignerError(
+                        f"{output} is inside the corpus folder {tree}, which the next batch run would "
+                        "read: export elsewhere"
+                    )
         # the set list and its files, which a batch rerun would read; a new file is none of them,
         # so a list of a million sets is read only where an output exists already
         replaced = any(not is_stream(output) and output.exists() for output in outputs)
         _check_outputs(outputs, dataset_inputs(Path(args.dataset)) if replaced else [])
+    check_not_being_written(Path(args.dataset))
     table = kept_rows(stored_corpus(Path(args.dataset)), args.only_linked, args.min_row_score)
+    left, listed = sets_to_do(Path(args.dataset))
+    if left:
+        warnings.warn(
+            f"{left:,} of the {listed:,} document sets of the last batch run's list are not in "
+            f"{args.dataset} yet: rerun that batch command to finish it",
+            stacklevel=2,
+        )
     if args.output:
         write(table, args.output, fmt)
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +140,15 @@ def align_batch(
         provenance.to_json(),
         set_list.source,
     )
+    listed = {document_set.doc for document_set in set_list.sets}
+    stale = [doc for doc in store.done if doc not in listed]
+    if stale:
+        shown = ", ".join(stale[:3]) + (", ..." if len(stale) > 3 else "")
+        warnings.warn(
+            f"{len(stale):,} document sets in {output} are not in this set list ({shown}: from an earlier "
+            "list, or renamed): their rows stay, and export writes them",
+            stacklevel=2,
+        )
     scheduling = Scheduling(workers or usable_cores(), batch_sentences, rows_per_file, address)
     started_here = not ray.is_initialized()
     try:

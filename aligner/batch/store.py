@@ -22,11 +22,13 @@ import csv
 import io
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from aligner.encode.digest import file_digest
 from aligner.errors import AlignerError
 from aligner.export import write_atomic_many
 
@@ -43,9 +45,9 @@ ERRORS = "_errors.tsv"
 WARNINGS = "_warnings.tsv"
 PROVENANCE = "_provenance.json"
 LOCK = "_lock"
-LEDGER_FIELDS = ["doc", "index", "part", "rows", "sentences", "signature", "inputs"]
+LEDGER_FIELDS = ["doc", "index", "part", "rows", "sentences", "signature", "inputs", "part_digest"]
 SET_LIST = "set_list"
-"""The provenance record's entry for where the last run's set list is."""
+"""The provenance record's entry for where the set lists of the runs are, the last one last."""
 
 
 def schema(langs: list[str]) -> pa.Schema:
@@ -100,8 +102,8 @@ class Store:
             schema=self._schema,
             preserve_index=False,
         )
-        name = self._write_part(table)
-        lines = [_ledger_line(done, name) for done, _, _ in sets]
+        name, digest = self._write_part(table)
+        lines = [_ledger_line(done, name, digest) for done, _, _ in sets]
         messages = [[done.doc, message] for done, _, found in sets for message in found]
         replaced = {done.doc for done, _, _ in sets if done.doc in self.done}
         if replaced:
@@ -147,14 +149,20 @@ class Store:
         warnings = (self.directory / WARNINGS).read_text(encoding="utf-8")
         warned = [row for row in _warning_rows(warnings) if row[0] not in docs]
         write_atomic_many({self.directory / WARNINGS: _tsv([["doc", "warning"], *warned, *messages])})
-        moved = [{**row, "part": renamed.get(row["part"], row["part"])} for row in kept]
+        moved = [
+            {**row, "part": renamed[row["part"]][0], "part_digest": renamed[row["part"]][1]}
+            if row["part"] in renamed
+            else row
+            for row in kept
+        ]
         added = [dict(zip(LEDGER_FIELDS, map(str, line), strict=True)) for line in lines]
         write_atomic_many({self.directory / LEDGER: _ledger_text([*moved, *added])})
         for part in touched:
             (self.directory / part).unlink(missing_ok=True)
 
-    def _write_part(self, table: pa.Table) -> str:
-        """``table`` as the next part file, on disk before any ledger line can name it; its name."""
+    def _write_part(self, table: pa.Table) -> tuple[str, str]:
+        """``table`` as the next part file, on disk before any ledger line can name it; its name
+        and the digest of its bytes, by which a later run finds it changed (``_settled_ledger``)."""
         import pyarrow.parquet as pq
 
         name = f"part-{self._next_part:05d}.parquet"
@@ -169,7 +177,7 @@ class Store:
         except OSError as err:
             temporary.unlink(missing_ok=True)
             raise AlignerError(f"cannot write {self.directory / name}: {err.strerror}") from None
-        return name
+        return name, file_digest([self.directory / name])
 
     def record_error(self, doc: str, message: str) -> None:
         _append(self.directory / ERRORS, _tsv([[doc, " ".join(message.split())]]))
@@ -221,10 +229,12 @@ def open_store(
     except OSError as err:
         raise AlignerError(f"cannot write into {directory}: {err.strerror}") from None
     lock = _lock(directory)
-    listed = None if set_list is None else str(set_list.absolute())
-    if record.get(SET_LIST) != listed:  # once the run holds the dataset: a run refused leaves it
+    lists = _set_lists(record)
+    listed = [] if set_list is None else [str(set_list.absolute())]
+    if listed and lists[-1:] != listed:  # once the run holds the dataset: a run refused leaves it
         try:
-            write_atomic_many({provenance: _json({**record, SET_LIST: listed})})
+            lists = [*(other for other in lists if other not in listed), *listed]
+            write_atomic_many({provenance: _json({**record, SET_LIST: lists})})
         except OSError as err:
             raise AlignerError(f"cannot write into {directory}: {err.strerror}") from None
     rows = _settled_ledger(directory)
@@ -253,7 +263,10 @@ def _lock(directory: Path) -> IO[str]:
     lasts until ``Store.close`` or the end of the process."""
     import fcntl
 
-    handle = open(directory / LOCK, "a")  # noqa: SIM115 (the store closes it)
+    try:
+        handle = open(directory / LOCK, "a")  # noqa: SIM115 (the store closes it)
+    except OSError as err:
+        raise AlignerError(f"cannot write into {directory}: {err.strerror}") from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -277,37 +290,66 @@ def _settled_ledger(directory: Path) -> list[dict[str, str]]:
 
     A kill while a line was appended leaves it without its line end: that line goes. A part
     whose every set the ledger does not record (lines cut short by a kill) holds rows of sets
-    that will be aligned again, so its lines go too, and so does the part.
+    that will be aligned again, so its lines go too, and so does the part. So do the lines of a
+    part that is missing, cut short, or whose bytes are no longer those written (its digest),
+    with a warning: its sets are aligned again.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = directory / LEDGER
-    text = path.read_text(encoding="utf-8")
+    text = _ledger_file_text(path)
     rows = _ledger_rows(path, text)
     recorded: dict[str, int] = {}
     for row in rows:
         recorded[row["part"]] = recorded.get(row["part"], 0) + int(row["rows"])
+    digests = {row["part"]: row["part_digest"] for row in rows}
 
-    def rows_in(part: str) -> int | None:
+    def state(part: str) -> str:
+        """``whole``; ``unrecorded`` where the ledger lost lines of the part to a kill; else
+        ``damaged`` (missing, cut short, or its bytes changed)."""
         try:
-            return pq.read_metadata(directory / part).num_rows
-        except (OSError, pa.ArrowException):  # missing, or cut short by a crash
-            return None
+            rows_in = pq.read_metadata(directory / part).num_rows
+        except (OSError, pa.ArrowException):
+            return "damaged"
+        if rows_in != recorded[part]:
+            return "unrecorded" if rows_in > recorded[part] else "damaged"
+        return "whole" if digests[part] in ("", file_digest([directory / part])) else "damaged"
 
-    whole = {part for part, count in recorded.items() if rows_in(part) == count}
-    kept = [row for row in rows if row["part"] in whole]
+    states = {part: state(part) for part in recorded}
+    kept = [row for row in rows if states[row["part"]] == "whole"]
+    lost = [row for row in rows if states[row["part"]] == "damaged"]
+    if lost:
+        parts = sorted({row["part"] for row in lost})
+        shown = ", ".join(parts[:3]) + (", ..." if len(parts) > 3 else "")
+        warnings.warn(
+            f"{directory}: {len(parts)} part {'file is' if len(parts) == 1 else 'files are'} missing, cut "
+            f"short or changed since written ({shown}): {len(lost)} document sets aligned again",
+            stacklevel=4,
+        )
     if text != _ledger_text(kept):
         write_atomic_many({path: _ledger_text(kept)})
     return kept
+
+
+def _ledger_file_text(path: Path) -> str:
+    """The ledger's text; a line that is not UTF-8 (damage) is left out, and so its set is
+    aligned again."""
+    try:
+        return _utf8_lines(path.read_bytes())
+    except FileNotFoundError:
+        warnings.warn(f"{path} is missing: every document set is aligned again", stacklevel=5)
+        return _tsv([LEDGER_FIELDS])
+    except OSError as err:
+        raise AlignerError(f"cannot read {path}: {err.strerror}") from None
 
 
 def _ledger_text(rows: list[dict[str, str]]) -> str:
     return _tsv([LEDGER_FIELDS, *([row[field] for field in LEDGER_FIELDS] for row in rows)])
 
 
-def _ledger_line(done: Done, part: str) -> list:
-    return [done.doc, done.index, part, done.rows, done.sentences, done.signature, done.inputs]
+def _ledger_line(done: Done, part: str, digest: str) -> list:
+    return [done.doc, done.index, part, done.rows, done.sentences, done.signature, done.inputs, digest]
 
 
 def _whole_lines(text: str) -> list[list[str]]:
@@ -340,13 +382,27 @@ def _ledger_rows(path: Path, text: str | None = None) -> list[dict[str, str]]:
     """The ledger's whole lines (of ``text``, where given, else of the file), by its header's
     fields; a field that a ledger of an earlier version lacks is empty."""
     if text is None:
-        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        text = _utf8_lines(path.read_bytes()) if path.is_file() else ""
     table = _whole_lines(text)  # so a line cut short names no part
     if not table:
         return []
     header = table[0]
     rows = [dict(zip(header, row, strict=True)) for row in table[1:] if len(row) == len(header)]
+    counts = ("index", "rows", "sentences")
+    rows = [row for row in rows if all(row.get(field, "0").isdigit() for field in counts)]
     return [{field: row.get(field, "") for field in LEDGER_FIELDS} for row in rows]
+
+
+def _utf8_lines(data: bytes) -> str:
+    """``data`` decoded line by line, the lines that are not UTF-8 left out (their line ends kept,
+    so that a line cut short by a kill stays the last)."""
+    lines = []
+    for line in data.split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append("")
+    return "\n".join(lines)
 
 
 def _done(row: dict[str, str]) -> Done:
@@ -372,30 +428,39 @@ def read_provenance(directory: Path) -> tuple[list[str], Provenance]:
     return record["run"]["langs"], Provenance.from_json(record["provenance"])
 
 
-def dataset_set_list(directory: Path) -> Path | None:
-    """Where the set list of the dataset's last run is (a TSV file or a folder tree); None where
-    it is unknown (a dataset written before it was recorded, a set list made in Python)."""
-    listed = _read_json(Path(directory) / PROVENANCE).get(SET_LIST)
-    return None if listed is None else Path(listed)
+def _set_lists(record: dict) -> list[str]:
+    """The set lists a provenance record names, the last run's last (a dataset written before the
+    history was kept names its last one alone, or none)."""
+    listed = record.get(SET_LIST)
+    return [] if listed is None else [listed] if isinstance(listed, str) else list(listed)
+
+
+def dataset_set_lists(directory: Path) -> list[Path]:
+    """Where the set lists that runs wrote the dataset from are (TSV files or folder trees), the
+    last run's last; none where unknown (a set list made in Python)."""
+    return [Path(listed) for listed in _set_lists(_read_json(Path(directory) / PROVENANCE))]
 
 
 def dataset_inputs(directory: Path) -> list[Path]:
-    """The files the dataset was aligned from, as its last run's set list names them now, and
-    that list itself; none where the list is unknown or gone."""
+    """The files the dataset was aligned from, as the set lists of its runs name them now, and
+    those lists themselves; none where the lists are unknown or gone."""
     from aligner.batch.sets import read_sets
 
-    listed = dataset_set_list(directory)
-    if listed is None or not listed.exists():
-        return []
-    try:
-        return read_sets(listed).inputs()
-    except AlignerError:  # changed since into something unreadable: the list itself is kept safe
-        return [listed] if listed.is_file() else []
+    inputs: list[Path] = []
+    for listed in dataset_set_lists(directory):
+        if not listed.exists():
+            continue
+        try:
+            inputs += read_sets(listed).inputs()
+        except AlignerError:  # changed since into something unreadable: the list itself is kept safe
+            inputs += [listed] if listed.is_file() else []
+    return inputs
 
 
 def read_dataset(directory: Path) -> pd.DataFrame:
     """The rows of every set written, in the set list's order (pandas; the part files are plain
     Parquet, which pyarrow, DuckDB and Hugging Face ``datasets`` read as they are)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     directory = Path(directory)
@@ -404,6 +469,44 @@ def read_dataset(directory: Path) -> pd.DataFrame:
     parts = list(dict.fromkeys(row["part"] for row in rows))
     if not parts:
         return schema(langs).empty_table().to_pandas()
-    frame = pq.read_table([directory / part for part in parts], schema=schema(langs)).to_pandas()
+    try:
+        frame = pq.read_table([directory / part for part in parts], schema=schema(langs)).to_pandas()
+    except (OSError, pa.ArrowException) as err:
+        raise AlignerError(
+            f"{directory}: a part file is missing or damaged ({' '.join(str(err).split())[:200]}): run "
+            "the batch command again, which aligns its sets anew"
+        ) from None
     order = {row["doc"]: int(row["index"]) for row in rows}
     return frame.sort_values("doc", key=lambda docs: docs.map(order), kind="stable").reset_index(drop=True)
+
+
+def check_not_being_written(directory: Path) -> None:
+    """A one-line error where a batch is writing the dataset: what it holds is not yet the run's."""
+    import fcntl
+
+    try:
+        handle = open(Path(directory) / LOCK)  # noqa: SIM115 (closed below)
+    except OSError:
+        return  # no lock file: no run has written the dataset since locks were taken
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            raise AlignerError(f"a batch is writing into {directory}: export once it has finished") from None
+
+
+def sets_to_do(directory: Path) -> tuple[int, int]:
+    """Of the document sets of the last run's set list, how many are neither in the dataset nor
+    failed in that run (the run was interrupted), and how many the list holds; (0, 0) where the
+    list is unknown or cannot be read."""
+    from aligner.batch.sets import read_sets
+
+    lists = dataset_set_lists(directory)
+    if not lists or not lists[-1].exists():
+        return 0, 0
+    try:
+        listed = [document_set.doc for document_set in read_sets(lists[-1]).sets]
+    except AlignerError:
+        return 0, 0
+    finished = {row["doc"] for row in _ledger_rows(Path(directory) / LEDGER)} | set(failed_sets(directory))
+    return sum(doc not in finished for doc in listed), len(listed)

@@ -22,7 +22,7 @@ from aligner.batch.store import (
     ERRORS,
     LEDGER,
     WARNINGS,
-    dataset_set_list,
+    dataset_set_lists,
     open_store,
     read_provenance,
     schema,
@@ -315,7 +315,7 @@ def test_one_run_at_a_time_writes_a_dataset(first_run, capsys):
         and err == f"aligner: error: another batch is writing into {out}: wait for it, or write elsewhere\n"
     )
     # the run refused left the record of the run that holds the dataset
-    assert dataset_set_list(out) == folder / "corpus.tsv"
+    assert dataset_set_lists(out) == [folder / "corpus.tsv"]
 
 
 def start_and_stop(command: list, out: Path, stop: Callable[[subprocess.Popen], bool]) -> subprocess.Popen:
@@ -372,3 +372,21 @@ def test_a_killed_worker_loses_nothing(tmp_path):
     _, err = run.communicate(timeout=300)
     assert run.returncode == 0, err
     assert_complete(tmp_path / "out", tmp_path, good)
+
+
+def test_sets_of_another_list_are_told_of_by_batch_and_unfinished_sets_by_export(first_run, capsys, tmp_path):
+    _, _, folder = first_run
+    out = tmp_path / "out"
+    shutil.copytree(folder / "out", out)
+    header, *rows = (folder / "corpus.tsv").read_text(encoding="utf-8").splitlines()
+    subset = folder / "subset.tsv"
+    subset.write_text("\n".join([header, *rows[:2]]) + "\n", encoding="utf-8")
+    code, err = batch(subset, out, capsys)
+    stale = len(pd.read_csv(out / LEDGER, sep="\t")) - 2
+    assert code == 0 and f"{stale} document sets in {out} are not in this set list" in err, err
+    more = folder / "more.tsv"  # a set not aligned yet: an interrupted run, say
+    more.write_text("\n".join([header, *rows[:2], rows[0].replace(rows[0].split("\t")[0], "new", 1)]) + "\n")
+    run = json.loads((out / "_provenance.json").read_text())["run"]
+    open_store(out, read_provenance(out)[0], run, {}, more).close()
+    code, _, err = run_cli(["export", out, "-o", tmp_path / "corpus.tsv"], capsys)
+    assert code == 0 and "1 of the 3 document sets of the last batch run's list are not in" in err, err

@@ -101,7 +101,8 @@ def test_a_ledger_without_fingerprints_is_read_and_rewritten_with_them_empty(tmp
     out = tmp_path / "out"
     three_sets(out)
     ledger = out / LEDGER
-    old = [line.rsplit("\t", 1)[0] for line in ledger.read_text(encoding="utf-8").splitlines()]
+    # the fields of a ledger written before fingerprints and part digests were recorded
+    old = ["\t".join(line.split("\t")[:6]) for line in ledger.read_text(encoding="utf-8").splitlines()]
     ledger.write_text("\n".join(old) + "\n", encoding="utf-8")
     store = open_store(out, LANGS, RUN, {})
     assert {doc: done.inputs for doc, done in store.done.items()} == {"a": "", "b": "", "c": ""}
@@ -141,3 +142,59 @@ def test_a_warning_line_cut_by_a_kill_goes_at_the_next_start(tmp_path):
         warnings.write('b\t"b is cut sh')
     open_store(out, LANGS, RUN, {}).close()
     assert (out / WARNINGS).read_text(encoding="utf-8") == "doc\twarning\na\ta is short\n"
+
+
+def test_a_part_file_changed_or_gone_since_written_has_its_sets_aligned_again_with_a_warning(tmp_path):
+    out = tmp_path / "out"
+    three_sets(out)
+    part = out / "part-00000.parquet"  # a and b
+    with open(part, "r+b") as handle:  # damage that keeps the size and the footer
+        handle.seek(40)
+        handle.write(bytes(100))
+    with pytest.warns(UserWarning, match=r"1 part file is missing, cut short or changed since written"):
+        store = open_store(out, LANGS, RUN, {})
+    assert set(store.done) == {"c"} and not part.exists()
+    store.close()
+    (out / "part-00001.parquet").unlink()
+    with pytest.warns(UserWarning, match=r"\(part-00001.parquet\): 1 document sets aligned again"):
+        open_store(out, LANGS, RUN, {}).close()
+
+
+def test_a_damaged_or_missing_ledger_costs_only_the_sets_it_no_longer_names(tmp_path):
+    out = tmp_path / "out"
+    three_sets(out)
+    ledger = out / LEDGER
+    text = ledger.read_bytes()
+    ledger.write_bytes(text.replace(b"\nc\t", b"\nc\xff\t"))  # a byte that is no UTF-8, in c's line
+    store = open_store(out, LANGS, RUN, {})
+    assert set(store.done) == {"a", "b"} and docs_in(out) == ["a"] * 2 + ["b"] * 3
+    store.close()
+    ledger.unlink()
+    with pytest.warns(UserWarning, match="_done.tsv is missing: every document set is aligned again"):
+        store = open_store(out, LANGS, RUN, {})
+    assert store.done == {} and not list(out.glob("part-*"))
+    store.close()
+
+
+def test_every_set_list_a_dataset_was_run_from_is_kept_safe_and_an_export_waits_for_a_run(tmp_path):
+    from aligner.batch.store import check_not_being_written, dataset_inputs, dataset_set_lists, sets_to_do
+    from aligner.errors import AlignerError
+
+    lists = []
+    for name, docs in (("first", "ab"), ("second", "bcd")):
+        listing = tmp_path / f"{name}.tsv"
+        rows_ = [f"{doc}\t{name}-{doc}.en\t{name}-{doc}.fr" for doc in docs]
+        listing.write_text("doc\ten\tfr\n" + "\n".join(rows_) + "\n", encoding="utf-8")
+        lists.append(listing)
+    out = tmp_path / "out"
+    for listing in lists:
+        store = open_store(out, LANGS, RUN, {}, listing)
+        with pytest.raises(AlignerError, match="a batch is writing into"):
+            check_not_being_written(out)
+        store.write_block([written("b", 0, 1)])
+        store.close()
+    check_not_being_written(out)
+    assert dataset_set_lists(out) == lists
+    inputs = {path.name for path in dataset_inputs(out)}
+    assert {"first.tsv", "first-a.en", "first-a.fr", "second.tsv", "second-d.fr"} <= inputs
+    assert sets_to_do(out) == (2, 3)  # c and d of the last list
