@@ -792,10 +792,17 @@ def _export(args: SimpleNamespace) -> None:
     else:
         _write_stdout(render(table, fmt))
     if not args.quiet:
+        written = set(table.docs)
         failed = failed_sets(Path(args.dataset))
         errors = Path(args.dataset) / ERRORS
-        failed_note = f" ({len(failed):,} other sets failed in the last run: {errors})" if failed else ""
-        sets = len(set(table.docs))
+        # a set that failed keeps the rows written from it before: counted with those written
+        others = sum(doc not in written for doc in failed)
+        notes = [f"{others:,} other sets failed in the last run"] if others else []
+        notes += [f"{len(failed) - others:,} of them from before, as they failed in the last run"] * (
+            len(failed) > others
+        )
+        failed_note = f" ({'; '.join(notes)}: {errors})" if failed else ""
+        sets = len(written)
         print(f"{len(table.rows):,} rows of {sets:,} document sets{failed_note}", file=sys.stderr)
 
 

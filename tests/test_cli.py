@@ -225,6 +225,13 @@ def test_batch_offers_only_the_devices_it_runs_on(capsys):
     assert code == 2 and err.count("\n") == 1 and "'cuda' is not one of 'auto', 'cpu'" in err
 
 
+def test_batch_and_export_name_their_options_and_a_missing_folder(tmp_path, capsys):
+    code, _, err = run(["batch", tmp_path / "sets.tsv", "-o", tmp_path / "out", "--workers", "0"], capsys)
+    assert code == 1 and "workers (--workers) must be 1 or more, got 0" in err and err.count("\n") == 1
+    code, _, err = run(["export", tmp_path / "nowhere", "-o", tmp_path / "corpus.tsv"], capsys)
+    assert code == 1 and f"{tmp_path / 'nowhere'}: no such folder" in err and err.count("\n") == 1
+
+
 def test_a_dictionary_is_read_and_a_bad_one_stops_the_run_before_any_work(tmp_path, capsys):
     dictionary = tmp_path / "id-fr.dic"
     dictionary.write_text("intelligence artificielle @ kecerdasan buatan\n", encoding="utf-8")

@@ -107,7 +107,7 @@ def align_batch(
         ("rows_per_file", rows_per_file),
     ):
         if value is not None and value < 1:
-            raise AlignerError(f"{name} must be 1 or more, got {value}")
+            raise AlignerError(f"{name} (--{name.replace('_', '-')}) must be 1 or more, got {value}")
     if device == "cuda":
         raise AlignerError("batch encodes on the CPUs of its workers: --device cuda is not supported")
     set_list = sets if isinstance(sets, SetList) else read_sets(Path(sets))
@@ -130,7 +130,7 @@ def align_batch(
         "settings": provenance.settings,
         "presplit": presplit,
         "encoding": encoding,
-        "keep_urls": keep_urls,
+        "keep_urls": keep_urls or presplit,  # --drop-urls does nothing to --presplit lines
         "dictionaries": sorted(f"{a},{b}" for a, b in dictionaries or {}),
     }
     store = open_store(

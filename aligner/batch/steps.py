@@ -97,7 +97,9 @@ def prepare(document_set: DocumentSet, reading: Reading) -> Prepared | Failed:
     inputs = fingerprint(document_set)
     try:
         if len(document_set.files) < 2:
-            raise AlignerError(f"only {len(document_set.files)} language listed; a set needs two or more")
+            count = len(document_set.files)
+            listed = "no language file" if count == 0 else "only 1 language listed"
+            raise AlignerError(f"{listed}; a set needs two or more")
         texts = {
             lang: read_version(path, reading.presplit, reading.encoding, lang)
             for lang, path in document_set.files

@@ -215,10 +215,15 @@ def open_store(
         record = _read_json(provenance)
         before = record.get("run")
         if before != run:
-            raise AlignerError(
-                f"{directory} holds a dataset made by another command ({_difference(before, run)}): "
-                "rerun that command to finish it, or write to another folder"
+            same_command = {**(before or {}), "encoder": None} == {**run, "encoder": None}
+            why = (
+                ": the same command loads another encoder here (a cache that cannot hold the converted "
+                "model, other software or another processor); run it where it loads the first"
+                if same_command
+                else ": rerun that command to finish it, or write to another folder"
             )
+            what = "made with another encoder" if same_command else "made by another command"
+            raise AlignerError(f"{directory} holds a dataset {what} ({_difference(before, run)}){why}")
     elif directory.is_dir() and any(directory.iterdir()):
         raise AlignerError(f"{directory} is not empty and holds no batch dataset: write to another folder")
     try:
@@ -423,7 +428,8 @@ def read_provenance(directory: Path) -> tuple[list[str], Provenance]:
 
     path = Path(directory) / PROVENANCE
     if not path.is_file():
-        raise AlignerError(f"{directory}: not a batch dataset (no {PROVENANCE})")
+        what = "not a batch dataset" if Path(directory).is_dir() else "no such folder"
+        raise AlignerError(f"{directory}: {what} (no {PROVENANCE})")
     record = _read_json(path)
     return record["run"]["langs"], Provenance.from_json(record["provenance"])
 

