@@ -779,7 +779,13 @@ def _export(args: SimpleNamespace) -> None:
         replaced = any(not is_stream(output) and output.exists() for output in outputs)
         _check_outputs(outputs, dataset_inputs(Path(args.dataset)) if replaced else [])
     check_not_being_written(Path(args.dataset))
-    table = kept_rows(stored_corpus(Path(args.dataset)), args.only_linked, args.min_row_score)
+    corpus = stored_corpus(Path(args.dataset))
+    if not corpus.rows:
+        failed = len(failed_sets(Path(args.dataset)))
+        errors = Path(args.dataset) / ERRORS
+        because = f" ({failed:,} sets failed in the last run: {errors})" if failed else ""
+        raise AlignerError(f"{args.dataset} holds no rows yet{because}: nothing written")
+    table = kept_rows(corpus, args.only_linked, args.min_row_score)
     left, listed = sets_to_do(Path(args.dataset))
     if left:
         warnings.warn(

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,9 +74,11 @@ def read_sets(source: Path) -> SetList:
 
 
 def _from_tsv(source: Path, text: str) -> SetList:
-    rows = list(csv.reader(text.splitlines(), delimiter="\t"))
+    rows = list(csv.reader(io.StringIO(text), delimiter="\t"))  # line ends are LF: read_text
     if not rows or not rows[0] or rows[0][0].strip() != "doc":
         raise AlignerError(f"{source}: the header must be 'doc' and then a language code per column")
+    if not all(code.strip() for code in rows[0][1:]):
+        raise AlignerError(f"{source}: the header has a column with no language code (a tab too many?)")
     langs = [_language(source, code) for code in rows[0][1:]]
     if len(langs) < 2:
         raise AlignerError(f"{source}: the header names only {len(langs)} language; a set needs two or more")
@@ -87,10 +91,9 @@ def _from_tsv(source: Path, text: str) -> SetList:
         if len(row) != len(langs) + 1:
             raise AlignerError(f"{source}:{number}: {len(row)} fields, the header has {len(langs) + 1}")
         doc = row[0].strip()
-        if not doc or doc in seen:
-            raise AlignerError(
-                f"{source}:{number}: " + ("no doc id" if not doc else f"doc {doc!r} is listed twice")
-            )
+        if not doc or doc in seen or "\n" in doc or "\r" in doc:
+            why = "no doc id" if not doc else f"doc {doc!r} is listed twice" if doc in seen else ""
+            raise AlignerError(f"{source}:{number}: " + (why or f"doc id {doc!r} holds a line break"))
         seen.add(doc)
         files = tuple(
             (lang, (source.parent / cell.strip()).absolute())
@@ -106,9 +109,23 @@ def _from_tsv(source: Path, text: str) -> SetList:
 def _from_tree(root: Path) -> SetList:
     folders = sorted(p for p in root.absolute().iterdir() if p.is_dir() and not p.name.startswith("."))
     found = []
+    left_out = [
+        path
+        for folder in folders
+        for path in sorted(folder.iterdir())
+        if not path.name.startswith(".") and not (path.suffix == ".txt" and path.is_file())
+    ]
+    if left_out:
+        shown = ", ".join(str(path.relative_to(root.absolute())) for path in left_out[:3])
+        warnings.warn(
+            f"{root}: {len(left_out)} {'entry' if len(left_out) == 1 else 'entries'} of the document "
+            f"folders {'is' if len(left_out) == 1 else 'are'} no <lang>.txt file and left out ({shown}"
+            + (", ...)" if len(left_out) > 3 else ")"),
+            stacklevel=3,
+        )
     for folder in folders:
         files: dict[str, Path] = {}
-        for path in sorted(folder.glob("*.txt")):
+        for path in sorted(p for p in folder.glob("*.txt") if p.is_file()):
             lang = _language(path, path.stem)
             if lang in files:
                 raise AlignerError(

@@ -390,3 +390,14 @@ def test_sets_of_another_list_are_told_of_by_batch_and_unfinished_sets_by_export
     open_store(out, read_provenance(out)[0], run, {}, more).close()
     code, _, err = run_cli(["export", out, "-o", tmp_path / "corpus.tsv"], capsys)
     assert code == 0 and "1 of the 3 document sets of the last batch run's list are not in" in err, err
+
+
+def test_a_dataset_with_no_rows_is_not_exported_as_an_empty_file(first_run, capsys, tmp_path):
+    _, _, folder = first_run
+    out = tmp_path / "out"
+    shutil.copytree(folder / "out", out)
+    (out / LEDGER).write_text((out / LEDGER).read_text(encoding="utf-8").splitlines()[0] + "\n")
+    code, _, err = run_cli(["export", out, "-o", tmp_path / "corpus.tsv"], capsys)
+    assert code == 1 and "holds no rows yet (4 sets failed in the last run" in err, err
+    assert "nothing written" in err
+    assert not (tmp_path / "corpus.tsv").exists()

@@ -31,6 +31,8 @@ def test_a_tsv_lists_sets_with_paths_from_its_folder_and_gaps_for_missing_langua
         ("doc\ten\tfr\na\tx\n", ":2: 2 fields, the header has 3"),
         ("doc\ten\tfr\na\tx\ty\na\tz\tw\n", ":3: doc 'a' is listed twice"),
         ("doc\ten\tfr\n", "no document sets listed"),
+        ("doc\ten\tfr\t\na\tx\ty\t\n", "a column with no language code"),
+        ('doc\ten\tfr\n"a\nb"\tx\ty\n', r":2: doc id 'a\\nb' holds a line break"),
     ],
 )
 def test_a_bad_set_list_is_one_error_before_any_work(tmp_path, text, message):
@@ -47,6 +49,11 @@ def test_a_tree_lists_each_folder_as_a_set(tmp_path):
     listing = read_sets(tmp_path)
     assert listing.langs == ["en", "fr", "zh"]
     assert [(s.doc, s.langs) for s in listing.sets] == [("one", ["en", "fr"]), ("two", ["en", "zh"])]
+    (tmp_path / "two" / "notes.md").write_text("Notes.\n", encoding="utf-8")
+    (tmp_path / "two" / "more").mkdir()
+    (tmp_path / "two" / ".hidden").write_text("", encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"2 entries of the document folders are no <lang>.txt file"):
+        assert [s.langs for s in read_sets(tmp_path).sets] == [["en", "fr"], ["en", "zh"]]
     (tmp_path / "two" / "eng.txt").write_text("Text.\n", encoding="utf-8")
     with pytest.raises(AlignerError, match="are both 'en'"):
         read_sets(tmp_path)
