@@ -55,12 +55,13 @@ _ENUMERATOR = re.compile(r"^(?:\(?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]|\(\d{1,
 _LAST_TOKEN = re.compile(r"([^\s(«\"'“‘]+)\.$")
 _INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")
 # sentencex takes these for abbreviations, but they end sentences: "Here am I.", "serve me.", "thou art.";
-# "etc." and "usw." end a list, and a capital after them starts a new sentence.
+# "etc.", "usw." and "т. д." end a list, and a capital after them starts a new sentence.
 _NOT_ABBREVIATIONS = {
     "en": {"I", "me", "no", "art", "etc"},
     "fr": {"etc"},
     "de": {"etc", "usw"},
     "id": {"ia"},
+    "ru": {"д", "п"},  # "и т. д.", "и т. п.": and so on
 }
 # "ce jour : 1. 1950 : Annapurna": a list number after a colon; "à 15 h. 30", "p. 261": a one-letter
 # abbreviation before a number.
