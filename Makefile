@@ -11,7 +11,7 @@ $(BIN)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[st,int8,batch,dev]'
+	$(BIN)/pip install --quiet -e '.[st,int8,batch,thai,dev]'
 	touch $@
 
 # The whole seeds folder as a collection: the two translation groups aligned N-way, the other

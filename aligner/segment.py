@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -96,6 +97,8 @@ _URL = r"(?:(?:https?|ftp)://|www\.)[^\s<>\"“”「」]+|[\w.+-]+@[\w-]+(?:\.[
 _URL_START = re.compile(rf"[(<\[]?(?:{_URL})")
 _BARE_URL = re.compile(rf"[(<\[]?(?:{_URL})[)>\]]?[.,;]?")
 
+_THAI_LETTERS = re.compile(r"[\u0e01-\u0e5b]")
+
 _CJK_STOP = re.compile(
     r"[!?]*[。！？｡][。！？｡!?]*"  # full-width stops always end a sentence
     # ASCII ones too, unless wedged between ASCII word characters as in a URL or a name like Yahoo!Japan
@@ -127,13 +130,7 @@ def _library_cuts(block: str, lang: str) -> list[int]:
     all candidates then go through the rules of `_continues`. Quoted passages of several sentences are
     thereby split like any other text, as CJK text is, so that a translation's sentences line up.
     """
-    library, pos = set(), 0
-    # sentencex returns sentence strings; map them back to offsets so the block is cut, never rewritten.
-    for sentence in map(str.strip, sentencex.segment(lang, block)):
-        start = block.find(sentence, pos) if sentence else -1
-        if start >= 0:
-            library.add(start)
-            pos = start + len(sentence)
+    library = set(_offsets(block, list(sentencex.segment(lang, block))))
     cuts = set(library) | {match.end() for match in _UNSPACED_CANDIDATE.finditer(block)}
     for match in _CANDIDATE.finditer(block):
         stop = match.start()
@@ -206,12 +203,44 @@ def _continues(previous: str, piece: str, lang: str) -> bool:
     return start.islower() or start in ";:"
 
 
+@lru_cache(maxsize=1)
+def _thai_splitter() -> Callable[[str], list[str]] | None:
+    """PyThaiNLP's CRF sentence splitter (the ``thai`` extra), or None where it is not installed."""
+    try:
+        from pythainlp.tokenize import sent_tokenize
+    except ImportError:
+        return None
+    return lambda block: sent_tokenize(block, engine="crfcut")
+
+
+def _offsets(block: str, pieces: list[str]) -> list[int]:
+    """Where each of ``pieces`` (a library's sentences, which it may have stripped) starts in
+    ``block``, so that the block is cut, never rewritten."""
+    starts, pos = [], 0
+    for piece in map(str.strip, pieces):
+        start = block.find(piece, pos) if piece else -1
+        if start >= 0:
+            starts.append(start)
+            pos = start + len(piece)
+    return starts
+
+
+def _thai_cuts(block: str) -> list[int] | None:
+    """Where a Thai block's sentences start, by PyThaiNLP: only where a space comes before (it
+    may take "ดร." for a sentence of its own); None without PyThaiNLP."""
+    splitter = _thai_splitter()
+    if splitter is None:
+        return None
+    return [cut for cut in _offsets(block, splitter(block)) if cut > 0 and block[cut - 1].isspace()]
+
+
 def _split_block(block: str, lang: str) -> list[str]:
-    cuts = _cjk_cuts(block) if is_cjk(lang) else _library_cuts(block, lang)
+    thai = _thai_cuts(block) if lang == "th" and _THAI_LETTERS.search(block) else None
+    cuts = thai if thai is not None else _cjk_cuts(block) if is_cjk(lang) else _library_cuts(block, lang)
     spans: list[list[int]] = []  # [start, end] of each sentence in the block
     for a, b in pairwise([0, *cuts, len(block)]):
         # The rules look at the end of the sentence so far, which may span several pieces ("aufwiesen... » ").
-        if spans and _continues(block[max(spans[-1][0], a - 80) : a], block[a:b], lang):
+        if spans and thai is None and _continues(block[max(spans[-1][0], a - 80) : a], block[a:b], lang):
             spans[-1][1] = b
         elif block[a:b].strip():
             spans.append([a, b])

@@ -268,3 +268,14 @@ def test_a_script_only_some_languages_write_tells_a_wrong_language_code(lang, te
     from aligner.segment import identified_otherwise
 
     assert identified_otherwise(lang, text) == found
+
+
+def test_thai_sentences_end_where_pythainlp_says_and_a_space_comes_before():
+    pytest.importorskip("pythainlp")
+    sentences = [
+        "สภาเมืองอนุมัติงบประมาณใหม่เมื่อวันจันทร์",
+        "แผนนี้เพิ่มเงิน 3.5 ล้านดอลลาร์สำหรับการขนส่งสาธารณะ",
+        "ดร.สมิธกล่าวว่าการลงคะแนนสูสีมาก",  # "ดร." (Dr.) stays with the name
+        "เธอขอบคุณผู้อยู่อาศัยที่อดทน",
+    ]
+    assert split_sentences(" ".join(sentences), "th") == sentences
