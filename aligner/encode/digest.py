@@ -27,6 +27,11 @@ def file_digest(paths: Sequence[Path]) -> str:
     return digest.hexdigest()[:DIGEST_HEX]
 
 
+def bytes_digest(data: bytes | memoryview) -> str:
+    """``file_digest`` of a file that holds ``data``."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()[:DIGEST_HEX]
+
+
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".onnx")
 
 
@@ -49,16 +54,35 @@ def sealed(directory: Path, stamp: str, marker: str) -> bool:
     then: each file of the same size and time, or, where the times changed (a copied cache), of
     the same contents, whose new times are then recorded where the directory can be written."""
     record = _record(directory / marker)
-    if record is None or record.get("stamp") != stamp:
+    if record is None:
+        return _legacy(directory, stamp, marker)
+    if record.get("stamp") != stamp:
         return False
-    files = _sealed_files(directory, marker)
-    stats = _stats(directory, files)
-    if stats == record.get("files"):
-        return True
-    if file_digest(files) != record.get("digest"):
+    try:
+        files = _sealed_files(directory, marker)
+        stats = _stats(directory, files)
+        if stats == record.get("files"):
+            return True
+        if file_digest(files) != record.get("digest"):
+            return False
+    except OSError:  # a file gone while it was looked at: another process replacing the copy
         return False
     with contextlib.suppress(OSError):  # a read-only cache: checked now, and again at each use
         _write_marker(directory / marker, {**record, "files": stats})
+    return True
+
+
+def _legacy(directory: Path, stamp: str, marker: str) -> bool:
+    """Whether ``directory`` holds a copy an earlier release marked complete with ``stamp`` alone
+    (a line of text): taken as it was then, and sealed now where the cache can be written, so
+    that a shared read-only cache keeps serving it."""
+    try:
+        if (directory / marker).read_text(encoding="utf-8") != stamp:
+            return False
+    except (OSError, UnicodeDecodeError):
+        return False
+    with contextlib.suppress(OSError):
+        seal(directory, stamp, marker)
     return True
 
 

@@ -226,5 +226,10 @@ def test_a_sealed_copy_is_checked_by_its_files_times_and_then_by_their_contents(
     with open(copy / "weights.bin", "r+b") as handle:
         handle.write(b"X")
     assert not sealed(copy, "made by v1", ".complete") and was_sealed(copy, "made by v1", ".complete")
-    (copy / ".complete").write_text("made by v1\n")  # a marker of an older release
+    (copy / ".complete").write_text("made by v0")  # the text alone, as an older release marked a copy
     assert not sealed(copy, "made by v1", ".complete") and not was_sealed(copy, "made by v1", ".complete")
+    (copy / ".complete").write_text("made by v1")  # taken as it was, and sealed now
+    assert sealed(copy, "made by v1", ".complete") and was_sealed(copy, "made by v1", ".complete")
+    with open(copy / "weights.bin", "r+b") as handle:
+        handle.write(b"Y")
+    assert not sealed(copy, "made by v1", ".complete")
