@@ -577,10 +577,10 @@ _WRAP_QUANTILE = 0.9
 """The quantile of line lengths taken as a hard-wrapped document's line width: the longest lines
 but a few that overran it."""
 
-MIN_WRAP_COLUMNS = 24
+MIN_WRAP_COLUMNS = 12
 """Where even the longest line is narrower than this (a wide character counting two), a document's
-lines are a list, titles or subtitles, each a unit of its own, not text wrapped to a width: no
-tool wraps prose so narrow."""
+lines are a list or subtitles, each a unit of its own, not text wrapped to a width: a newspaper
+column, the narrowest prose that is wrapped, holds 17 characters or more."""
 
 _SPACE_MARKED_END = re.compile(r"[\u0e01-\u0e5b\u0e81-\u0edf]$")
 """A line that ends in Thai or Lao: these scripts end a sentence with a space, not a mark, so a
@@ -610,7 +610,7 @@ def _blocks(text: str) -> list[str]:
     lines = _classify(_prepare(text).split("\n"))
     wrapped = [line for kind, line, _ in lines if kind in ("text", "item")]
     lengths = sorted(map(len, wrapped))
-    wide = max(map(_columns, wrapped), default=0) >= MIN_WRAP_COLUMNS
+    wide = any(len(line) >= MIN_WRAP_COLUMNS or _columns(line) >= MIN_WRAP_COLUMNS for line in wrapped)
     width = lengths[int(_WRAP_QUANTILE * (len(lengths) - 1))] if wide else None
 
     groups: list[list[str]] = []

@@ -50,8 +50,9 @@ _LANG_TITLES = {
 # Latin abbreviation ("Apple Inc.", "Dr. Smith") never ends one.
 _CJK_LATIN_ABBREVIATIONS = {"Inc", "Ltd", "Corp", "Co", "Jr", "Sr", "Dr", "Mr", "Mrs", "Ms", "Prof", "St"}
 _LATIN_WORD_END = re.compile(r"[A-Za-z]+$")
-# A letter of a script without case, alone before a full stop, is an initial ("د. سميث", "א. ב. יהושע").
-_CASELESS_INITIAL = re.compile(r"(?:^|\s)[^\W\d_]\.$")
+# A Hebrew, Arabic or Syriac letter (scripts without case) alone before a full stop is an initial
+# ("د. سميث", "א. ב. יהושע"); a Korean one-syllable word is not ("빨리 와.").
+_CASELESS_INITIAL = re.compile(r"(?:^|\s)[\u05d0-\u05ea\u0620-\u064a\u066e-\u06d3\u0710-\u072f]\.$")
 _ENUMERATOR = re.compile(r"^(?:\(?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]|\(\d{1,3}\))$")
 _LAST_TOKEN = re.compile(r"([^\s(«\"'“‘]+)\.$")
 _INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")
@@ -98,6 +99,8 @@ _URL_START = re.compile(rf"[(<\[]?(?:{_URL})")
 _BARE_URL = re.compile(rf"[(<\[]?(?:{_URL})[)>\]]?[.,;]?")
 
 _THAI_LETTERS = re.compile(r"[\u0e01-\u0e5b]")
+# "ดร. สมชาย", "พ.ศ. 2567": one to three Thai letters and a full stop abbreviate a title or a word
+_THAI_ABBREVIATION = re.compile(r"(?:^|[\s.])[\u0e01-\u0e4e]{1,3}\.\s*$")
 
 _CJK_STOP = re.compile(
     r"[!?]*[。！？｡][。！？｡!?]*"  # full-width stops always end a sentence
@@ -146,10 +149,6 @@ def _library_cuts(block: str, lang: str) -> list[int]:
     return sorted({m.start() + 1 if m else cut for cut, m in openers} - {0})
 
 
-def _caseless(letter: str) -> bool:
-    return letter.isalpha() and not letter.isupper() and not letter.islower()
-
-
 def _cjk_cuts(block: str) -> list[int]:
     cuts: list[int] = []
     quote_ends = {m.end() for m in _ASCII_QUOTED.finditer(block)}
@@ -180,7 +179,7 @@ def _continues(previous: str, piece: str, lang: str) -> bool:
     word = token.group(1) if token else ""
     if word not in _NOT_ABBREVIATIONS.get(lang, ()) and (_TITLE.fullmatch(word) or _INITIAL.search(tail)):
         return True
-    if word in _LANG_TITLES.get(lang, ()) or (_CASELESS_INITIAL.search(tail) and _caseless(tail[-2])):
+    if word in _LANG_TITLES.get(lang, ()) or _CASELESS_INITIAL.search(tail):
         return True
     start = piece.lstrip(_OPENERS)[:1]
     if cjk:
@@ -231,7 +230,11 @@ def _thai_cuts(block: str) -> list[int] | None:
     splitter = _thai_splitter()
     if splitter is None:
         return None
-    return [cut for cut in _offsets(block, splitter(block)) if cut > 0 and block[cut - 1].isspace()]
+    return [
+        cut
+        for cut in _offsets(block, splitter(block))
+        if cut > 0 and block[cut - 1].isspace() and not _THAI_ABBREVIATION.search(block, 0, cut)
+    ]
 
 
 def _split_block(block: str, lang: str) -> list[str]:
@@ -314,6 +317,8 @@ def _in_script(sample: str, lang: str) -> str | None:
         return None
     shares = [(len(pattern.findall(sample)) / count, langs) for pattern, langs in _SCRIPT_PATTERNS]
     code = base_code(lang)
+    if code not in _DETECTABLE.split() and not any(code in langs for _, langs in shares):
+        return None  # a language of which we know no script: Pali in Thai letters is Pali
     found = next((langs[0] for share, langs in shares if share >= SCRIPT_SHARE and code not in langs), None)
     scarce = any(share < 1.0 - SCRIPT_SHARE and code in langs for share, langs in shares)
     return found or ("?" if scarce else None)

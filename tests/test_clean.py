@@ -340,8 +340,11 @@ def test_a_list_of_short_lines_without_end_marks_is_not_taken_for_wrapped_text()
     assert clean_text("你要去哪里\n去车站\n我要赶火车\n等等我\n那就快点\n") == [
         "你要去哪里", "去车站", "我要赶火车", "等等我", "那就快点"
     ]
-    titles = "Where are you going\nTo the station\nI have a train to catch\nWait for me\n"
-    assert clean_text(titles) == titles.splitlines()
+    # a newspaper column is hard-wrapped however narrow
+    column = "Die Regierung hat am\nDienstag beschlossen,\ndie Steuern zu senken.\nDas Amt\nprüft es.\n"
+    assert clean_text(column) == [
+        "Die Regierung hat am Dienstag beschlossen, die Steuern zu senken.", "Das Amt prüft es."
+    ]
 
 
 def test_a_line_break_in_thai_ends_a_sentence():

@@ -68,6 +68,8 @@ CASES = [
     ("ru", ["Он купил яблоки, груши и т. д.", "Затем он ушёл.", "Это т. е. пример и т. д. и т. п. всё."]),
     ("zh", ["苹果公司（Apple Inc.）周二发布了新手机。", "Dr. Smith 也来了。"]),
     ("ja", ["Apple Inc.は火曜日に新しい電話を発表した。", "本当ですか？"]),
+    # A Korean one-syllable word before a full stop is no initial.
+    ("ko", ["빨리 와.", "늦었어.", "이것 좀 봐.", "정말 예쁘다."]),
     # Khmer ends a sentence with a khan, with or without a space after it.
     ("km", ["នេះជាប្រយោគទីមួយ។", "នេះជាប្រយោគទីពីរ។"]),
 ]
@@ -262,6 +264,7 @@ BURMESE = "ဒါက ပထမ စာကြောင်း ဖြစ်ပါတ
         ("en", KHMER, "km"),
         ("km", "This is a plain English sentence about the city council and its budget.", "en"),
         *[("km", KHMER, None), ("th", THAI, None), ("my", BURMESE, None), ("shn", BURMESE, None)],
+        ("pi", THAI, None),  # Pali, which we know no script of, written in Thai letters
     ],
 )
 def test_a_script_only_some_languages_write_tells_a_wrong_language_code(lang, text, found):
@@ -279,3 +282,4 @@ def test_thai_sentences_end_where_pythainlp_says_and_a_space_comes_before():
         "เธอขอบคุณผู้อยู่อาศัยที่อดทน",
     ]
     assert split_sentences(" ".join(sentences), "th") == sentences
+    assert "ดร. สมชาย มาที่บ้านเมื่อวานนี้" in split_sentences("ฉันไปตลาดกับแม่ ดร. สมชาย มาที่บ้านเมื่อวานนี้", "th")
