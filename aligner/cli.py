@@ -735,11 +735,11 @@ def _export(args: SimpleNamespace) -> None:
     from aligner.batch import stored_corpus
     from aligner.batch.store import (
         ERRORS,
-        check_not_being_written,
         dataset_inputs,
         dataset_set_lists,
         failed_sets,
         read_provenance,
+        reading,
         sets_to_do,
     )
 
@@ -778,8 +778,8 @@ def _export(args: SimpleNamespace) -> None:
         # so a list of a million sets is read only where an output exists already
         replaced = any(not is_stream(output) and output.exists() for output in outputs)
         _check_outputs(outputs, dataset_inputs(Path(args.dataset)) if replaced else [])
-    check_not_being_written(Path(args.dataset))
-    corpus = stored_corpus(Path(args.dataset))
+    with reading(Path(args.dataset)):
+        corpus = stored_corpus(Path(args.dataset))
     if not corpus.rows:
         failed = len(failed_sets(Path(args.dataset)))
         errors = Path(args.dataset) / ERRORS

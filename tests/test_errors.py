@@ -565,3 +565,15 @@ def test_a_version_split_far_more_coarsely_than_the_others_for_as_much_text_is_w
         warnings.simplefilter("error")
         checked_versions({"en": english, "fr": english[:2]})  # an excerpt: less text too
         checked_versions({"en": english[:6], "th": unsplit[:1]})  # too few sentences to tell
+
+
+def test_a_batch_refuses_a_doc_id_with_a_line_break_before_any_work(tmp_path):
+    from aligner.batch import align_batch
+    from aligner.batch.sets import DocumentSet, SetList
+    from aligner.errors import AlignerError
+
+    files = (("en", tmp_path / "a.en"), ("fr", tmp_path / "a.fr"))
+    sets = SetList(["en", "fr"], [DocumentSet("a\rb", 0, files)])
+    with pytest.raises(AlignerError, match=r"doc id 'a\\rb' holds a line break"):
+        align_batch(sets, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

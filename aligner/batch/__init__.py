@@ -111,6 +111,9 @@ def align_batch(
     if device == "cuda":
         raise AlignerError("batch encodes on the CPUs of its workers: --device cuda is not supported")
     set_list = sets if isinstance(sets, SetList) else read_sets(Path(sets))
+    broken = next((s.doc for s in set_list.sets if "\n" in s.doc or "\r" in s.doc), None)
+    if broken is not None:  # the ledger is a TSV file of lines: such an id could not be read back
+        raise AlignerError(f"doc id {broken!r} holds a line break: give each set an id of one line")
     tree = set_list.source if set_list.source is not None and set_list.source.is_dir() else None
     if tree is not None and Path(output).resolve().is_relative_to(tree.resolve()):
         raise AlignerError(

@@ -23,12 +23,14 @@ import io
 import json
 import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from aligner.encode.digest import file_digest
+from aligner.encode.digest import bytes_digest, file_digest
 from aligner.errors import AlignerError
 from aligner.export import write_atomic_many
 
@@ -45,7 +47,9 @@ ERRORS = "_errors.tsv"
 WARNINGS = "_warnings.tsv"
 PROVENANCE = "_provenance.json"
 LOCK = "_lock"
-LEDGER_FIELDS = ["doc", "index", "part", "rows", "sentences", "signature", "inputs", "part_digest"]
+LEDGER_FIELDS = [
+    *("doc", "index", "part", "rows", "sentences", "signature", "inputs", "part_digest", "part_stat")
+]
 SET_LIST = "set_list"
 """The provenance record's entry for where the set lists of the runs are, the last one last."""
 
@@ -102,8 +106,8 @@ class Store:
             schema=self._schema,
             preserve_index=False,
         )
-        name, digest = self._write_part(table)
-        lines = [_ledger_line(done, name, digest) for done, _, _ in sets]
+        name, digest, stat = self._write_part(table)
+        lines = [_ledger_line(done, name, digest, stat) for done, _, _ in sets]
         messages = [[done.doc, message] for done, _, found in sets for message in found]
         replaced = {done.doc for done, _, _ in sets if done.doc in self.done}
         if replaced:
@@ -146,11 +150,11 @@ class Store:
                 ) from None
             others = table.filter(pc.invert(pc.is_in(table["doc"], value_set=pa.array(sorted(docs)))))
             renamed[part] = self._write_part(others)
-        warnings = (self.directory / WARNINGS).read_text(encoding="utf-8")
-        warned = [row for row in _warning_rows(warnings) if row[0] not in docs]
+        text = _utf8_lines((self.directory / WARNINGS).read_bytes())
+        warned = [row for row in _warning_rows(text) if row[0] not in docs]
         write_atomic_many({self.directory / WARNINGS: _tsv([["doc", "warning"], *warned, *messages])})
         moved = [
-            {**row, "part": renamed[row["part"]][0], "part_digest": renamed[row["part"]][1]}
+            dict(row, **dict(zip(("part", "part_digest", "part_stat"), renamed[row["part"]], strict=True)))
             if row["part"] in renamed
             else row
             for row in kept
@@ -160,24 +164,30 @@ class Store:
         for part in touched:
             (self.directory / part).unlink(missing_ok=True)
 
-    def _write_part(self, table: pa.Table) -> tuple[str, str]:
-        """``table`` as the next part file, on disk before any ledger line can name it; its name
-        and the digest of its bytes, by which a later run finds it changed (``_settled_ledger``)."""
+    def _write_part(self, table: pa.Table) -> tuple[str, str, str]:
+        """``table`` as the next part file, on disk before any ledger line can name it; its name,
+        the digest of its bytes and its ``_stat``, by which a later run finds it changed
+        (``_settled_ledger``)."""
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         name = f"part-{self._next_part:05d}.parquet"
         self._next_part += 1
         temporary = self.directory / f".{name}.tmp"
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        data = memoryview(sink.getvalue())
         try:
             with open(temporary, "wb") as handle:
-                pq.write_table(table, handle)
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, self.directory / name)
+            stat = _stat(self.directory / name)
         except OSError as err:
             temporary.unlink(missing_ok=True)
             raise AlignerError(f"cannot write {self.directory / name}: {err.strerror}") from None
-        return name, file_digest([self.directory / name])
+        return name, bytes_digest(data), stat
 
     def record_error(self, doc: str, message: str) -> None:
         _append(self.directory / ERRORS, _tsv([[doc, " ".join(message.split())]]))
@@ -235,8 +245,9 @@ def open_store(
         raise AlignerError(f"cannot write into {directory}: {err.strerror}") from None
     lock = _lock(directory)
     lists = _set_lists(record)
-    listed = [] if set_list is None else [str(set_list.absolute())]
-    if listed and lists[-1:] != listed:  # once the run holds the dataset: a run refused leaves it
+    # None: a list made in Python, which has no file to keep safe, nor sets to count as to do
+    listed = [None if set_list is None else str(set_list.absolute())]
+    if lists[-1:] != listed:  # once the run holds the dataset: a run refused leaves it
         try:
             lists = [*(other for other in lists if other not in listed), *listed]
             write_atomic_many({provenance: _json({**record, SET_LIST: lists})})
@@ -277,7 +288,8 @@ def _lock(directory: Path) -> IO[str]:
     except OSError:
         handle.close()
         raise AlignerError(
-            f"another batch is writing into {directory}: wait for it, or write elsewhere"
+            f"another batch is writing into {directory} (or an export reading it): wait for it, or write "
+            "elsewhere"
         ) from None
     return handle
 
@@ -308,18 +320,21 @@ def _settled_ledger(directory: Path) -> list[dict[str, str]]:
     recorded: dict[str, int] = {}
     for row in rows:
         recorded[row["part"]] = recorded.get(row["part"], 0) + int(row["rows"])
-    digests = {row["part"]: row["part_digest"] for row in rows}
+    written = {row["part"]: (row["part_digest"], row["part_stat"]) for row in rows}
 
     def state(part: str) -> str:
         """``whole``; ``unrecorded`` where the ledger lost lines of the part to a kill; else
         ``damaged`` (missing, cut short, or its bytes changed)."""
         try:
             rows_in = pq.read_metadata(directory / part).num_rows
+            digest, stat = written[part]
+            path = directory / part
+            unchanged = not digest or stat == _stat(path) or digest == file_digest([path])
         except (OSError, pa.ArrowException):
             return "damaged"
         if rows_in != recorded[part]:
             return "unrecorded" if rows_in > recorded[part] else "damaged"
-        return "whole" if digests[part] in ("", file_digest([directory / part])) else "damaged"
+        return "whole" if unchanged else "damaged"
 
     states = {part: state(part) for part in recorded}
     kept = [row for row in rows if states[row["part"]] == "whole"]
@@ -344,6 +359,7 @@ def _ledger_file_text(path: Path) -> str:
         return _utf8_lines(path.read_bytes())
     except FileNotFoundError:
         warnings.warn(f"{path} is missing: every document set is aligned again", stacklevel=5)
+        write_atomic_many({path: _tsv([LEDGER_FIELDS])})  # the runs after append to it
         return _tsv([LEDGER_FIELDS])
     except OSError as err:
         raise AlignerError(f"cannot read {path}: {err.strerror}") from None
@@ -353,8 +369,15 @@ def _ledger_text(rows: list[dict[str, str]]) -> str:
     return _tsv([LEDGER_FIELDS, *([row[field] for field in LEDGER_FIELDS] for row in rows)])
 
 
-def _ledger_line(done: Done, part: str, digest: str) -> list:
-    return [done.doc, done.index, part, done.rows, done.sentences, done.signature, done.inputs, digest]
+def _ledger_line(done: Done, part: str, digest: str, stat: str) -> list:
+    return [done.doc, done.index, part, done.rows, done.sentences, done.signature, done.inputs, digest, stat]
+
+
+def _stat(path: Path) -> str:
+    """A file's size and time of last change: where both are as recorded, its bytes are taken
+    for those written, as make and rsync take them, and are not read again."""
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _whole_lines(text: str) -> list[list[str]]:
@@ -371,7 +394,7 @@ def _warning_rows(text: str) -> list[list[str]]:
 def _keep_warnings_of(path: Path, docs: set[str]) -> None:
     """The warnings file with the lines of ``docs`` alone: a set the ledger does not hold (its
     line lost to a kill) is warned of again when it is aligned again."""
-    text = path.read_text(encoding="utf-8")
+    text = _utf8_lines(path.read_bytes())
     kept = _tsv([["doc", "warning"], *(row for row in _warning_rows(text) if row[0] in docs)])
     if kept != text:
         write_atomic_many({path: kept})
@@ -434,17 +457,17 @@ def read_provenance(directory: Path) -> tuple[list[str], Provenance]:
     return record["run"]["langs"], Provenance.from_json(record["provenance"])
 
 
-def _set_lists(record: dict) -> list[str]:
-    """The set lists a provenance record names, the last run's last (a dataset written before the
-    history was kept names its last one alone, or none)."""
+def _set_lists(record: dict) -> list[str | None]:
+    """The set lists a provenance record names, the last run's last, None for one made in Python
+    (a dataset written before the history was kept names its last one alone, or none)."""
     listed = record.get(SET_LIST)
     return [] if listed is None else [listed] if isinstance(listed, str) else list(listed)
 
 
 def dataset_set_lists(directory: Path) -> list[Path]:
     """Where the set lists that runs wrote the dataset from are (TSV files or folder trees), the
-    last run's last; none where unknown (a set list made in Python)."""
-    return [Path(listed) for listed in _set_lists(_read_json(Path(directory) / PROVENANCE))]
+    last run's last; a set list made in Python has none."""
+    return [Path(listed) for listed in _set_lists(_read_json(Path(directory) / PROVENANCE)) if listed]
 
 
 def dataset_inputs(directory: Path) -> list[Path]:
@@ -483,22 +506,28 @@ def read_dataset(directory: Path) -> pd.DataFrame:
             "the batch command again, which aligns its sets anew"
         ) from None
     order = {row["doc"]: int(row["index"]) for row in rows}
+    # a part whose ledger lines a kill cut short holds sets the ledger does not: not written yet
+    frame = frame[frame["doc"].isin(order)]
     return frame.sort_values("doc", key=lambda docs: docs.map(order), kind="stable").reset_index(drop=True)
 
 
-def check_not_being_written(directory: Path) -> None:
-    """A one-line error where a batch is writing the dataset: what it holds is not yet the run's."""
+@contextmanager
+def reading(directory: Path) -> Iterator[None]:
+    """Hold the dataset for reading: a one-line error where a batch is writing it (what it holds
+    is not yet the run's), and no batch starts writing it until the reading is done."""
     import fcntl
 
     try:
         handle = open(Path(directory) / LOCK)  # noqa: SIM115 (closed below)
     except OSError:
-        return  # no lock file: no run has written the dataset since locks were taken
+        yield  # no lock file: no run has written the dataset since locks were taken
+        return
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except OSError:
             raise AlignerError(f"a batch is writing into {directory}: export once it has finished") from None
+        yield
 
 
 def sets_to_do(directory: Path) -> tuple[int, int]:
@@ -507,11 +536,11 @@ def sets_to_do(directory: Path) -> tuple[int, int]:
     list is unknown or cannot be read."""
     from aligner.batch.sets import read_sets
 
-    lists = dataset_set_lists(directory)
-    if not lists or not lists[-1].exists():
+    last = (_set_lists(_read_json(Path(directory) / PROVENANCE)) or [None])[-1]
+    if last is None or not Path(last).exists():
         return 0, 0
     try:
-        listed = [document_set.doc for document_set in read_sets(lists[-1]).sets]
+        listed = [document_set.doc for document_set in read_sets(Path(last)).sets]
     except AlignerError:
         return 0, 0
     finished = {row["doc"] for row in _ledger_rows(Path(directory) / LEDGER)} | set(failed_sets(directory))

@@ -312,7 +312,8 @@ def test_one_run_at_a_time_writes_a_dataset(first_run, capsys):
         store.close()
     assert (
         code == 1
-        and err == f"aligner: error: another batch is writing into {out}: wait for it, or write elsewhere\n"
+        and err == f"aligner: error: another batch is writing into {out} (or an export reading it): wait for "
+        "it, or write elsewhere\n"
     )
     # the run refused left the record of the run that holds the dataset
     assert dataset_set_lists(out) == [folder / "corpus.tsv"]
@@ -401,3 +402,14 @@ def test_a_dataset_with_no_rows_is_not_exported_as_an_empty_file(first_run, caps
     # (the sets that failed are named where the last run left any: other tests reopen the dataset)
     assert code == 1 and f"{out} holds no rows yet" in err and err.endswith(": nothing written\n"), err
     assert not (tmp_path / "corpus.tsv").exists()
+
+
+def test_a_read_leaves_out_the_sets_whose_ledger_lines_a_kill_cut(first_run, tmp_path):
+    _, _, folder = first_run
+    out = tmp_path / "out"
+    shutil.copytree(folder / "out", out)
+    ledger = (out / LEDGER).read_text(encoding="utf-8")
+    last = ledger.rstrip("\n").rsplit("\n", 1)[1].split("\t")[0]
+    (out / LEDGER).write_text(ledger[: ledger.rstrip("\n").rfind("\n") + 1], encoding="utf-8")
+    docs = set(read_dataset(out)["doc"])
+    assert last not in docs and docs  # its rows are in a part still, but no run recorded them

