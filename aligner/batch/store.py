@@ -337,6 +337,18 @@ def _settled_ledger(directory: Path) -> list[dict[str, str]]:
         return "whole" if unchanged else "damaged"
 
     states = {part: state(part) for part in recorded}
+    # a part an earlier release wrote has no digest yet: it is taken as it is, and gets one
+    sealed = {
+        part: (file_digest([directory / part]), _stat(directory / part))
+        for part, (digest, _) in written.items()
+        if states[part] == "whole" and not digest
+    }
+    rows = [
+        dict(row, part_digest=sealed[row["part"]][0], part_stat=sealed[row["part"]][1])
+        if row["part"] in sealed
+        else row
+        for row in rows
+    ]
     kept = [row for row in rows if states[row["part"]] == "whole"]
     lost = [row for row in rows if states[row["part"]] == "damaged"]
     if lost:
