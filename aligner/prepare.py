@@ -73,8 +73,9 @@ def checked_versions(
         count, label = len(sentences[lang]), labels.get(lang, lang)
         warnings.warn(
             f"{label}: {count} {'sentence' if count == 1 else 'sentences'} where the other versions have "
-            f"{COARSENESS}x as many or more for as much text: its sentence ends may have been missed (Thai "
-            "ends a sentence with a space, not a mark); give it one sentence a line (--presplit)",
+            f"{COARSENESS}x as many or more for as much text: its sentence ends may have been missed (text "
+            "without punctuation, a script whose ends the splitter does not know); give it one sentence a "
+            "line (--presplit)",
             stacklevel=3,
         )
     return list(sentences.items())
