@@ -17,7 +17,7 @@ from charset_normalizer import from_bytes
 from charset_normalizer.md import mess_ratio
 
 from aligner.errors import AlignerError
-from aligner.languages import base_code
+from aligner.languages import base_code, script_of, scripts_of
 
 _BINARY_MAGIC = (b"\x89PNG", b"\x1f\x8b", b"%PDF-", b"PK\x03\x04", b"\xff\xd8\xff", b"GIF8")
 _UTF16_32_BOMS = {
@@ -60,30 +60,17 @@ _WESTERN_ENCODINGS = ("cp1252", "iso8859_15")
 """The code pages of a language written in Latin script that ``_LANGUAGE_ENCODINGS`` does not
 list (French, German, Spanish, Indonesian...)."""
 
-_SCRIPTS = {
-    "zh": {"CJK"},
-    "ja": {"CJK", "HIRAGANA", "KATAKANA"},
-    "ko": {"HANGUL", "CJK"},
-    **dict.fromkeys(("ru", "uk", "bg", "be", "sr", "mk", "kk"), frozenset({"CYRILLIC"})),
-    "el": {"GREEK"},
-    "he": {"HEBREW"},
-    **dict.fromkeys(("ar", "fa", "ur"), frozenset({"ARABIC"})),
-    "th": {"THAI"},
-    **dict.fromkeys(("hi", "mr", "ne"), frozenset({"DEVANAGARI"})),
-}
-"""The scripts a language is written in; a language not listed is taken to be in Latin script."""
-
 MIN_SCRIPT_SHARE = 0.5
 """Share of a text's letters that must be in its language's scripts for a decoding to fit it."""
 
 
 def fits_script(text: str, lang: str) -> bool:
     """Whether most of ``text``'s letters are in a script ``lang`` is written in."""
-    scripts = _SCRIPTS.get(base_code(lang), {"LATIN"})
+    scripts = scripts_of(lang)
     letters = [c for c in text[:20_000] if c.isalpha()]
     if not letters:
         return True
-    fitting = sum(unicodedata.name(c, "").split(" ")[0] in scripts for c in letters)
+    fitting = sum(script_of(c) in scripts for c in letters)
     return fitting >= MIN_SCRIPT_SHARE * len(letters)
 
 
@@ -305,22 +292,17 @@ def _refuse_mixed_lines(data: bytes, text: str, path: Path, not_utf8: str) -> No
             legacy.append(text[start:stop])  # one byte, one character: the code page's reading
     if not utf8_lines:  # most legacy files: their letters need no counting
         return
-    scripts = Counter(_script(char) for line in legacy for char in line if char.isalpha())
+    scripts = Counter(script_of(char) for line in legacy for char in line if char.isalpha())
     if not scripts:
         return
     main_script = scripts.most_common(1)[0][0]
     for number, line in utf8_lines:
-        found = {_script(char) for char in line if char.isalpha() and not char.isascii()}
+        found = {script_of(char) for char in line if char.isalpha() and not char.isascii()}
         if found and found <= {main_script}:
             raise AlignerError(
                 f"{path}: line {number} is UTF-8 but {not_utf8} is not: one file, one encoding; fix "
                 "the text there, or give its encoding with --encoding"
             )
-
-
-def _script(char: str) -> str:
-    """The script a letter is written in, as the first word of its Unicode name names it."""
-    return unicodedata.name(char, "").partition(" ")[0]
 
 
 def _guess(data: bytes, path: Path, not_utf8: str) -> str:

@@ -1,15 +1,56 @@
 """Facts about languages that several stages need: which codes name one, which are written
-without spaces."""
+without spaces, which scripts they are written in."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from aligner.errors import AlignerError
 
 _CJK = {"zh", "ja", "yue", "wuu", "lzh", "cmn"}
 """Languages written without spaces between words: their sentences are joined with "" and end at
 full-width stops. Korean spaces its words, so it is not one of them."""
+
+
+SCRIPTS = {
+    "zh": {"CJK"},
+    "ja": {"CJK", "HIRAGANA", "KATAKANA"},
+    "ko": {"HANGUL", "CJK"},
+    **dict.fromkeys(("ru", "uk", "bg", "be", "sr", "mk", "kk"), frozenset({"CYRILLIC"})),
+    "el": {"GREEK"},
+    "he": {"HEBREW"},
+    **dict.fromkeys(("ar", "fa", "ur"), frozenset({"ARABIC"})),
+    **dict.fromkeys(("th", "sou", "tts"), frozenset({"THAI"})),
+    **dict.fromkeys(("hi", "mr", "ne"), frozenset({"DEVANAGARI"})),
+    "lo": {"LAO"},
+    "km": {"KHMER"},
+    **dict.fromkeys(("my", "shn", "mnw", "ksw"), frozenset({"MYANMAR"})),
+    "ka": {"GEORGIAN"},
+    "hy": {"ARMENIAN"},
+    "si": {"SINHALA"},
+    **dict.fromkeys(("bo", "dz"), frozenset({"TIBETAN"})),
+    "gu": {"GUJARATI"},
+    "pa": {"GURMUKHI"},
+    "ta": {"TAMIL"},
+    "te": {"TELUGU"},
+    "kn": {"KANNADA"},
+    "ml": {"MALAYALAM"},
+    "or": {"ORIYA"},
+}
+"""The scripts a language is written in, named as the first word of their letters' Unicode names;
+a language not listed is taken to be in Latin script. Where several languages write one script,
+the first listed is the one a text in it is taken for."""
+
+
+def script_of(char: str) -> str:
+    """The script a letter is written in, as the first word of its Unicode name names it."""
+    return unicodedata.name(char, "").partition(" ")[0]
+
+
+def scripts_of(lang: str) -> set[str] | frozenset[str]:
+    """The scripts ``lang`` is written in (``SCRIPTS``)."""
+    return SCRIPTS.get(base_code(lang), frozenset({"LATIN"}))
 
 
 def base_code(lang: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import pairwise
@@ -15,7 +16,7 @@ import sentencex
 
 from aligner.clean import clean_text, wordless
 from aligner.errors import AlignerError
-from aligner.languages import base_code, is_cjk
+from aligner.languages import SCRIPTS, base_code, is_cjk, script_of, scripts_of
 
 if TYPE_CHECKING:
     from lingua import LanguageDetector
@@ -276,29 +277,18 @@ CLEAR_IDENTIFICATION = 0.9
 it is worth a warning."""
 
 
-_SCRIPTS = (
-    ("\u0e00", "\u0e7f", ("th", "sou", "tts")),  # Thai
-    ("\u0e80", "\u0eff", ("lo",)),  # Lao
-    ("\u1780", "\u17ff", ("km",)),  # Khmer
-    ("\u1000", "\u109f", ("my", "shn", "mnw", "ksw")),  # Myanmar
-    ("\u10a0", "\u10ff", ("ka",)),  # Georgian
-    ("\u0530", "\u058f", ("hy",)),  # Armenian
-    ("\u0d80", "\u0dff", ("si",)),  # Sinhala
-    ("\u0f00", "\u0fff", ("bo", "dz")),  # Tibetan
-    ("\uac00", "\ud7af", ("ko",)),  # Hangul syllables
-    ("\u0a80", "\u0aff", ("gu",)),  # Gujarati
-    ("\u0a00", "\u0a7f", ("pa",)),  # Gurmukhi
-    ("\u0b80", "\u0bff", ("ta",)),  # Tamil
-    ("\u0c00", "\u0c7f", ("te",)),  # Telugu
-    ("\u0c80", "\u0cff", ("kn",)),  # Kannada
-    ("\u0d00", "\u0d7f", ("ml",)),  # Malayalam
-    ("\u0b00", "\u0b7f", ("or",)),  # Oriya
-)
-"""Scripts that only the languages listed write, the first the one a text in it is taken for:
-they tell a language that the identifier does not know (Khmer, Burmese, Lao) from the others."""
+TELLING_SCRIPTS = frozenset({
+    "THAI", "LAO", "KHMER", "MYANMAR", "GEORGIAN", "ARMENIAN", "SINHALA", "TIBETAN", "HANGUL",
+    "GUJARATI", "GURMUKHI", "TAMIL", "TELUGU", "KANNADA", "MALAYALAM", "ORIYA",
+})  # fmt: skip
+"""Scripts that only a few languages write (``aligner.languages.SCRIPTS``), the first listed the
+one a text in it is taken for: they tell a language that the identifier does not know (Khmer,
+Burmese, Lao) from the others."""
 
-_SCRIPT_PATTERNS = [(re.compile(f"[{first}-{last}]"), langs) for first, last, langs in _SCRIPTS]
-_LETTER = re.compile(r"[^\W\d_]")
+_WRITERS = {
+    script: [lang for lang, scripts in SCRIPTS.items() if script in scripts] for script in TELLING_SCRIPTS
+}
+
 SCRIPT_SAMPLE = 5_000
 """Characters of a text whose script is counted: its start, as identification reads."""
 
@@ -308,26 +298,27 @@ SCRIPT_SHARE = 0.8
 
 
 def _in_script(sample: str, lang: str) -> str | None:
-    """Where most of ``sample``'s letters are in one of ``_SCRIPTS`` that ``lang`` is not written
-    in, that script's language; where ``lang`` is written in one of them and few of the letters
-    are, ``"?"``; else None."""
-    sample = sample[:SCRIPT_SAMPLE]
-    count = len(_LETTER.findall(sample))
+    """Where most of ``sample``'s letters are in one of ``TELLING_SCRIPTS`` that ``lang`` is not
+    written in, that script's language; where ``lang`` is written in one of them and few of the
+    letters are, ``"?"``; else None."""
+    letters = Counter(script_of(c) for c in sample[:SCRIPT_SAMPLE] if c.isalpha())
+    count = sum(letters.values())
     if count < MIN_LETTERS_FOR_SCRIPT:
         return None
-    shares = [(len(pattern.findall(sample)) / count, langs) for pattern, langs in _SCRIPT_PATTERNS]
     code = base_code(lang)
-    if code not in _DETECTABLE.split() and not any(code in langs for _, langs in shares):
+    own = set(scripts_of(lang)) & TELLING_SCRIPTS
+    if code not in _DETECTABLE.split() and not own:
         return None  # a language of which we know no script: Pali in Thai letters is Pali
-    found = next((langs[0] for share, langs in shares if share >= SCRIPT_SHARE and code not in langs), None)
-    scarce = any(share < 1.0 - SCRIPT_SHARE and code in langs for share, langs in shares)
-    return found or ("?" if scarce else None)
+    script, most = letters.most_common(1)[0]
+    if script in TELLING_SCRIPTS and most >= SCRIPT_SHARE * count and code not in _WRITERS[script]:
+        return _WRITERS[script][0]
+    return "?" if own and sum(letters[s] for s in own) < (1.0 - SCRIPT_SHARE) * count else None
 
 
 def identified_otherwise(lang: str, text: str) -> str | None:
     """The language ``text`` is clearly in, where that is not ``lang``; None where they agree, or
     where ``lang`` is one the identifier does not know, or the text is not clearly in one. The
-    scripts of ``_SCRIPTS`` tell languages the identifier does not know."""
+    scripts of ``TELLING_SCRIPTS`` tell languages the identifier does not know."""
     sample = _sample(text)
     by_script = _in_script(sample, lang)
     if by_script not in (None, "?"):
