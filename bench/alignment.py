@@ -23,8 +23,10 @@ of both passes on the training sets (Text+Berg dev, Tatoeba's tuning half, Bible
 001), with ``--with-test-documents`` then refits them with the Text+Berg test documents too
 and prints their leave-one-document-out F1; ``--fit-shares`` chooses a combined model's
 shares; ``--fit-excerpt-null-slope`` chooses how far the null gain rises in partial
-translations, on partial versions of the training sets; ``--fit-calibration`` fits the row
-scores on the training sets.
+translations, on partial versions of the training sets; ``--fit-chance-run`` chooses how many
+weak matches in a row are taken for text each version has alone (``BeadModel.chance_run``), on
+the training sets and their partial, offset and own-text versions; ``--fit-calibration`` fits
+the row scores on the training sets.
 """
 
 from __future__ import annotations
@@ -364,17 +366,85 @@ def partial_training_sets(encoder, cache) -> dict[str, list[Example]]:
     return sets
 
 
-def fit_excerpt_null_slope(sets: dict[str, list[Example]], settings: Settings) -> float:
-    """The ``excerpt_null_slope`` of both bead models, of ``EXCERPT_NULL_SLOPES``, with the best
-    mean strict F1 over ``sets`` aligned as ``aligner align`` aligns them (the smallest of those
-    within ``TIE`` of it)."""
+OWN_TEXT_SHARES = (0.2, 0.4, 0.6)
+"""Shares of gold beads that the versions of ``own_text_training_sets`` share."""
+
+OFFSET_SHARE = 0.3
+"""Share of the gold beads at each end that only one version of ``offset_training_sets`` holds."""
+
+CHANCE_RUNS = (0, 6, 4, 3, 2)
+"""The values of ``BeadModel.chance_run`` that ``--fit-chance-run`` tries, the most cautious first."""
+
+
+def cut_example(example: Example, src_beads: list[int], tgt_beads: list[int]) -> Example:
+    """A document made of the source sentences of the gold beads ``src_beads`` and the target
+    sentences of ``tgt_beads``, each in the order given, with its gold: the beads both lists
+    hold as they were, every other sentence alone."""
+    (src, tgt), gold = example
+    both = set(src_beads) & set(tgt_beads)
+    src_ids = [i for k in src_beads for i in gold[k][0]]
+    tgt_ids = [j for k in tgt_beads for j in gold[k][1]]
+    src_new = {old: new for new, old in enumerate(src_ids)}
+    tgt_new = {old: new for new, old in enumerate(tgt_ids)}
+    beads: list[Bead] = []
+    for k in dict.fromkeys([*src_beads, *tgt_beads]):
+        s = tuple(src_new[i] for i in gold[k][0]) if k in src_beads else ()
+        t = tuple(tgt_new[j] for j in gold[k][1]) if k in tgt_beads else ()
+        beads += [(s, t)] if k in both and s and t else [((i,), ()) for i in s] + [((), (j,)) for j in t]
+    versions = [
+        Version(v.lang, [v.sentences[i] for i in ids], v.vectors[ids])
+        for v, ids in ((src, src_ids), (tgt, tgt_ids))
+    ]
+    return versions, beads
+
+
+def own_text_training_sets(encoder, cache) -> dict[str, list[Example]]:
+    """The training sets' documents cut so that each version has text of its own around a shared
+    passage: the gold beads in five runs, the middle one (a share ``OWN_TEXT_SHARES`` of them)
+    shared, the source's own text before and after it from the first two runs, the target's
+    from the last two. No test document."""
+    sets = {}
+    for name, examples in training_sets(encoder, cache).items():
+        sets[f"{name}-own-text"] = []
+        for example in examples:
+            count = len(example[1])
+            for share in OWN_TEXT_SHARES:
+                shared = round(count * share)
+                rest = count - shared
+                edges = np.cumsum([0, rest // 4, rest // 2 - rest // 4, shared, (rest - rest // 2) // 2])
+                runs = [list(range(a, b)) for a, b in itertools.pairwise([*edges.tolist(), count])]
+                sets[f"{name}-own-text"].append(
+                    cut_example(example, runs[0] + runs[2] + runs[1], runs[3] + runs[2] + runs[4])
+                )
+    return sets
+
+
+def offset_training_sets(encoder, cache) -> dict[str, list[Example]]:
+    """The training sets' documents cut as ``offset_passage`` cuts files: the source without its
+    last ``OFFSET_SHARE`` of the gold beads, the target without its first. No test document."""
+    sets = {}
+    for name, examples in training_sets(encoder, cache).items():
+        sets[f"{name}-offset"] = []
+        for example in examples:
+            count = len(example[1])
+            first, last = round(count * OFFSET_SHARE), round(count * (1 - OFFSET_SHARE))
+            sets[f"{name}-offset"].append(cut_example(example, list(range(last)), list(range(first, count))))
+    return sets
+
+
+def choose_model_value(
+    sets: dict[str, list[Example]], settings: Settings, field: str, values: tuple
+) -> object:
+    """The value of both bead models' ``field``, of ``values`` (the most cautious first), with the
+    best mean strict F1 over ``sets`` aligned as ``aligner align`` aligns them (the first within
+    ``TIE`` of it)."""
     results = []
-    for slope in EXCERPT_NULL_SLOPES:
+    for value in values:
         lexical = settings.alignment.lexical_bead_model
         alignment = replace(
             settings.alignment,
-            bead_model=replace(settings.alignment.bead_model, excerpt_null_slope=slope),
-            lexical_bead_model=lexical and replace(lexical, excerpt_null_slope=slope),
+            bead_model=replace(settings.alignment.bead_model, **{field: value}),
+            lexical_bead_model=lexical and replace(lexical, **{field: value}),
         )
         trial = replace(settings, alignment=alignment)
         f1s = [
@@ -384,12 +454,11 @@ def fit_excerpt_null_slope(sets: dict[str, list[Example]], settings: Settings) -
             ).strict_f1
             for examples in sets.values()
         ]
-        print(f"  excerpt null slope {slope:g}: strict F1 " + ", ".join(
+        print(f"  {field.replace('_', ' ')} {value:g}: mean strict F1 {np.mean(f1s):.3f}; " + ", ".join(
             f"{name} {f1:.3f}" for name, f1 in zip(sets, f1s, strict=True)
         ), flush=True)
-        results.append((float(np.mean(f1s)), slope))
-    best = max(f1 for f1, _ in results)
-    return min(slope for f1, slope in results if f1 >= best - TIE)
+        results.append(float(np.mean(f1s)))
+    return next(value for value, f1 in zip(values, results, strict=True) if f1 >= max(results) - TIE)
 
 
 def run_lexicons(examples: list[Example], settings: Settings) -> dict[tuple[str, str], Lexicon]:
@@ -645,6 +714,12 @@ def main() -> None:
         help="fit the row-score calibration on the training sets (no test document) and write it",
     )
     parser.add_argument(
+        "--fit-chance-run",
+        action="store_true",
+        help="choose the bead models' chance run (weak matches in a row taken for text each version has "
+        "alone) on the training sets and their partial, offset and own-text versions",
+    )
+    parser.add_argument(
         "--fit-excerpt-null-slope",
         action="store_true",
         help="choose the bead models' null slope for partial translations on partial versions of the "
@@ -786,7 +861,8 @@ def main() -> None:
         print(f"refit with the test documents, written to {path}")
     if args.fit_excerpt_null_slope:
         settings = resolve(None, encoder.fitted)[0]  # with the bead models just fitted, if any
-        slope = fit_excerpt_null_slope(partial_training_sets(encoder, cache), settings)
+        sets = partial_training_sets(encoder, cache)
+        slope = choose_model_value(sets, settings, "excerpt_null_slope", EXCERPT_NULL_SLOPES)
         flag = "--fit-excerpt-null-slope"
         command = f".venv/bin/python bench/alignment.py {args.dataset} --model {args.model} {flag}"
         models = {
@@ -796,6 +872,23 @@ def main() -> None:
         }
         path = fitted.update(encoder.fitted, command, recorded_as="excerpt_null_slope", **models)
         print(f"excerpt null slope {slope:g}, written to {path}")
+    if args.fit_chance_run:
+        settings = resolve(None, encoder.fitted)[0]  # with the bead models just fitted, if any
+        sets = {
+            **training_sets(encoder, cache),
+            **partial_training_sets(encoder, cache),
+            **offset_training_sets(encoder, cache),
+            **own_text_training_sets(encoder, cache),
+        }
+        run = choose_model_value(sets, settings, "chance_run", CHANCE_RUNS)
+        command = f".venv/bin/python bench/alignment.py {args.dataset} --model {args.model} --fit-chance-run"
+        models = {
+            name: replace(model, chance_run=run)
+            for name in ("bead_model", "lexical_bead_model")
+            if (model := getattr(settings.alignment, name)) is not None
+        }
+        path = fitted.update(encoder.fitted, command, recorded_as="chance_run", **models)
+        print(f"chance run {run}, written to {path}")
     if args.fit_calibration:
         settings = resolve(None, encoder.fitted)[0]  # with the bead models just fitted, if any
         row_calibration = fit_calibration(training_sets(encoder, cache), settings)

@@ -25,8 +25,9 @@ def test_the_default_encoders_values_come_from_its_file():
     assert values.bead_model.weights[FEATURES.index("lexical")] == 0.0
     assert Fitted.from_json(values.to_json()) == values
     assert values.bead_model.excerpt_null_slope == data["bead_model"]["excerpt_null_slope"]
-    fits = {"bead_model", "lexical_bead_model", "excerpt_null_slope", "calibration", "mining_threshold"}
-    assert set(values.commands) == fits
+    assert values.bead_model.chance_run == data["bead_model"]["chance_run"] > 0
+    fits = {"bead_model", "lexical_bead_model", "excerpt_null_slope", "chance_run", "calibration"}
+    assert set(values.commands) == fits | {"mining_threshold"}
 
 
 def test_the_combined_default_has_its_own_values_and_member_shares():

@@ -74,6 +74,13 @@ class BeadModel:
     beads above ``reference_null_share``: by this times the rise in the share's log-odds. Most
     of the longer side's units are then deletions, and at the usual gain a weak match or merge
     that covers more of them beats the deletions it saves."""
+    chance_run: int = 0
+    """Where both versions are about as long as each other yet the first pass leaves
+    ``reference_null_share`` or more of its beads null, the fewest weak matches in a row (see
+    ``aligner.pairwise.search``) that are taken for text each version has alone, paired by
+    chance, and unlinked; 0: never. At the null gain fitted on text whose lines without a
+    counterpart stand alone between matches, two such lines facing each other are worth more
+    linked than skipped."""
 
     def __post_init__(self) -> None:
         if len(self.weights) != len(FEATURES):

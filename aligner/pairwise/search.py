@@ -4,7 +4,8 @@ Short documents are searched in full. Long ones are aligned at half resolution f
 (recursively, as in Vecalign) and the fine search keeps to a band around the projected coarse
 path; stretches where the coarse path runs through weak matches are searched whole, since they
 may hide a passage one side lacks, and so is the way along the mutual best matches where the
-coarse path strays from them.
+coarse path strays from them. Where both versions hold text of their own around what they
+share, the runs of weak matches that pair that text by chance are undone afterwards.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aligner.fitted import BeadModel
-from aligner.pairwise.dp import WEAK_SIMILARITY, BeadGains, BeadPath
+from aligner.fitted import FEATURES, BeadModel
+from aligner.pairwise.dp import WEAK_SIMILARITY, BeadGains, BeadPath, many_bead_features
 from aligner.pairwise.gains import Units, excerpt_length_log_ratio, mutual_best_matches, refined_path
 from aligner.pairwise.long_merges import reach_long_merges
 from aligner.settings import AlignmentSettings
@@ -84,7 +85,47 @@ def align_units(
         windows = _chain_band(*chain, n, m, settings)
         if _cell_count(windows) <= settings.max_widened_cells:
             path, gains = refined_path(src, tgt, settings, model, windows, ratio)
+    if ratio is None and gains.null_gain >= model.null_gain:
+        # as long as each other, yet with many units the first pass left alone: text of their own
+        path = _chance_runs_unlinked(path, gains, model)
     return _to_pair_alignment(reach_long_merges(path, gains, settings))
+
+
+def _chance_runs_unlinked(path: BeadPath, gains: BeadGains, model: BeadModel) -> BeadPath:
+    """``path`` with each run of ``model.chance_run`` or more weak matches (with nulls between
+    them, and no other match) undone into deletions and insertions (see
+    ``BeadModel.chance_run``). A match is weak where its similarity is under
+    ``WEAK_SIMILARITY`` typical matches, and so is its lexical similarity where the units have
+    lexical vectors."""
+    matches = [k for k, (s0, s1, t0, t1) in enumerate(path.beads) if s1 > s0 and t1 > t0]
+    if model.chance_run < 1 or not matches:
+        return path
+    sizes = [(s1 - s0, t1 - t0, s1, t1) for s0, s1, t0, t1 in (path.beads[k] for k in matches)]
+    features = many_bead_features(gains, sizes)
+    weak = features[:, FEATURES.index("similarity")] < WEAK_SIMILARITY
+    if gains.src_lexical_spans.shape[2]:
+        weak &= features[:, FEATURES.index("lexical")] < WEAK_SIMILARITY
+    unlinked: set[int] = set()
+    run: list[int] = []
+    for k, is_weak in zip([*matches, -1], [*weak.tolist(), False], strict=True):
+        if is_weak:
+            run.append(k)
+            continue
+        if len(run) >= model.chance_run:
+            unlinked.update(run)
+        run = []
+    if not unlinked:
+        return path
+    beads: list[tuple[int, int, int, int]] = []
+    similarity: list[float] = []
+    for k, (s0, s1, t0, t1) in enumerate(path.beads):
+        if k in unlinked:
+            beads += [(i, i + 1, t0, t0) for i in range(s0, s1)] + [(s1, s1, j, j + 1) for j in range(t0, t1)]
+            similarity += [np.nan] * ((s1 - s0) + (t1 - t0))
+        else:
+            beads.append((s0, s1, t0, t1))
+            similarity.append(float(path.similarity[k]))
+    return dataclasses.replace(path, beads=beads, similarity=np.array(similarity))
 
 
 def _align_path(

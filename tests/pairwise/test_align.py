@@ -5,7 +5,7 @@ import pytest
 
 from aligner.fitted import FEATURES, BeadModel
 from aligner.pairwise import Units, align_units, search
-from aligner.pairwise.dp import bead_features
+from aligner.pairwise.dp import WEAK_SIMILARITY, bead_features
 from aligner.pairwise.gains import (
     bead_gains,
     excerpt_length_log_ratio,
@@ -401,3 +401,38 @@ def test_the_excerpt_ratio_does_not_depend_on_which_side_is_the_source():
     forward = excerpt_ratio(long_src, excerpt)
     assert forward is not None
     assert excerpt_ratio(excerpt, long_src) == pytest.approx(-forward)
+
+
+def with_chance_run(run: int):
+    return dataclasses.replace(DEFAULTS, bead_model=dataclasses.replace(BEAD_MODEL, chance_run=run))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_text_each_version_has_alone_is_not_paired_by_chance(seed):
+    # twelve lines of its own on each side, before and after a shared passage
+    own = [(12, 0), (0, 12)]
+    src, tgt, gold = make_pair(own + [(1, 1)] * 20 + own, seed=seed)
+    shared = {bead for bead in gold if bead[0] and bead[1]}
+    links = {bead for bead in align_units(src, tgt, with_chance_run(4)).beads if bead[0] and bead[1]}
+    assert links == shared
+    paired = {bead for bead in align_units(src, tgt, with_chance_run(0)).beads if bead[0] and bead[1]}
+    assert paired > shared  # the bead model alone pairs the own lines
+    longer = {bead for bead in align_units(src, tgt, with_chance_run(13)).beads if bead[0] and bead[1]}
+    assert longer == paired  # runs of twelve at most
+
+
+def test_weak_matches_in_a_row_stay_linked_in_a_close_translation():
+    # ten of forty sentence pairs translated loosely: weak matches, in a run, where the first
+    # pass leaves no unit alone (unlike versions with text of their own)
+    rng = np.random.default_rng(8)
+    content = unit(rng.normal(size=(40, 64)))
+    loose = np.zeros((40, 1))
+    loose[15:25] = 1.0
+    noise = (0.3 + 2.5 * loose) * rng.normal(size=(40, 64)) / 8
+    src = Units(unit(content + 0.3 * rng.normal(size=(40, 64)) / 8), np.ones(40))
+    tgt = Units(unit(content + noise), np.ones(40))
+    gold = [((k,), (k,)) for k in range(40)]
+    gains = bead_gains(src, tgt, DEFAULTS, BEAD_MODEL)
+    loose_pairs = [bead_features(gains, 1, 1, k + 1, k + 1) for k in range(15, 25)]
+    assert sum(f[FEATURES.index("similarity")] < WEAK_SIMILARITY for f in loose_pairs) >= 4
+    assert align_units(src, tgt, with_chance_run(2)).beads == gold
