@@ -8,11 +8,13 @@ rows into a resumable dataset (``aligner.batch.store``); ``read_dataset`` reads 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -154,6 +156,7 @@ def align_batch(
         )
     scheduling = Scheduling(workers or usable_cores(), batch_sentences, rows_per_file, address)
     started_here = not ray.is_initialized()
+    interrupted = False
     try:
         changed, vanished = _since_written(set_list, store)
         for doc, reason in vanished:
@@ -164,10 +167,14 @@ def align_batch(
                 settings=settings, reading=Reading(presplit, encoding, keep_urls), dictionaries=dictionaries,
                 scheduling=scheduling, redo=changed, progress=report,
             )  # fmt: skip
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
         store.close()
         if started_here and ray.is_initialized():
-            ray.shutdown()
+            with _native_errors_muted() if interrupted else contextlib.nullcontext():
+                ray.shutdown()
     return BatchResult(
         Path(output),
         outcome.aligned,
@@ -230,3 +237,19 @@ def _check_installed(*packages: str) -> None:
     missing = [name for name in packages if importlib.util.find_spec(name) is None]
     if missing:
         raise AlignerError(f"batches need {' and '.join(missing)}: pip install 'aligner[batch]'")
+
+
+@contextlib.contextmanager
+def _native_errors_muted() -> Iterator[None]:
+    """Standard error closed to Ray's compiled code while an interrupted run shuts it down: the
+    calls still in flight fail, and it writes a raw line for each (such as "Failed to push error
+    to driver") where the CLI says "interrupted" in one. Ray's own log files keep them."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
