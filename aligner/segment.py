@@ -112,6 +112,9 @@ _CJK_STOP = re.compile(
     r"|\.+(?=\s|$|[^\x00-\x7f]|\"(?:\s|$|[^\x00-\x7f]))|…+(?=\s|$)"
 )
 _ASCII_QUOTED = re.compile(r'"[^"]*"')
+_CJK_AFTER_SPACE = re.compile(r"[ \t]+[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef「『“《（【]")
+"""Spaces, then a Chinese or Japanese character or opening bracket (clean_text removes the spaces
+between two such characters, not those after a Latin-script sentence)."""
 _CJK_CLOSERS = "」』”’）)》〉】〕]］»›"
 _QUOTATIVE = "とっ"  # Japanese 「…。」と言った: the quote is part of the sentence around it
 _NOT_A_START = "，、；：,;:"
@@ -161,6 +164,12 @@ def _cjk_cuts(block: str) -> list[int]:
         while end < len(block) and (block[end] in _CJK_CLOSERS or end + 1 in quote_ends):
             end += 1
         rest = block[end : end + 1]
+        if after_space := _CJK_AFTER_SPACE.match(block, end):
+            # a stop, a space, then Chinese or Japanese: a Latin-script sentence has ended
+            # ("He left. 他走了。"), unless the stop ends an initial ("U.S. 总统", "J. K. 罗琳")
+            if word and len(word.group()) == 1 and word.group().isupper():
+                continue
+            rest = after_space.group()[-1]
         if not rest.strip() or rest in _NOT_A_START or (end > match.end() and rest in _QUOTATIVE):
             continue
         if end > (cuts[-1] if cuts else 0):
