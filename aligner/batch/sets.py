@@ -74,7 +74,12 @@ def read_sets(source: Path) -> SetList:
 
 
 def _from_tsv(source: Path, text: str) -> SetList:
-    rows = list(csv.reader(io.StringIO(text), delimiter="\t"))  # line ends are LF: read_text
+    reader = csv.reader(io.StringIO(text), delimiter="\t")  # line ends are LF: read_text
+    rows, starts, read = [], [], 0
+    for row in reader:
+        rows.append(row)
+        starts.append(read + 1)  # the line it starts on: a quoted field may span several
+        read = reader.line_num
     if not rows or not rows[0] or rows[0][0].strip() != "doc":
         raise AlignerError(f"{source}: the header must be 'doc' and then a language code per column")
     if not all(code.strip() for code in rows[0][1:]):
@@ -85,7 +90,7 @@ def _from_tsv(source: Path, text: str) -> SetList:
     if len(set(langs)) < len(langs):
         raise AlignerError(f"{source}: the header names a language twice")
     sets, seen = [], set()
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in zip(starts[1:], rows[1:], strict=True):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(langs) + 1:

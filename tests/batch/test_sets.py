@@ -33,6 +33,9 @@ def test_a_tsv_lists_sets_with_paths_from_its_folder_and_gaps_for_missing_langua
         ("doc\ten\tfr\n", "no document sets listed"),
         ("doc\ten\tfr\t\na\tx\ty\t\n", "a column with no language code"),
         ('doc\ten\tfr\n"a\nb"\tx\ty\n', r":2: doc id 'a\\nb' holds a line break"),
+        # a file name quoted over two lines: the next set's error is on line 4, not 3
+        ('doc\ten\tfr\na\t"x\ny"\tz\nc\tw\n', r":4: 2 fields, the header has 3"),
+        ('doc\ten\tfr\n\na\tx\n', r":3: 2 fields, the header has 3"),
     ],
 )
 def test_a_bad_set_list_is_one_error_before_any_work(tmp_path, text, message):
