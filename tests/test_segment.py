@@ -85,7 +85,8 @@ def test_a_latin_script_sentence_and_a_space_end_before_chinese_or_japanese():
     quoted = '他说 "We never saw it ever." 他还说情况很严重。'
     assert split_sentences(quoted, "zh") == ['他说 "We never saw it ever."', "他还说情况很严重。"]
     assert split_sentences("He left. 彼は去った。", "ja") == ["He left.", "彼は去った。"]
-    assert split_sentences("It was bad. 「情况很严重」他说。", "zh") == ["It was bad.", "「情况很严重」他说。"]
+    bracketed = "It was bad. 「情况很严重」他说。"
+    assert split_sentences(bracketed, "zh") == ["It was bad.", "「情况很严重」他说。"]
     assert split_sentences("U.S. 总统和 J. K. 罗琳都来了。", "zh") == ["U.S. 总统和 J. K. 罗琳都来了。"]
 
 
