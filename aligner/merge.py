@@ -154,6 +154,7 @@ def align_versions(
                 _group_units(versions, members_x, rows_x),
                 _group_units(versions, members_y, rows_y),
                 settings.alignment,
+                unlink_chance_runs=False,
             )
         groups[(*members_x, *members_y)] = [
             _concat_rows([rows_x[i] for i in src], len(members_x))

@@ -188,6 +188,7 @@ def _realigned_blocks(
             _row_units(own, [rows[r][c] for r in lone_part]),
             _row_units(other, [rows[r][d] for r in hole_part]),
             alignment,
+            unlink_chance_runs=False,
         )
 
         for ours, theirs in pair.beads:

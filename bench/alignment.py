@@ -36,9 +36,10 @@ import itertools
 import json
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from paths import BENCH, OUTPUTS, ROOT
@@ -56,6 +57,8 @@ from aligner.pairwise.gains import refined_path
 from aligner.scoring import merge_gains, row_evidence
 from aligner.settings import Settings, resolve
 from aligner.table import Version
+
+Value = TypeVar("Value", int, float)
 
 Document = tuple[str, Path, Path, Path, tuple[str, str]]
 """Name, source sentences, target sentences, gold alignment, languages."""
@@ -381,16 +384,16 @@ def cut_example(example: Example, src_beads: list[int], tgt_beads: list[int]) ->
     sentences of ``tgt_beads``, each in the order given, with its gold: the beads both lists
     hold as they were, every other sentence alone."""
     (src, tgt), gold = example
-    both = set(src_beads) & set(tgt_beads)
+    in_src, in_tgt = set(src_beads), set(tgt_beads)
     src_ids = [i for k in src_beads for i in gold[k][0]]
     tgt_ids = [j for k in tgt_beads for j in gold[k][1]]
     src_new = {old: new for new, old in enumerate(src_ids)}
     tgt_new = {old: new for new, old in enumerate(tgt_ids)}
     beads: list[Bead] = []
     for k in dict.fromkeys([*src_beads, *tgt_beads]):
-        s = tuple(src_new[i] for i in gold[k][0]) if k in src_beads else ()
-        t = tuple(tgt_new[j] for j in gold[k][1]) if k in tgt_beads else ()
-        beads += [(s, t)] if k in both and s and t else [((i,), ()) for i in s] + [((), (j,)) for j in t]
+        s = tuple(src_new[i] for i in gold[k][0]) if k in in_src else ()
+        t = tuple(tgt_new[j] for j in gold[k][1]) if k in in_tgt else ()
+        beads += [(s, t)] if s and t else [((i,), ()) for i in s] + [((), (j,)) for j in t]
     versions = [
         Version(v.lang, [v.sentences[i] for i in ids], v.vectors[ids])
         for v, ids in ((src, src_ids), (tgt, tgt_ids))
@@ -433,8 +436,8 @@ def offset_training_sets(encoder, cache) -> dict[str, list[Example]]:
 
 
 def choose_model_value(
-    sets: dict[str, list[Example]], settings: Settings, field: str, values: tuple
-) -> object:
+    sets: dict[str, list[Example]], settings: Settings, field: str, values: Sequence[Value]
+) -> Value:
     """The value of both bead models' ``field``, of ``values`` (the most cautious first), with the
     best mean strict F1 over ``sets`` aligned as ``aligner align`` aligns them (the first within
     ``TIE`` of it)."""
@@ -459,6 +462,17 @@ def choose_model_value(
         ), flush=True)
         results.append(float(np.mean(f1s)))
     return next(value for value, f1 in zip(values, results, strict=True) if f1 >= max(results) - TIE)
+
+
+def record_model_value(encoder, settings: Settings, field: str, value: Value, command: str) -> Path:
+    """Both bead models of ``settings`` with ``field`` set to ``value``, written into the
+    encoder's fitted values with the ``command`` that chose it."""
+    models = {
+        name: replace(model, **{field: value})
+        for name in ("bead_model", "lexical_bead_model")
+        if (model := getattr(settings.alignment, name)) is not None
+    }
+    return fitted.update(encoder.fitted, command, recorded_as=field, **models)
 
 
 def run_lexicons(examples: list[Example], settings: Settings) -> dict[tuple[str, str], Lexicon]:
@@ -865,12 +879,7 @@ def main() -> None:
         slope = choose_model_value(sets, settings, "excerpt_null_slope", EXCERPT_NULL_SLOPES)
         flag = "--fit-excerpt-null-slope"
         command = f".venv/bin/python bench/alignment.py {args.dataset} --model {args.model} {flag}"
-        models = {
-            name: replace(model, excerpt_null_slope=slope)
-            for name in ("bead_model", "lexical_bead_model")
-            if (model := getattr(settings.alignment, name)) is not None
-        }
-        path = fitted.update(encoder.fitted, command, recorded_as="excerpt_null_slope", **models)
+        path = record_model_value(encoder, settings, "excerpt_null_slope", slope, command)
         print(f"excerpt null slope {slope:g}, written to {path}")
     if args.fit_chance_run:
         settings = resolve(None, encoder.fitted)[0]  # with the bead models just fitted, if any
@@ -882,12 +891,7 @@ def main() -> None:
         }
         run = choose_model_value(sets, settings, "chance_run", CHANCE_RUNS)
         command = f".venv/bin/python bench/alignment.py {args.dataset} --model {args.model} --fit-chance-run"
-        models = {
-            name: replace(model, chance_run=run)
-            for name in ("bead_model", "lexical_bead_model")
-            if (model := getattr(settings.alignment, name)) is not None
-        }
-        path = fitted.update(encoder.fitted, command, recorded_as="chance_run", **models)
+        path = record_model_value(encoder, settings, "chance_run", run, command)
         print(f"chance run {run}, written to {path}")
     if args.fit_calibration:
         settings = resolve(None, encoder.fitted)[0]  # with the bead models just fitted, if any

@@ -51,3 +51,21 @@ def test_candidates_hold_every_gold_match_as_the_only_positives():
     with_words, same_labels = alignment.candidate_beads(versions, gold, settings, lexicons)
     assert np.array_equal(labels, same_labels)
     assert with_words[:, FEATURES.index("lexical")].any()
+
+
+def test_a_cut_document_holds_every_kept_sentence_once_and_its_gold_follows_it():
+    gold = [((0,), (0,)), ((1, 2), (1,)), ((3,), ()), ((), (2,)), ((4,), (3, 4)), ((5,), (5,))]
+    versions = [
+        Version(lang, [f"{lang}{k}" for k in range(6)], np.eye(6, dtype=np.float32)) for lang in ("en", "fr")
+    ]
+    # own text around a shared passage: the source keeps beads 0, 2-4, 1; the target 5, 2-4
+    (src, tgt), beads = alignment.cut_example((versions, gold), [0, 2, 3, 4, 1], [5, 2, 3, 4])
+    assert src.sentences == ["en0", "en3", "en4", "en1", "en2"]
+    assert tgt.sentences == ["fr5", "fr2", "fr3", "fr4"]
+    assert np.array_equal(src.vectors, np.eye(6, dtype=np.float32)[[0, 3, 4, 1, 2]])
+    assert sorted(beads) == sorted([
+        ((0,), ()), ((1,), ()), ((), (0,)), ((), (1,)), ((2,), (2, 3)), ((3,), ()), ((4,), ()),
+    ])
+    for side, version in enumerate((src, tgt)):
+        held = sorted(i for bead in beads for i in bead[side])
+        assert held == list(range(len(version.sentences)))

@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -239,17 +241,31 @@ def _check_installed(*packages: str) -> None:
         raise AlignerError(f"batches need {' and '.join(missing)}: pip install 'aligner[batch]'")
 
 
+_RAY_LOG_LINE = re.compile(r"\[\d{4}-\d\d-\d\d [\d:,]+ [DIWE] \d+ \d+\] \S+\.cc:\d+: ")
+"""A line of Ray's compiled code below fatal ("[2026-12-07 22:04:49,016 E 16694 16840]
+task_manager.cc:1545: ..."), which its own log files also hold."""
+
+
 @contextlib.contextmanager
 def _native_errors_muted() -> Iterator[None]:
-    """Standard error closed to Ray's compiled code while an interrupted run shuts it down: the
-    calls still in flight fail, and it writes a raw line for each (such as "Failed to push error
-    to driver") where the CLI says "interrupted" in one. Ray's own log files keep them."""
-    sys.stderr.flush()
-    saved = os.dup(2)
+    """Standard error held back while an interrupted run shuts Ray down: the calls still in
+    flight fail, and Ray's compiled code writes a raw line for each (such as "Failed to push
+    error to driver") where the CLI says "interrupted" in one. What is not such a line (a fatal
+    one, a crash's trace) is written out afterwards."""
     try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no standard error to hold back
         yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        return
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            kept = [line for line in held.read().decode("utf-8", "replace").splitlines(keepends=True)
+                    if not _RAY_LOG_LINE.match(line)]
+            sys.stderr.write("".join(kept))

@@ -94,6 +94,9 @@ class BeadGains:
     """Coefficients of ``FEATURES``, then the intercept: a bead gains the weighted sum."""
     null_gain: float
     """Gain of an insertion or deletion."""
+    null_share: float = 0.0
+    """The share of null beads in the first pass that set ``length_log_ratio`` and ``null_gain``
+    (``aligner.pairwise.gains.refined_path``); 0 before such a pass."""
 
 
 def _kernel(function: Callable[..., None]) -> Callable[..., None]:

@@ -174,6 +174,7 @@ def refined_path(
         gains,
         length_log_ratio=gains.length_log_ratio if ratio is None else ratio,
         null_gain=null_gain(null_share),
+        null_share=null_share,
     )
     return space.best_path(refined), refined
 

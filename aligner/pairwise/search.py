@@ -41,7 +41,12 @@ class PairAlignment:
 
 
 def align_units(
-    src: Units, tgt: Units, settings: AlignmentSettings, guide: PairAlignment | None = None
+    src: Units,
+    tgt: Units,
+    settings: AlignmentSettings,
+    guide: PairAlignment | None = None,
+    *,
+    unlink_chance_runs: bool = True,
 ) -> PairAlignment:
     """Align two sequences of units into a monotone chain of beads covering both, with the bead
     model of ``settings`` (which must be set: see ``Settings.with_fitted``); where the units
@@ -56,6 +61,10 @@ def align_units(
     (``_search_windows``), and where the chain is longer than chance would make
     (``CHANCE_CHAIN_FACTOR``), a path that holds fewer of the mutual best matches than
     ``settings.min_chain_held`` times its length is searched again between its matches alone.
+
+    With ``unlink_chance_runs``, runs of weak matches between text that each version has alone
+    are undone (``BeadModel.chance_run``, fitted on two versions' sentences: rows of groups and
+    moved blocks pass False).
     """
     lexical = src.lexical is not None and tgt.lexical is not None
     model = settings.lexical_bead_model if lexical else settings.bead_model
@@ -85,30 +94,34 @@ def align_units(
         windows = _chain_band(*chain, n, m, settings)
         if _cell_count(windows) <= settings.max_widened_cells:
             path, gains = refined_path(src, tgt, settings, model, windows, ratio)
-    if ratio is None and gains.null_gain >= model.null_gain:
-        # as long as each other, yet with many units the first pass left alone: text of their own
-        path = _chance_runs_unlinked(path, gains, model)
-    return _to_pair_alignment(reach_long_merges(path, gains, settings))
+    path = reach_long_merges(path, gains, settings)
+    if unlink_chance_runs and ratio is None and gains.null_share >= model.reference_null_share:
+        # as long as each other, yet with many beads the first pass left null: text of their own
+        path = _chance_runs_unlinked(path, gains, model, settings.max_bead)
+    return _to_pair_alignment(path)
 
 
-def _chance_runs_unlinked(path: BeadPath, gains: BeadGains, model: BeadModel) -> BeadPath:
+def _chance_runs_unlinked(path: BeadPath, gains: BeadGains, model: BeadModel, max_bead: int) -> BeadPath:
     """``path`` with each run of ``model.chance_run`` or more weak matches (with nulls between
     them, and no other match) undone into deletions and insertions (see
     ``BeadModel.chance_run``). A match is weak where its similarity is under
     ``WEAK_SIMILARITY`` typical matches, and so is its lexical similarity where the units have
-    lexical vectors."""
+    lexical vectors; a bead larger than ``max_bead`` units (``reach_long_merges``) is no weak
+    match."""
     matches = [k for k, (s0, s1, t0, t1) in enumerate(path.beads) if s1 > s0 and t1 > t0]
-    if model.chance_run < 1 or not matches:
+    valued = [k for k in matches if _bead_size(path.beads[k]) <= max_bead]
+    if model.chance_run < 1 or not valued:
         return path
-    sizes = [(s1 - s0, t1 - t0, s1, t1) for s0, s1, t0, t1 in (path.beads[k] for k in matches)]
+    sizes = [(s1 - s0, t1 - t0, s1, t1) for s0, s1, t0, t1 in (path.beads[k] for k in valued)]
     features = many_bead_features(gains, sizes)
     weak = features[:, FEATURES.index("similarity")] < WEAK_SIMILARITY
     if gains.src_lexical_spans.shape[2]:
         weak &= features[:, FEATURES.index("lexical")] < WEAK_SIMILARITY
+    weak_matches = {k for k, is_weak in zip(valued, weak.tolist(), strict=True) if is_weak}
     unlinked: set[int] = set()
     run: list[int] = []
-    for k, is_weak in zip([*matches, -1], [*weak.tolist(), False], strict=True):
-        if is_weak:
+    for k in [*matches, -1]:
+        if k in weak_matches:
             run.append(k)
             continue
         if len(run) >= model.chance_run:
@@ -126,6 +139,11 @@ def _chance_runs_unlinked(path: BeadPath, gains: BeadGains, model: BeadModel) ->
             beads.append((s0, s1, t0, t1))
             similarity.append(float(path.similarity[k]))
     return dataclasses.replace(path, beads=beads, similarity=np.array(similarity))
+
+
+def _bead_size(bead: tuple[int, int, int, int]) -> int:
+    s0, s1, t0, t1 = bead
+    return (s1 - s0) + (t1 - t0)
 
 
 def _align_path(

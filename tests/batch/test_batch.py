@@ -413,3 +413,13 @@ def test_a_read_leaves_out_the_sets_whose_ledger_lines_a_kill_cut(first_run, tmp
     (out / LEDGER).write_text(ledger[: ledger.rstrip("\n").rfind("\n") + 1], encoding="utf-8")
     docs = set(read_dataset(out)["doc"])
     assert last not in docs and docs  # its rows are in a part still, but no run recorded them
+
+
+def test_ray_lines_written_while_an_interrupted_run_shuts_down_are_held_back_and_others_kept(capfd):
+    from aligner.batch import _native_errors_muted
+
+    with _native_errors_muted():
+        os.write(2, b"[2026-12-07 22:04:49,016 E 16694 16840] task_manager.cc:1545: Failed to push error\n")
+        os.write(2, b"Fatal Python error: Segmentation fault\n")
+    os.write(2, b"after\n")
+    assert capfd.readouterr().err == "Fatal Python error: Segmentation fault\nafter\n"

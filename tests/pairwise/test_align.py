@@ -421,6 +421,17 @@ def test_text_each_version_has_alone_is_not_paired_by_chance(seed):
     assert longer == paired  # runs of twelve at most
 
 
+@pytest.mark.parametrize("seed", [0, 3, 4])
+def test_text_each_version_has_alone_stays_unlinked_beside_a_long_merge(seed):
+    # the search around a long merge takes in the nulls beside it, own lines among them
+    own = [(12, 0), (0, 12)]
+    src, tgt, _ = make_pair(own + [(1, 6)] + [(1, 1)] * 20 + own, seed=seed)
+    own_source = set(range(12)) | set(range(33, 45))
+    for run, linked in ((4, False), (0, True)):
+        beads = align_units(src, tgt, with_chance_run(run)).beads
+        assert any(set(s) & own_source for s, t in beads if s and t) == linked
+
+
 def test_weak_matches_in_a_row_stay_linked_in_a_close_translation():
     # ten of forty sentence pairs translated loosely: weak matches, in a run, where the first
     # pass leaves no unit alone (unlike versions with text of their own)
@@ -435,4 +446,6 @@ def test_weak_matches_in_a_row_stay_linked_in_a_close_translation():
     gains = bead_gains(src, tgt, DEFAULTS, BEAD_MODEL)
     loose_pairs = [bead_features(gains, 1, 1, k + 1, k + 1) for k in range(15, 25)]
     assert sum(f[FEATURES.index("similarity")] < WEAK_SIMILARITY for f in loose_pairs) >= 4
-    assert align_units(src, tgt, with_chance_run(2)).beads == gold
+    for null_slope in (BEAD_MODEL.null_slope, 0.0):  # the null gain need not fall with the share
+        model = dataclasses.replace(BEAD_MODEL, chance_run=2, null_slope=null_slope)
+        assert align_units(src, tgt, dataclasses.replace(DEFAULTS, bead_model=model)).beads == gold
