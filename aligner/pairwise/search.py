@@ -108,9 +108,11 @@ def _chance_runs_unlinked(path: BeadPath, gains: BeadGains, model: BeadModel, ma
     ``WEAK_SIMILARITY`` typical matches, and so is its lexical similarity where the units have
     lexical vectors; a bead larger than ``max_bead`` units (``reach_long_merges``) is no weak
     match."""
+    if model.chance_run < 1:
+        return path
     matches = [k for k, (s0, s1, t0, t1) in enumerate(path.beads) if s1 > s0 and t1 > t0]
     valued = [k for k in matches if _bead_size(path.beads[k]) <= max_bead]
-    if model.chance_run < 1 or not valued:
+    if not valued:
         return path
     sizes = [(s1 - s0, t1 - t0, s1, t1) for s0, s1, t0, t1 in (path.beads[k] for k in valued)]
     features = many_bead_features(gains, sizes)
