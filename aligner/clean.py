@@ -454,6 +454,9 @@ _MARKUP_ONLY = re.compile(r"^[\s_*~`>|]*$")
 
 _TERMINAL = re.compile(r"[.!?。！？｡…][\s\"'”’」』）)》〉】〕\]»›]*$")
 _HYPHEN_END = re.compile(r"[^\W\d_]-$")
+_BROKEN_HEAD = re.compile(r"(?:^|\s)([^\W\d_]+)-$")
+_BROKEN_TAIL = re.compile(r"[^\W\d_]+")
+_WORD_FORM = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _OPENERS = "\"'“‘«‹(["
 
 
@@ -479,6 +482,17 @@ def _inline(s: str) -> str:
 def _tidy(s: str) -> str:
     s = " ".join(_inline(s).split())
     return _SPACE_BY_CJK_PUNCT.sub("", s).strip()
+
+
+def _hyphenated(last: str, line: str, forms: set[str]) -> bool:
+    """Whether the hyphen that ends ``last`` was put there to break a word at the line's end
+    ("manufac-" / "turing"): the document writes the word whole elsewhere, and never with a
+    hyphen there ("well-" / "known" stays "well-known"). Without such evidence the hyphen stays."""
+    head, tail = _BROKEN_HEAD.search(last), _BROKEN_TAIL.match(line)
+    if head is None or tail is None:
+        return False
+    whole, compound = (head.group(1) + tail.group()).lower(), f"{head.group(1)}-{tail.group()}".lower()
+    return whole in forms and compound not in forms
 
 
 def _glue(last: str, line: str) -> str:
@@ -595,6 +609,7 @@ def _blocks(text: str) -> list[str]:
     wide = any(len(line) >= MIN_WRAP_COLUMNS or _columns(line) >= MIN_WRAP_COLUMNS for line in wrapped)
     width = lengths[int(_WRAP_QUANTILE * (len(lengths) - 1))] if wide else None
 
+    forms = {form.lower() for _, line, _ in lines for form in _WORD_FORM.findall(line)}
     groups: list[list[str]] = []
     group_kind, group_depth, last = "blank", 0, ""
     for kind, line, depth in lines:
@@ -604,6 +619,8 @@ def _blocks(text: str) -> list[str]:
             and depth == group_depth
             and _continues(last, line, group_kind, width)
         ):
+            if _hyphenated(last, line, forms):
+                groups[-1][-1] = last[:-1]
             groups[-1] += (_glue(last, line), line)
         else:
             if kind != "blank":

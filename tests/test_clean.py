@@ -373,3 +373,20 @@ def test_an_encoding_given_against_the_files_byte_order_mark_or_with_nul_bytes_i
 def test_html_table_cells_stay_words_apart_and_a_doctype_goes():
     page = "<!DOCTYPE html>\n<table><tr><td>Revenue</td><td>5.2 bn</td></tr></table><p>The council met.</p>"
     assert clean_text(page) == ["Revenue 5.2 bn", "The council met."]
+
+
+def test_a_word_broken_at_a_line_end_is_joined_where_the_document_writes_it_whole():
+    text = (
+        "The company announced that its manufac-\n"
+        "turing plant in Ohio would close next year because of rising\n"
+        "costs and a well-\n"
+        "known drop in demand for the cars it has made there for many\n"
+        "years, and its sub-\n"
+        "sidiary in the north would follow, a statement said on Monday.\n"
+        "\n"
+        "Manufacturing there employed a well-known workforce of three thousand people.\n"
+    )
+    first = clean_text(text)[0]
+    assert "its manufacturing plant" in first  # written whole below
+    assert "a well-known drop" in first  # written with its hyphen below
+    assert "its sub-sidiary" in first  # no evidence either way: as written
