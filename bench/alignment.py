@@ -25,8 +25,8 @@ and prints their leave-one-document-out F1; ``--fit-shares`` chooses a combined 
 shares; ``--fit-excerpt-null-slope`` chooses how far the null gain rises in partial
 translations, on partial versions of the training sets; ``--fit-chance-run`` chooses how many
 weak matches in a row are taken for text each version has alone (``BeadModel.chance_run``), on
-the training sets and their partial, offset and own-text versions; ``--fit-calibration`` fits
-the row scores on the training sets.
+the training sets and their partial, offset, own-text and news-sized versions;
+``--fit-calibration`` fits the row scores on the training sets.
 """
 
 from __future__ import annotations
@@ -350,16 +350,14 @@ EXCERPT_NULL_SLOPES = (0.0, 0.25, 0.5, 1.0, 2.0)
 """The values of ``BeadModel.excerpt_null_slope`` that ``--fit-excerpt-null-slope`` tries."""
 
 
-def partial_training_sets(encoder, cache) -> dict[str, list[Example]]:
-    """Text+Berg dev and the Bible training pieces as partial translations: their target
-    sides keep each match with chance ``PARTIAL_KEEPS`` (``dropped_matches``). No test document."""
+def partial_training_sets(training: dict[str, list[Example]]) -> dict[str, list[Example]]:
+    """Text+Berg dev and the Bible training pieces of ``training`` (``training_sets``) as partial
+    translations: their target sides keep each match with chance ``PARTIAL_KEEPS``
+    (``dropped_matches``). No test document."""
     rng = np.random.default_rng(0)
     sets = {}
-    bases = {
-        "textberg-dev": dataset_examples("textberg-dev", encoder, cache),
-        "bible-train": bible_train(encoder, cache),
-    }
-    for name, examples in bases.items():
+    for name in ("textberg-dev", "bible-train"):
+        examples = training[name]
         for keep in PARTIAL_KEEPS:
             sets[f"{name}-partial{round(keep * 100)}"] = [
                 ([src, Version(tgt.lang, [tgt.sentences[j] for j in kept], tgt.vectors[kept])], beads)
@@ -401,13 +399,13 @@ def cut_example(example: Example, src_beads: list[int], tgt_beads: list[int]) ->
     return versions, beads
 
 
-def own_text_training_sets(encoder, cache) -> dict[str, list[Example]]:
-    """The training sets' documents cut so that each version has text of its own around a shared
-    passage: the gold beads in five runs, the middle one (a share ``OWN_TEXT_SHARES`` of them)
-    shared, the source's own text before and after it from the first two runs, the target's
-    from the last two. No test document."""
+def own_text_training_sets(training: dict[str, list[Example]]) -> dict[str, list[Example]]:
+    """The documents of ``training`` (``training_sets``) cut so that each version has text of
+    its own around a shared passage: the gold beads in five runs, the middle one (a share
+    ``OWN_TEXT_SHARES`` of them) shared, the source's own text before and after it from the
+    first two runs, the target's from the last two. No test document."""
     sets = {}
-    for name, examples in training_sets(encoder, cache).items():
+    for name, examples in training.items():
         sets[f"{name}-own-text"] = []
         for example in examples:
             count = len(example[1])
@@ -426,12 +424,13 @@ SHORT_PIECE_BEADS = 40
 """Gold beads of the news-sized pieces of ``short_training_sets``."""
 
 
-def short_training_sets(encoder, cache) -> dict[str, list[Example]]:
-    """The Bible training pieces cut into documents of ``SHORT_PIECE_BEADS`` gold beads, the size
-    of a news article: alike verses and long merges leave many of a short document's beads null
-    in its first pass, as text of its own would. No test document."""
+def short_training_sets(training: dict[str, list[Example]]) -> dict[str, list[Example]]:
+    """The Bible training pieces of ``training`` (``training_sets``) cut into documents of
+    ``SHORT_PIECE_BEADS`` gold beads, the size of a news article: alike verses and long merges
+    leave many of a short document's beads null in its first pass, as text of its own would. No
+    test document."""
     pieces = []
-    for example in bible_train(encoder, cache):
+    for example in training["bible-train"]:
         count = len(example[1])
         for first in range(0, count - SHORT_PIECE_BEADS + 1, SHORT_PIECE_BEADS):
             beads = list(range(first, first + SHORT_PIECE_BEADS))
@@ -439,11 +438,12 @@ def short_training_sets(encoder, cache) -> dict[str, list[Example]]:
     return {"bible-train-short": pieces}
 
 
-def offset_training_sets(encoder, cache) -> dict[str, list[Example]]:
-    """The training sets' documents cut as ``offset_passage`` cuts files: the source without its
-    last ``OFFSET_SHARE`` of the gold beads, the target without its first. No test document."""
+def offset_training_sets(training: dict[str, list[Example]]) -> dict[str, list[Example]]:
+    """The documents of ``training`` (``training_sets``) cut as ``offset_passage`` cuts files:
+    the source without its last ``OFFSET_SHARE`` of the gold beads, the target without its
+    first. No test document."""
     sets = {}
-    for name, examples in training_sets(encoder, cache).items():
+    for name, examples in training.items():
         sets[f"{name}-offset"] = []
         for example in examples:
             count = len(example[1])
@@ -748,7 +748,7 @@ def main() -> None:
         "--fit-chance-run",
         action="store_true",
         help="choose the bead models' chance run (weak matches in a row taken for text each version has "
-        "alone) on the training sets and their partial, offset and own-text versions",
+        "alone) on the training sets and their partial, offset, own-text and news-sized versions",
     )
     parser.add_argument(
         "--fit-excerpt-null-slope",
@@ -892,7 +892,7 @@ def main() -> None:
         print(f"refit with the test documents, written to {path}")
     if args.fit_excerpt_null_slope:
         settings = resolve(None, encoder.fitted)[0]  # with the bead models just fitted, if any
-        sets = partial_training_sets(encoder, cache)
+        sets = partial_training_sets(training_sets(encoder, cache))
         slope = choose_model_value(sets, settings, "excerpt_null_slope", EXCERPT_NULL_SLOPES)
         flag = "--fit-excerpt-null-slope"
         command = f".venv/bin/python bench/alignment.py {args.dataset} --model {args.model} {flag}"
@@ -900,12 +900,13 @@ def main() -> None:
         print(f"excerpt null slope {slope:g}, written to {path}")
     if args.fit_chance_run:
         settings = resolve(None, encoder.fitted)[0]  # with the bead models just fitted, if any
+        training = training_sets(encoder, cache)
         sets = {
-            **training_sets(encoder, cache),
-            **partial_training_sets(encoder, cache),
-            **offset_training_sets(encoder, cache),
-            **own_text_training_sets(encoder, cache),
-            **short_training_sets(encoder, cache),
+            **training,
+            **partial_training_sets(training),
+            **offset_training_sets(training),
+            **own_text_training_sets(training),
+            **short_training_sets(training),
         }
         run = choose_model_value(sets, settings, "chance_run", CHANCE_RUNS)
         command = f".venv/bin/python bench/alignment.py {args.dataset} --model {args.model} --fit-chance-run"
